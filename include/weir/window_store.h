@@ -1,0 +1,84 @@
+/**
+ * @file window_store.h
+ * @brief Window stores: values per (key, window start), for windowed
+ *        aggregations.
+ *
+ * Time is in milliseconds since the epoch. Windows are identified by their
+ * start; the store does not know their size. Entries older than the
+ * store's retention (relative to the largest window start written) are
+ * dropped with their whole time segment and are no longer returned.
+ *
+ * Fetches return windows in ascending start order for one key; fetch_all
+ * returns entries ordered by segment, then key, then window start.
+ */
+#ifndef WEIR_WINDOW_STORE_H
+#define WEIR_WINDOW_STORE_H
+
+#include <weir/error.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_window_store_s weir_window_store_t;
+typedef struct weir_window_iter_s weir_window_iter_t;
+
+/** @brief The store's name. */
+WEIR_EXPORT const char *
+weir_window_store_name(const weir_window_store_t *ws);
+
+/**
+ * @brief Writes the value of @p key's window starting at @p window_start.
+ *        A NULL @p val deletes it. Writes to a window that is already past
+ *        retention are ignored (and counted).
+ */
+WEIR_EXPORT weir_error_t *weir_window_store_put(weir_window_store_t *ws,
+                                                const void *key,
+                                                size_t key_len,
+                                                int64_t window_start,
+                                                const void *val,
+                                                size_t val_len);
+
+/**
+ * @brief Reads one window. *valp is freed with weir_free(); *foundp says
+ *        whether it exists.
+ */
+WEIR_EXPORT weir_error_t *weir_window_store_get(weir_window_store_t *ws,
+                                                const void *key,
+                                                size_t key_len,
+                                                int64_t window_start,
+                                                void **valp,
+                                                size_t *val_lenp,
+                                                bool *foundp);
+
+/**
+ * @brief Iterates @p key's windows with a start in [@p from, @p to],
+ *        ascending.
+ */
+WEIR_EXPORT weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
+                                                  const void *key,
+                                                  size_t key_len,
+                                                  int64_t from, int64_t to,
+                                                  weir_window_iter_t **iterp);
+
+/** @brief Iterates every key's windows with a start in [@p from, @p to]. */
+WEIR_EXPORT weir_error_t *
+weir_window_store_fetch_all(weir_window_store_t *ws, int64_t from,
+                            int64_t to, weir_window_iter_t **iterp);
+
+WEIR_EXPORT bool weir_window_iter_valid(const weir_window_iter_t *it);
+WEIR_EXPORT void weir_window_iter_next(weir_window_iter_t *it);
+WEIR_EXPORT const void *weir_window_iter_key(const weir_window_iter_t *it,
+                                             size_t *lenp);
+WEIR_EXPORT int64_t
+weir_window_iter_window_start(const weir_window_iter_t *it);
+WEIR_EXPORT const void *
+weir_window_iter_value(const weir_window_iter_t *it, size_t *lenp);
+WEIR_EXPORT const weir_error_t *
+weir_window_iter_error(const weir_window_iter_t *it);
+WEIR_EXPORT void weir_window_iter_close(weir_window_iter_t *it);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEIR_WINDOW_STORE_H */
