@@ -5,8 +5,11 @@
  *
  * A deserialized object is a pointer and a length, whatever its type:
  * - bytes serde: the bytes themselves;
- * - string serde: a NUL-terminated char array, length without the NUL;
- * - int64 serde: a pointer to one int64_t, length 8;
+ * - string serde: a NUL-terminated char array, length without the NUL
+ *   (deserializing requires valid UTF-8; serializing with length 0 takes
+ *   strlen());
+ * - int64 serde: a pointer to one int64_t, length 8 (serializing accepts
+ *   length 0 or 8);
  * - Avro serde: an avro_value_t * (length sizeof(avro_value_t));
  * - protobuf serde: a ProtobufCMessage *.
  * A NULL object (pointer NULL) is Kafka's null: a tombstone value or a
@@ -41,7 +44,7 @@ typedef struct weir_serde_ops_s {
     const char *name;
     /**
      * bytes -> object. @p topic is the topic the bytes came from (for
-     * subject naming), possibly NULL. On success *objp/*obj_lenp belong to
+     * subject naming), possibly NULL. On success *objp (length *obj_lenp) belongs to
      * the caller, who frees them with free_obj. Bad bytes return
      * WEIR_ERR_SERDE (or SCHEMA/REGISTRY) and never abort the process.
      */
@@ -85,9 +88,10 @@ WEIR_EXPORT weir_error_t *weir_serde_deserialize(weir_serde_t *serde,
                                                  size_t *obj_lenp);
 
 /**
- * @brief Serializes @p obj, appending to @p out. A NULL @p obj appends
- *        nothing and sets *is_nullp (when given) so callers can send a
- *        Kafka null.
+ * @brief Serializes @p obj, appending to @p out.
+ * @returns NULL on success. A NULL @p obj appends nothing and succeeds:
+ *          the caller, who knows the object was NULL, sends a Kafka null.
+ *          On error nothing is left appended to @p out.
  */
 WEIR_EXPORT weir_error_t *weir_serde_serialize(weir_serde_t *serde,
                                                const char *topic,

@@ -1,0 +1,2 @@
+# Serde and schema-registry tests (included from tests/unit/CMakeLists.txt).
+weir_add_test(NAME test_serde SOURCES test_serde.c)
