@@ -1,0 +1,304 @@
+/**
+ * @file statestore.h
+ * @brief State store lifecycle: creating and opening stores, transactions,
+ *        changelogs and restore.
+ *
+ * Processors read and write stores through weir/store.h and
+ * weir/window_store.h; this header is for whoever owns the stores (the
+ * framework, a test driver, a benchmark).
+ *
+ * **Transactions.** Between weir_kv_store_begin() and
+ * weir_kv_store_commit() a store's writes are pending: reads and iterators
+ * of the store see them, nothing else does, and weir_kv_store_abort()
+ * discards them. weir_kv_store_commit() makes them durable together with
+ * the changelog offset they reach, in one atomic write (RocksDB), so after
+ * a crash at any point a store is a committed prefix of its changelog and
+ * weir_kv_store_position() says where restore resumes. Outside a
+ * transaction writes apply at once, and weir_kv_store_commit() just records
+ * the position (a checkpoint, for at-least-once).
+ *
+ * **Changelog.** Each accepted put or delete is handed to the store's
+ * changelog sink (weir_changelog_sink_t), which the framework implements
+ * (it produces the record to `<application.id>-<store>-changelog`). A
+ * key-value store's changelog record is its key and value, a NULL value
+ * being a tombstone. A window store's changelog key is the user key
+ * followed by the window start as 8 bytes big-endian
+ * (weir_window_changelog_key_encode()).
+ *
+ * **Restore.** weir_kv_store_restore_begin(), then
+ * weir_kv_store_restore_apply() with batches of changelog records as read
+ * from the changelog topic, then weir_kv_store_restore_end(). Restore
+ * writes skip the transaction and, on RocksDB, the write-ahead log; the
+ * end flushes. A progress callback reports records done, the expected
+ * total and the rate.
+ *
+ * **Threads.** A store is used by one thread at a time (its task's
+ * thread). Distinct stores may be used from distinct threads.
+ */
+#ifndef WEIR_STATESTORE_H
+#define WEIR_STATESTORE_H
+
+#include <weir/error.h>
+#include <weir/log.h>
+#include <weir/store.h>
+#include <weir/window_store.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ------------------------------------------------------------------ */
+/* Changelog sink and records                                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief Where a store's changelog records go; implemented by the
+ *        framework.
+ *
+ * @remark send() is called on the store's thread, inside the store call
+ *         (put/delete) that made the change, after the store accepted it.
+ *         Key and value are borrowed for the call. A NULL @p val is a
+ *         tombstone. An error returned by send() is returned by the put or
+ *         delete (the write itself stays in the store's transaction, which
+ *         the caller is then expected to abort).
+ */
+typedef struct weir_changelog_sink_s {
+    weir_error_t *(*send)(void *opaque, const char *store_name,
+                          const void *key, size_t key_len, const void *val,
+                          size_t val_len);
+} weir_changelog_sink_t;
+
+/** @brief One changelog record, as handed to restore. NULL val: tombstone. */
+typedef struct weir_changelog_record_s {
+    const void *key;
+    size_t key_len;
+    const void *val;
+    size_t val_len;
+} weir_changelog_record_t;
+
+/**
+ * @brief Restore progress.
+ * @param done     records applied so far.
+ * @param total    the expected total given to restore_begin (0: unknown).
+ * @param rate     records per second since restore began.
+ * @remark Called on the restoring thread, after an apply batch, at most
+ *         about once per second, and once at the end.
+ */
+typedef void(weir_restore_progress_cb_t)(void *opaque, const char *store_name,
+                                         uint64_t done, uint64_t total,
+                                         double rate);
+
+/**
+ * @brief Encodes a window store changelog key: @p key then @p window_start
+ *        as 8 bytes big-endian (two's complement).
+ * @returns a new buffer of key_len + 8 bytes (free with weir_free()), or
+ *          NULL when out of memory.
+ */
+WEIR_EXPORT void *weir_window_changelog_key_encode(const void *key,
+                                                   size_t key_len,
+                                                   int64_t window_start,
+                                                   size_t *lenp);
+
+/**
+ * @brief Splits a window store changelog key.
+ * @returns false when @p clen < 8 (not a window changelog key).
+ * @remark *keyp points into @p ckey (borrowed).
+ */
+WEIR_EXPORT bool weir_window_changelog_key_decode(const void *ckey,
+                                                  size_t clen,
+                                                  const void **keyp,
+                                                  size_t *key_lenp,
+                                                  int64_t *window_startp);
+
+/* ------------------------------------------------------------------ */
+/* In-memory stores                                                   */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief Creates an in-memory key-value store.
+ * @param name  the store's name (copied).
+ * @returns the store (destroy with weir_kv_store_destroy()), or NULL with
+ *          *errp set (WEIR_ERR_INVALID_ARG, WEIR_ERR_NOMEM).
+ * @remark Keys are kept in a skip list: get/put/delete are O(log n), a
+ *         range scan costs O(log n) plus the entries it returns. Nothing is
+ *         persisted: weir_kv_store_position() is not found until a commit.
+ */
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_new_memory(const char *name,
+                                                      weir_error_t **errp);
+
+/**
+ * @brief Creates an in-memory window store.
+ * @param retention_ms  how far back from the largest window start written
+ *                      windows are kept (> 0).
+ * @param segment_ms    width of a time segment (> 0, at most retention);
+ *                      expiry drops whole segments.
+ * @returns the store (destroy with weir_window_store_destroy()), or NULL
+ *          with *errp set.
+ */
+WEIR_EXPORT weir_window_store_t *
+weir_window_store_new_memory(const char *name, int64_t retention_ms,
+                             int64_t segment_ms, weir_error_t **errp);
+
+/* ------------------------------------------------------------------ */
+/* Key-value store lifecycle                                          */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief Closes and frees a store. NULL is fine.
+ * @remark An open transaction is aborted; open iterators must have been
+ *         closed. A RocksDB store's files stay on disk.
+ */
+WEIR_EXPORT void weir_kv_store_destroy(weir_kv_store_t *kv);
+
+/**
+ * @brief Sets (or with NULL removes) the changelog sink.
+ * @remark @p sink must outlive the store (typically a static const table);
+ *         @p opaque is passed to every call.
+ */
+WEIR_EXPORT void weir_kv_store_set_changelog(weir_kv_store_t *kv,
+                                             const weir_changelog_sink_t *sink,
+                                             void *opaque);
+
+/**
+ * @brief Sets the log callback (default: stderr, INFO).
+ * @param debug  enable the store/restore debug lines.
+ */
+WEIR_EXPORT void weir_kv_store_set_log_cb(weir_kv_store_t *kv,
+                                          weir_log_cb_t *cb, void *opaque,
+                                          bool debug);
+
+/**
+ * @brief Opens a transaction.
+ * @returns WEIR_ERR_STATE when one is already open.
+ */
+WEIR_EXPORT weir_error_t *weir_kv_store_begin(weir_kv_store_t *kv);
+
+/**
+ * @brief Commits the open transaction, if any, together with the changelog
+ *        position it reaches, in one atomic write.
+ * @param changelog_offset  the next changelog offset to restore from
+ *        (last offset written by this store's changelog + 1), >= 0.
+ * @returns WEIR_ERR_STATE when iterators are still open; a storage error
+ *          (WEIR_ERR_STORE, WEIR_ERR_IO, WEIR_ERR_NO_SPACE) leaves the
+ *          transaction open, so the caller can abort it.
+ */
+WEIR_EXPORT weir_error_t *weir_kv_store_commit(weir_kv_store_t *kv,
+                                               int64_t changelog_offset);
+
+/**
+ * @brief Discards the open transaction's writes.
+ * @returns WEIR_ERR_STATE when no transaction is open or iterators are
+ *          still open.
+ */
+WEIR_EXPORT weir_error_t *weir_kv_store_abort(weir_kv_store_t *kv);
+
+/** @brief True while a transaction is open. */
+WEIR_EXPORT bool weir_kv_store_in_transaction(const weir_kv_store_t *kv);
+
+/**
+ * @brief The committed changelog position: where restore resumes.
+ * @param foundp  false when the store has none (restore from the start).
+ */
+WEIR_EXPORT void weir_kv_store_position(const weir_kv_store_t *kv,
+                                        int64_t *offsetp, bool *foundp);
+
+/**
+ * @brief Starts a restore.
+ * @param total  the number of records expected (for progress), 0 unknown.
+ * @param cb     progress callback, or NULL.
+ * @returns WEIR_ERR_STATE inside a transaction or another restore.
+ */
+WEIR_EXPORT weir_error_t *
+weir_kv_store_restore_begin(weir_kv_store_t *kv, uint64_t total,
+                            weir_restore_progress_cb_t *cb, void *opaque);
+
+/**
+ * @brief Applies a batch of changelog records, in changelog order.
+ * @param next_offset  the changelog offset after the batch's last record;
+ *                     it becomes the store's position.
+ * @remark Batches of a few thousand records amortize best. Records do not
+ *         go to the changelog sink.
+ */
+WEIR_EXPORT weir_error_t *
+weir_kv_store_restore_apply(weir_kv_store_t *kv,
+                            const weir_changelog_record_t *recs, size_t n,
+                            int64_t next_offset);
+
+/** @brief Ends a restore: flushes (RocksDB) and reports final progress. */
+WEIR_EXPORT weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv);
+
+/* ------------------------------------------------------------------ */
+/* Window store lifecycle (same semantics as the key-value functions)  */
+/* ------------------------------------------------------------------ */
+
+/** @brief Closes and frees a window store. NULL is fine. */
+WEIR_EXPORT void weir_window_store_destroy(weir_window_store_t *ws);
+
+/**
+ * @brief Sets the changelog sink. Records carry the key encoded by
+ *        weir_window_changelog_key_encode(); a deleted window is a
+ *        tombstone.
+ */
+WEIR_EXPORT void
+weir_window_store_set_changelog(weir_window_store_t *ws,
+                                const weir_changelog_sink_t *sink,
+                                void *opaque);
+
+/** @brief Sets the log callback (see weir_kv_store_set_log_cb()). */
+WEIR_EXPORT void weir_window_store_set_log_cb(weir_window_store_t *ws,
+                                              weir_log_cb_t *cb,
+                                              void *opaque, bool debug);
+
+/** @brief See weir_kv_store_begin(). */
+WEIR_EXPORT weir_error_t *weir_window_store_begin(weir_window_store_t *ws);
+
+/**
+ * @brief See weir_kv_store_commit(). Segments that fell out of retention
+ *        during the transaction are dropped after the commit.
+ */
+WEIR_EXPORT weir_error_t *weir_window_store_commit(weir_window_store_t *ws,
+                                                   int64_t changelog_offset);
+
+/** @brief See weir_kv_store_abort(). */
+WEIR_EXPORT weir_error_t *weir_window_store_abort(weir_window_store_t *ws);
+
+/** @brief See weir_kv_store_position(). */
+WEIR_EXPORT void weir_window_store_position(const weir_window_store_t *ws,
+                                            int64_t *offsetp, bool *foundp);
+
+/**
+ * @brief The largest window start written (committed or pending), or
+ *        INT64_MIN when none: retention is measured from it.
+ */
+WEIR_EXPORT int64_t
+weir_window_store_observed_time(const weir_window_store_t *ws);
+
+/** @brief Number of puts ignored because their window was expired. */
+WEIR_EXPORT uint64_t
+weir_window_store_expired_puts(const weir_window_store_t *ws);
+
+/** @brief See weir_kv_store_restore_begin(). */
+WEIR_EXPORT weir_error_t *
+weir_window_store_restore_begin(weir_window_store_t *ws, uint64_t total,
+                                weir_restore_progress_cb_t *cb,
+                                void *opaque);
+
+/**
+ * @brief Applies window changelog records (keys as encoded by
+ *        weir_window_changelog_key_encode()). Records for expired windows
+ *        are skipped; a key that is not a window changelog key fails with
+ *        WEIR_ERR_STORE_CORRUPT.
+ */
+WEIR_EXPORT weir_error_t *
+weir_window_store_restore_apply(weir_window_store_t *ws,
+                                const weir_changelog_record_t *recs,
+                                size_t n, int64_t next_offset);
+
+/** @brief See weir_kv_store_restore_end(). */
+WEIR_EXPORT weir_error_t *
+weir_window_store_restore_end(weir_window_store_t *ws);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEIR_STATESTORE_H */

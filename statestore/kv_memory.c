@@ -1,0 +1,537 @@
+/*
+ * kv_memory.c: the in-memory key-value engine, a skip list.
+ *
+ * Keys are ordered bytewise (weir__key_cmp), so scans return the same
+ * sequence as RocksDB's default comparator. A skip list rather than a
+ * balanced tree: O(log n) expected for get/put/delete/seek, ordered
+ * successors for free through next[0], and a fraction of the code of a
+ * red-black tree. Each node is one allocation (links and key together);
+ * the value is a second allocation so that it can be replaced, or handed
+ * to the undo log, without touching the node.
+ *
+ * Transactions use an undo log rather than a side batch: writes apply to
+ * the list at once, so reads and iterators see them with no merging, and
+ * each write first records the key's previous value (ownership of the old
+ * value buffer moves to the log, so an overwrite costs no copy). Commit
+ * drops the log; abort replays it backwards. Nothing is persisted: the
+ * committed position only lives as long as the store.
+ *
+ * Iterators copy the current key and value into buffers of their own, so
+ * a processor may put or delete while it iterates. A modification counter
+ * tells an iterator whether its node pointer is still safe to follow; if
+ * not, next() re-seeks past the copied key (O(log n)).
+ */
+#include <stdlib.h>
+
+#include "alloc_int.h"
+#include "store_int.h"
+
+#define MAX_HEIGHT 24
+
+typedef struct mnode_s {
+    unsigned char *val; /* never NULL for a live node (empty values too) */
+    size_t vlen;
+    size_t klen;
+    int height;
+    struct mnode_s *next[]; /* height links, then the key bytes */
+} mnode_t;
+
+#define NODE_KEY(n) ((unsigned char *)&(n)->next[(n)->height])
+
+typedef struct undo_s {
+    unsigned char *key;
+    size_t klen;
+    unsigned char *val; /* NULL: the key did not exist */
+    size_t vlen;
+} undo_t;
+
+typedef struct kv_memory_s {
+    weir_kv_store_t base;
+    mnode_t *head;
+    int height;
+    uint64_t count;
+    uint64_t gen; /* bumped by every modification */
+    uint32_t rng;
+    undo_t *undo;
+    size_t nundo;
+    size_t capundo;
+} kv_memory_t;
+
+static weir_error_t *nomem(const kv_memory_t *mem)
+{
+    return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
+                          mem->base.name);
+}
+
+static int random_height(kv_memory_t *mem)
+{
+    int h = 1;
+    for (;;) {
+        /* xorshift32: quality is irrelevant, speed and no libc state. */
+        uint32_t x = mem->rng;
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        mem->rng = x;
+        if (h >= MAX_HEIGHT || (x & 3))
+            return h;
+        h++;
+    }
+}
+
+/* First node >= key (or > key when !incl); fills update[] when given. */
+static mnode_t *seek(const kv_memory_t *mem, const void *key, size_t klen,
+                     bool incl, mnode_t **update)
+{
+    mnode_t *x = mem->head;
+    for (int lvl = mem->height - 1; lvl >= 0; lvl--) {
+        for (;;) {
+            mnode_t *nx = x->next[lvl];
+            if (!nx)
+                break;
+            int c = weir__key_cmp(NODE_KEY(nx), nx->klen, key, klen);
+            if (c < 0 || (!incl && c == 0))
+                x = nx;
+            else
+                break;
+        }
+        if (update)
+            update[lvl] = x;
+    }
+    return x->next[0];
+}
+
+static bool node_is(const mnode_t *n, const void *key, size_t klen)
+{
+    return n && !weir__key_cmp(NODE_KEY(n), n->klen, key, klen);
+}
+
+/*
+ * Sets key to val (taking ownership of val; NULL deletes). The previous
+ * value buffer is returned through *oldp (NULL when the key was absent);
+ * the caller frees it or keeps it for undo.
+ */
+static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
+                             unsigned char *val, size_t vlen,
+                             unsigned char **oldp, size_t *oldlenp)
+{
+    mnode_t *update[MAX_HEIGHT];
+    mnode_t *n = seek(mem, key, klen, true, update);
+    *oldp = NULL;
+    *oldlenp = 0;
+    mem->gen++;
+    if (node_is(n, key, klen)) {
+        *oldp = n->val;
+        *oldlenp = n->vlen;
+        if (val) {
+            n->val = val;
+            n->vlen = vlen;
+            return NULL;
+        }
+        for (int lvl = 0; lvl < n->height; lvl++)
+            update[lvl]->next[lvl] = n->next[lvl];
+        while (mem->height > 1 && !mem->head->next[mem->height - 1])
+            mem->height--;
+        weir__free(n);
+        mem->count--;
+        return NULL;
+    }
+    if (!val)
+        return NULL;
+    int h = random_height(mem);
+    n = weir__malloc(sizeof(*n) + (size_t)h * sizeof(n->next[0]) + klen);
+    if (!n)
+        return nomem(mem);
+    n->val = val;
+    n->vlen = vlen;
+    n->klen = klen;
+    n->height = h;
+    if (klen)
+        memcpy(NODE_KEY(n), key, klen);
+    for (int lvl = mem->height; lvl < h; lvl++)
+        update[lvl] = mem->head;
+    if (h > mem->height)
+        mem->height = h;
+    for (int lvl = 0; lvl < h; lvl++) {
+        n->next[lvl] = update[lvl]->next[lvl];
+        update[lvl]->next[lvl] = n;
+    }
+    mem->count++;
+    return NULL;
+}
+
+static weir_error_t *mem_get(weir_kv_store_t *kv, const void *key,
+                             size_t klen, void **valp, size_t *vlenp,
+                             bool *foundp)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    mnode_t *n = seek(mem, key, klen, true, NULL);
+    if (!node_is(n, key, klen))
+        return NULL;
+    /* +1 so that an empty value still gets a non-NULL buffer. */
+    void *copy = weir__malloc(n->vlen + 1);
+    if (!copy)
+        return nomem(mem);
+    memcpy(copy, n->val, n->vlen);
+    *valp = copy;
+    *vlenp = n->vlen;
+    *foundp = true;
+    return NULL;
+}
+
+static weir_error_t *mem_write(weir_kv_store_t *kv, const void *key,
+                               size_t klen, const void *val, size_t vlen)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    unsigned char *copy = NULL;
+    if (val) {
+        copy = weir__malloc(vlen + 1);
+        if (!copy)
+            return nomem(mem);
+        memcpy(copy, val, vlen);
+    }
+    undo_t *u = NULL;
+    if (kv->in_txn) {
+        if (mem->nundo == mem->capundo) {
+            size_t cap = mem->capundo ? mem->capundo * 2 : 64;
+            undo_t *nu = weir__realloc(mem->undo, cap * sizeof(*nu));
+            if (!nu) {
+                weir__free(copy);
+                return nomem(mem);
+            }
+            mem->undo = nu;
+            mem->capundo = cap;
+        }
+        u = &mem->undo[mem->nundo];
+        u->key = weir__malloc(klen + 1);
+        if (!u->key) {
+            weir__free(copy);
+            return nomem(mem);
+        }
+        if (klen)
+            memcpy(u->key, key, klen);
+        u->klen = klen;
+    }
+    unsigned char *old;
+    size_t oldlen;
+    weir_error_t *err = set_raw(mem, key, klen, copy, vlen, &old, &oldlen);
+    if (err) {
+        weir__free(copy);
+        if (u)
+            weir__free(u->key);
+        return err;
+    }
+    if (u) {
+        u->val = old;
+        u->vlen = oldlen;
+        mem->nundo++;
+    } else {
+        weir__free(old);
+    }
+    return NULL;
+}
+
+static void undo_clear(kv_memory_t *mem)
+{
+    for (size_t i = 0; i < mem->nundo; i++) {
+        weir__free(mem->undo[i].key);
+        weir__free(mem->undo[i].val);
+    }
+    mem->nundo = 0;
+}
+
+static weir_error_t *mem_begin(weir_kv_store_t *kv)
+{
+    undo_clear((kv_memory_t *)kv);
+    return NULL;
+}
+
+static weir_error_t *mem_commit(weir_kv_store_t *kv, int64_t offset,
+                                int64_t extra)
+{
+    (void)offset;
+    (void)extra;
+    undo_clear((kv_memory_t *)kv);
+    return NULL;
+}
+
+static weir_error_t *mem_abort(weir_kv_store_t *kv)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    weir_error_t *first = NULL;
+    while (mem->nundo) {
+        undo_t *u = &mem->undo[--mem->nundo];
+        unsigned char *cur;
+        size_t curlen;
+        /*
+         * Restoring an old value that the key still has a node for never
+         * allocates; re-inserting a deleted key may, and if that fails the
+         * store keeps going with the other entries and reports it.
+         */
+        weir_error_t *err = set_raw(mem, u->key, u->klen, u->val, u->vlen,
+                                    &cur, &curlen);
+        if (err) {
+            weir__free(u->val);
+            if (!first)
+                first = err;
+            else
+                weir_error_destroy(err);
+        }
+        weir__free(cur);
+        weir__free(u->key);
+    }
+    return first;
+}
+
+static weir_error_t *mem_count(weir_kv_store_t *kv, uint64_t *countp)
+{
+    *countp = ((kv_memory_t *)kv)->count;
+    return NULL;
+}
+
+static weir_error_t *mem_delete_range(weir_kv_store_t *kv, const void *from,
+                                      size_t flen, const void *to,
+                                      size_t tlen)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    mnode_t *update[MAX_HEIGHT];
+    for (;;) {
+        mnode_t *n = seek(mem, from, flen, true, update);
+        if (!n || weir__key_past(NODE_KEY(n), n->klen, to, tlen, false))
+            return NULL;
+        mem->gen++;
+        for (int lvl = 0; lvl < n->height; lvl++)
+            update[lvl]->next[lvl] = n->next[lvl];
+        while (mem->height > 1 && !mem->head->next[mem->height - 1])
+            mem->height--;
+        weir__free(n->val);
+        weir__free(n);
+        mem->count--;
+    }
+}
+
+static weir_error_t *mem_restore_write(weir_kv_store_t *kv,
+                                       const weir_changelog_record_t *recs,
+                                       size_t n, int64_t next_offset,
+                                       int64_t extra)
+{
+    (void)next_offset;
+    (void)extra;
+    for (size_t i = 0; i < n; i++) {
+        weir_error_t *err = mem_write(kv, recs[i].key, recs[i].key_len,
+                                      recs[i].val, recs[i].val_len);
+        if (err)
+            return err;
+    }
+    return NULL;
+}
+
+static weir_error_t *mem_restore_finish(weir_kv_store_t *kv)
+{
+    (void)kv;
+    return NULL;
+}
+
+static void mem_destroy(weir_kv_store_t *kv)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    undo_clear(mem);
+    weir__free(mem->undo);
+    mnode_t *n = mem->head ? mem->head->next[0] : NULL;
+    while (n) {
+        mnode_t *nx = n->next[0];
+        weir__free(n->val);
+        weir__free(n);
+        n = nx;
+    }
+    weir__free(mem->head);
+    weir__kv_store_fini(kv);
+    weir__free(mem);
+}
+
+/* Iterators ---------------------------------------------------------- */
+
+typedef struct mem_iter_s {
+    weir_kv_iter_t base;
+    kv_memory_t *mem;
+    mnode_t *node; /* follow only while gen matches */
+    uint64_t gen;
+    bool valid;
+    unsigned char *key;
+    size_t klen, kcap;
+    unsigned char *val;
+    size_t vlen, vcap;
+    unsigned char *to; /* NULL: unbounded */
+    size_t tlen;
+    bool to_incl;
+} mem_iter_t;
+
+static bool copy_into(unsigned char **bufp, size_t *capp, const void *src,
+                      size_t len)
+{
+    if (len + 1 > *capp) {
+        size_t cap = *capp ? *capp : 32;
+        while (cap < len + 1)
+            cap *= 2;
+        unsigned char *nb = weir__realloc(*bufp, cap);
+        if (!nb)
+            return false;
+        *bufp = nb;
+        *capp = cap;
+    }
+    if (len)
+        memcpy(*bufp, src, len);
+    return true;
+}
+
+static void iter_land(mem_iter_t *it, mnode_t *n)
+{
+    it->node = n;
+    it->gen = it->mem->gen;
+    it->valid = false;
+    if (!n || weir__key_past(NODE_KEY(n), n->klen, it->to, it->tlen,
+                             it->to_incl))
+        return;
+    if (!copy_into(&it->key, &it->kcap, NODE_KEY(n), n->klen) ||
+        !copy_into(&it->val, &it->vcap, n->val, n->vlen)) {
+        it->base.err = nomem(it->mem);
+        return;
+    }
+    it->klen = n->klen;
+    it->vlen = n->vlen;
+    it->valid = true;
+}
+
+static bool mit_valid(const weir_kv_iter_t *base)
+{
+    return ((const mem_iter_t *)base)->valid;
+}
+
+static void mit_next(weir_kv_iter_t *base)
+{
+    mem_iter_t *it = (mem_iter_t *)base;
+    if (it->gen == it->mem->gen)
+        iter_land(it, it->node->next[0]);
+    else
+        iter_land(it, seek(it->mem, it->key, it->klen, false, NULL));
+}
+
+static const void *mit_key(const weir_kv_iter_t *base, size_t *lenp)
+{
+    const mem_iter_t *it = (const mem_iter_t *)base;
+    *lenp = it->valid ? it->klen : 0;
+    return it->valid ? it->key : NULL;
+}
+
+static const void *mit_value(const weir_kv_iter_t *base, size_t *lenp)
+{
+    const mem_iter_t *it = (const mem_iter_t *)base;
+    *lenp = it->valid ? it->vlen : 0;
+    return it->valid ? it->val : NULL;
+}
+
+static void mit_close(weir_kv_iter_t *base)
+{
+    mem_iter_t *it = (mem_iter_t *)base;
+    weir__free(it->key);
+    weir__free(it->val);
+    weir__free(it->to);
+    weir__free(it);
+}
+
+static const weir__kv_iter_ops_t mem_iter_ops = {
+    .valid = mit_valid,
+    .next = mit_next,
+    .key = mit_key,
+    .value = mit_value,
+    .close = mit_close,
+};
+
+static weir_error_t *mem_range(weir_kv_store_t *kv, const void *from,
+                               size_t flen, bool from_incl, const void *to,
+                               size_t tlen, bool to_incl,
+                               weir_kv_iter_t **itp)
+{
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    mem_iter_t *it = weir__calloc(1, sizeof(*it));
+    if (!it)
+        return nomem(mem);
+    it->base.ops = &mem_iter_ops;
+    it->mem = mem;
+    if (to) {
+        it->to = weir__malloc(tlen + 1);
+        if (!it->to) {
+            weir__free(it);
+            return nomem(mem);
+        }
+        if (tlen)
+            memcpy(it->to, to, tlen);
+        it->tlen = tlen;
+        it->to_incl = to_incl;
+    }
+    mnode_t *n = from ? seek(mem, from, flen, from_incl, NULL)
+                      : mem->head->next[0];
+    iter_land(it, n);
+    if (it->base.err) {
+        weir_error_t *err = it->base.err;
+        it->base.err = NULL;
+        mit_close(&it->base);
+        return err;
+    }
+    *itp = &it->base;
+    return NULL;
+}
+
+static const weir__kv_ops_t mem_ops = {
+    .get = mem_get,
+    .write = mem_write,
+    .range = mem_range,
+    .count = mem_count,
+    .begin = mem_begin,
+    .commit = mem_commit,
+    .abort = mem_abort,
+    .delete_range = mem_delete_range,
+    .restore_write = mem_restore_write,
+    .restore_finish = mem_restore_finish,
+    .destroy = mem_destroy,
+};
+
+weir_kv_store_t *weir__kv_memory_new(const char *name,
+                                     const weir__logger_t *log,
+                                     weir_error_t **errp)
+{
+    *errp = NULL;
+    if (!name || !*name) {
+        *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
+                               "in-memory store: empty name");
+        return NULL;
+    }
+    kv_memory_t *mem = weir__calloc(1, sizeof(*mem));
+    if (!mem) {
+        *errp = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
+                               name);
+        return NULL;
+    }
+    *errp = weir__kv_store_init(&mem->base, &mem_ops, name, log);
+    if (!*errp) {
+        mem->head = weir__calloc(1, sizeof(*mem->head) +
+                                        MAX_HEIGHT * sizeof(mnode_t *));
+        if (!mem->head)
+            *errp = nomem(mem);
+    }
+    if (*errp) {
+        weir__kv_store_fini(&mem->base);
+        weir__free(mem);
+        return NULL;
+    }
+    mem->head->height = MAX_HEIGHT;
+    mem->height = 1;
+    mem->rng = 0x9e3779b9u;
+    return &mem->base;
+}
+
+weir_kv_store_t *weir_kv_store_new_memory(const char *name,
+                                          weir_error_t **errp)
+{
+    return weir__kv_memory_new(name, NULL, errp);
+}

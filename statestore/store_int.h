@@ -1,0 +1,175 @@
+/*
+ * store_int.h: the inside of a weir_kv_store_t and a weir_window_store_t.
+ *
+ * One public type, several engines. A weir_kv_store_t is a small header
+ * (name, logger, changelog sink, transaction flag) plus an ops table that
+ * the engine fills in: kv_memory.c (a skip list) and kv_rocksdb.c (RocksDB
+ * with a WriteBatchWithIndex per transaction). kv_store.c holds the public
+ * functions: it checks arguments, dispatches to the engine, and hands each
+ * write to the changelog sink once the engine has accepted it.
+ *
+ * A window store (window_store.c) is built on top of an engine-level
+ * key-value store that has no changelog sink of its own: it maps
+ * (segment, key, window start) to one ordered byte key, so every engine
+ * gets window semantics, segment expiry and transactions for free.
+ */
+#ifndef WEIR_STORE_INT_H
+#define WEIR_STORE_INT_H
+
+#include <inttypes.h>
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <weir/statestore.h>
+
+#include "log_int.h"
+
+typedef struct weir__kv_ops_s {
+    weir_error_t *(*get)(weir_kv_store_t *kv, const void *key, size_t klen,
+                         void **valp, size_t *vlenp, bool *foundp);
+    /* val NULL: delete. */
+    weir_error_t *(*write)(weir_kv_store_t *kv, const void *key, size_t klen,
+                           const void *val, size_t vlen);
+    /*
+     * An iterator positioned at the first key >= from (or > from when
+     * !from_incl; from NULL: the first key), bounded by to (NULL:
+     * unbounded). The engine allocates it with base.ops set.
+     */
+    weir_error_t *(*range)(weir_kv_store_t *kv, const void *from,
+                           size_t flen, bool from_incl, const void *to,
+                           size_t tlen, bool to_incl, weir_kv_iter_t **itp);
+    weir_error_t *(*count)(weir_kv_store_t *kv, uint64_t *countp);
+    weir_error_t *(*begin)(weir_kv_store_t *kv);
+    /* Makes the open transaction (if any) durable with the position. */
+    weir_error_t *(*commit)(weir_kv_store_t *kv, int64_t offset,
+                            int64_t extra);
+    weir_error_t *(*abort)(weir_kv_store_t *kv);
+    /*
+     * Deletes committed keys in [from, to) outside any transaction (used
+     * to drop expired window segments; idempotent).
+     */
+    weir_error_t *(*delete_range)(weir_kv_store_t *kv, const void *from,
+                                  size_t flen, const void *to, size_t tlen);
+    /* Restore: bulk writes that skip the transaction and the WAL. */
+    weir_error_t *(*restore_write)(weir_kv_store_t *kv,
+                                   const weir_changelog_record_t *recs,
+                                   size_t n, int64_t next_offset,
+                                   int64_t extra);
+    weir_error_t *(*restore_finish)(weir_kv_store_t *kv);
+    void (*destroy)(weir_kv_store_t *kv);
+} weir__kv_ops_t;
+
+struct weir_kv_store_s {
+    const weir__kv_ops_t *ops;
+    char *name;
+    weir__logger_t log;
+    const weir_changelog_sink_t *sink; /* NULL: no changelog */
+    void *sink_opaque;
+    bool in_txn;
+    int open_iters;     /* iterators not closed yet (checked at commit) */
+    bool has_position;  /* a committed changelog position exists */
+    int64_t position;   /* next changelog offset to restore from */
+    int64_t extra;      /* engine-persisted companion value (window time) */
+    /* Restore progress. */
+    bool restoring;
+    weir_restore_progress_cb_t *restore_cb;
+    void *restore_opaque;
+    uint64_t restore_total;
+    uint64_t restore_done;
+    double restore_start;
+    double restore_last_report;
+};
+
+typedef struct weir__kv_iter_ops_s {
+    bool (*valid)(const weir_kv_iter_t *it);
+    void (*next)(weir_kv_iter_t *it);
+    const void *(*key)(const weir_kv_iter_t *it, size_t *lenp);
+    const void *(*value)(const weir_kv_iter_t *it, size_t *lenp);
+    void (*close)(weir_kv_iter_t *it);
+} weir__kv_iter_ops_t;
+
+struct weir_kv_iter_s {
+    const weir__kv_iter_ops_t *ops;
+    weir_kv_store_t *kv;
+    weir_error_t *err;
+};
+
+/* Fills in the common header; the engine has allocated the whole struct. */
+weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
+                                  const weir__kv_ops_t *ops,
+                                  const char *name,
+                                  const weir__logger_t *log);
+/* Frees the header's own fields (not kv itself). */
+void weir__kv_store_fini(weir_kv_store_t *kv);
+
+/* Bytewise order: memcmp, the shorter key first when one prefixes the other. */
+static inline int weir__key_cmp(const void *a, size_t alen, const void *b,
+                                size_t blen)
+{
+    size_t n = alen < blen ? alen : blen;
+    int c = n ? memcmp(a, b, n) : 0;
+    if (c)
+        return c;
+    return alen < blen ? -1 : alen > blen ? 1 : 0;
+}
+
+/* True when key is past the upper bound (to NULL: never). */
+static inline bool weir__key_past(const void *key, size_t klen,
+                                  const void *to, size_t tlen, bool to_incl)
+{
+    if (!to)
+        return false;
+    int c = weir__key_cmp(key, klen, to, tlen);
+    return to_incl ? c > 0 : c >= 0;
+}
+
+/* Big-endian helpers for on-disk keys and values. */
+static inline void weir__be64_put(unsigned char *p, uint64_t v)
+{
+    for (int i = 7; i >= 0; i--) {
+        p[i] = (unsigned char)(v & 0xff);
+        v >>= 8;
+    }
+}
+
+static inline uint64_t weir__be64_get(const unsigned char *p)
+{
+    uint64_t v = 0;
+    for (int i = 0; i < 8; i++)
+        v = (v << 8) | p[i];
+    return v;
+}
+
+/* weir_kv_store_commit() with the engine's companion value. */
+weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
+                                          int64_t offset, int64_t extra);
+
+/*
+ * The engine's restore write plus bookkeeping; counted is how many records
+ * progress reports (the window store may skip expired ones).
+ */
+weir_error_t *weir__kv_store_restore_write(weir_kv_store_t *kv,
+                                           const weir_changelog_record_t *recs,
+                                           size_t n, int64_t next_offset,
+                                           int64_t extra, size_t counted);
+
+/*
+ * A window store over an engine-level key-value store (no sink), which it
+ * takes over (destroyed with the window store, also on failure).
+ */
+weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
+                                            int64_t retention_ms,
+                                            int64_t segment_ms,
+                                            weir_error_t **errp);
+
+/* Monotonic seconds, for restore rates. */
+double weir__store_now(void);
+
+/* The in-memory engine (kv_memory.c). */
+weir_kv_store_t *weir__kv_memory_new(const char *name,
+                                     const weir__logger_t *log,
+                                     weir_error_t **errp);
+
+#endif /* WEIR_STORE_INT_H */

@@ -1,0 +1,696 @@
+/*
+ * window_store.c: window stores on top of any key-value engine.
+ *
+ * A window entry (key, window start) is stored under one engine key:
+ *
+ *     segment id (8 bytes BE, sign bit flipped)
+ *     user key, escaped (0x00 -> 0x00 0xff), then 0x00 0x00
+ *     window start (8 bytes BE, sign bit flipped)
+ *
+ * so the engine's bytewise order is segment, then user key (bytewise, a
+ * shorter key first: the 0x00 0x00 terminator sorts below any escaped
+ * continuation), then window start. A per-key time range inside a segment
+ * is one seek and a contiguous scan; a fetch visits only the segments that
+ * can hold live windows (retention / segment + 1 of them at most), and
+ * fetch_all scans each such segment once, in the order window_store.h
+ * promises.
+ *
+ * Segments: segment id = floor(window start / segment_ms). Retention is
+ * measured from the largest window start written ("observed time"), as in
+ * Kafka Streams: windows older than observed - retention + 1 are expired.
+ * Expired windows are never returned (fetches clamp their lower bound) and
+ * a put into one is ignored and counted. A whole segment below the oldest
+ * live one is dropped with one engine delete_range — RocksDB's DeleteRange,
+ * a single tombstone that compaction turns into dropped files — never with
+ * per-key deletes. Inside a transaction the drop is deferred to the commit
+ * (RocksDB cannot index a range deletion in a WriteBatchWithIndex); since
+ * reads already filter expired windows, a crash before the drop only
+ * delays it to the next commit or open.
+ *
+ * The observed time is persisted next to the changelog position (the
+ * engine's "extra" value), in the same atomic commit, and reverts on abort.
+ *
+ * Changelog records use the key of weir_window_changelog_key_encode() —
+ * the user key then the window start — so a restore can rebuild segments
+ * from any engine and the changelog topic compacts per (key, window).
+ */
+#include <stdlib.h>
+
+#include "alloc_int.h"
+#include "store_int.h"
+
+struct weir_window_store_s {
+    weir_kv_store_t *inner; /* owns the name, logger, position, txn flag */
+    int64_t retention;
+    int64_t segment;
+    int64_t observed;           /* INT64_MIN: nothing written */
+    int64_t committed_observed; /* what abort returns to */
+    int64_t live_seg;           /* segments below this are dropped */
+    uint64_t expired_puts;
+    const weir_changelog_sink_t *sink;
+    void *sink_opaque;
+};
+
+struct weir_window_iter_s {
+    weir_window_store_t *ws;
+    weir_kv_iter_t *inner;
+    bool all;         /* fetch_all: filter by time, decode keys */
+    unsigned char *key; /* fetch: the user key; fetch_all: current key */
+    size_t klen, kcap;
+    int64_t from, to; /* window start bounds, inclusive */
+    int64_t seg, last_seg;
+    int64_t ts;
+    bool valid;
+    weir_error_t *err;
+};
+
+/* Encoding ------------------------------------------------------------ */
+
+static uint64_t flip(int64_t v)
+{
+    return (uint64_t)v ^ (UINT64_C(1) << 63);
+}
+
+static int64_t unflip(uint64_t v)
+{
+    return (int64_t)(v ^ (UINT64_C(1) << 63));
+}
+
+static int64_t seg_of(const weir_window_store_t *ws, int64_t t)
+{
+    int64_t q = t / ws->segment;
+    if (t % ws->segment < 0)
+        q--;
+    return q;
+}
+
+static int64_t min_live(const weir_window_store_t *ws)
+{
+    if (ws->observed == INT64_MIN || ws->observed < INT64_MIN + ws->retention)
+        return INT64_MIN;
+    return ws->observed - ws->retention + 1;
+}
+
+static size_t enc_max(size_t klen)
+{
+    return 8 + 2 * klen + 2 + 8;
+}
+
+/* Writes seg | escaped key | 00 00 | ts into out (enc_max bytes). */
+static size_t encode(unsigned char *out, int64_t seg, const void *key,
+                     size_t klen, int64_t ts)
+{
+    const unsigned char *k = key;
+    size_t n = 8;
+    weir__be64_put(out, flip(seg));
+    for (size_t i = 0; i < klen; i++) {
+        out[n++] = k[i];
+        if (!k[i])
+            out[n++] = 0xff;
+    }
+    out[n++] = 0;
+    out[n++] = 0;
+    weir__be64_put(out + n, flip(ts));
+    return n + 8;
+}
+
+/* Decodes an engine key into the user key (into *bufp) and window start. */
+static bool decode(const unsigned char *ek, size_t elen, unsigned char **bufp,
+                   size_t *capp, size_t *klenp, int64_t *tsp)
+{
+    if (elen < 18)
+        return false;
+    size_t need = elen; /* the user key is never longer than its encoding */
+    if (need > *capp) {
+        unsigned char *nb = weir__realloc(*bufp, need);
+        if (!nb)
+            return false;
+        *bufp = nb;
+        *capp = need;
+    }
+    size_t i = 8, k = 0;
+    size_t end = elen - 8;
+    while (i < end) {
+        if (ek[i]) {
+            (*bufp)[k++] = ek[i++];
+            continue;
+        }
+        if (i + 1 >= end)
+            return false;
+        if (ek[i + 1] == 0) {
+            if (i + 2 != end)
+                return false;
+            *klenp = k;
+            *tsp = unflip(weir__be64_get(ek + end));
+            return true;
+        }
+        if (ek[i + 1] != 0xff)
+            return false;
+        (*bufp)[k++] = 0;
+        i += 2;
+    }
+    return false;
+}
+
+void *weir_window_changelog_key_encode(const void *key, size_t key_len,
+                                       int64_t window_start, size_t *lenp)
+{
+    unsigned char *out = weir__malloc(key_len + 8);
+    if (!out)
+        return NULL;
+    if (key_len)
+        memcpy(out, key, key_len);
+    weir__be64_put(out + key_len, (uint64_t)window_start);
+    *lenp = key_len + 8;
+    return out;
+}
+
+bool weir_window_changelog_key_decode(const void *ckey, size_t clen,
+                                      const void **keyp, size_t *key_lenp,
+                                      int64_t *window_startp)
+{
+    if (!ckey || clen < 8)
+        return false;
+    const unsigned char *p = ckey;
+    *keyp = p;
+    *key_lenp = clen - 8;
+    *window_startp = (int64_t)weir__be64_get(p + clen - 8);
+    return true;
+}
+
+/* Lifecycle ------------------------------------------------------------- */
+
+weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
+                                            int64_t retention_ms,
+                                            int64_t segment_ms,
+                                            weir_error_t **errp)
+{
+    *errp = NULL;
+    if (retention_ms <= 0 || segment_ms <= 0 || segment_ms > retention_ms) {
+        *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
+                               "window store %s: need 0 < segment_ms "
+                               "(%" PRId64 ") <= retention_ms (%" PRId64 ")",
+                               inner->name, segment_ms, retention_ms);
+        weir_kv_store_destroy(inner);
+        return NULL;
+    }
+    weir_window_store_t *ws = weir__calloc(1, sizeof(*ws));
+    if (!ws) {
+        *errp = weir_error_new(WEIR_ERR_NOMEM,
+                               "window store %s: out of memory", inner->name);
+        weir_kv_store_destroy(inner);
+        return NULL;
+    }
+    ws->inner = inner;
+    ws->retention = retention_ms;
+    ws->segment = segment_ms;
+    ws->observed = inner->has_position ? inner->extra : INT64_MIN;
+    inner->extra = ws->observed;
+    ws->committed_observed = ws->observed;
+    ws->live_seg = INT64_MIN;
+    return ws;
+}
+
+weir_window_store_t *weir_window_store_new_memory(const char *name,
+                                                  int64_t retention_ms,
+                                                  int64_t segment_ms,
+                                                  weir_error_t **errp)
+{
+    weir_kv_store_t *inner = weir__kv_memory_new(name, NULL, errp);
+    if (!inner)
+        return NULL;
+    return weir__window_store_new(inner, retention_ms, segment_ms, errp);
+}
+
+void weir_window_store_destroy(weir_window_store_t *ws)
+{
+    if (!ws)
+        return;
+    weir_kv_store_destroy(ws->inner);
+    weir__free(ws);
+}
+
+const char *weir_window_store_name(const weir_window_store_t *ws)
+{
+    return ws->inner->name;
+}
+
+void weir_window_store_set_changelog(weir_window_store_t *ws,
+                                     const weir_changelog_sink_t *sink,
+                                     void *opaque)
+{
+    ws->sink = sink;
+    ws->sink_opaque = opaque;
+}
+
+void weir_window_store_set_log_cb(weir_window_store_t *ws, weir_log_cb_t *cb,
+                                  void *opaque, bool debug)
+{
+    weir_kv_store_set_log_cb(ws->inner, cb, opaque, debug);
+}
+
+int64_t weir_window_store_observed_time(const weir_window_store_t *ws)
+{
+    return ws->observed;
+}
+
+uint64_t weir_window_store_expired_puts(const weir_window_store_t *ws)
+{
+    return ws->expired_puts;
+}
+
+/*
+ * Drops the segments that are wholly older than the oldest live window.
+ * Only committed data is touched, so it runs outside transactions.
+ */
+static weir_error_t *drop_expired(weir_window_store_t *ws)
+{
+    int64_t ml = min_live(ws);
+    if (ml == INT64_MIN)
+        return NULL;
+    int64_t live = seg_of(ws, ml);
+    if (live <= ws->live_seg)
+        return NULL;
+    unsigned char to[8];
+    weir__be64_put(to, flip(live));
+    weir_error_t *err = ws->inner->ops->delete_range(ws->inner, "", 0, to, 8);
+    if (err)
+        return err;
+    weir__dbg(&ws->inner->log, STORE, "STORE",
+              "%s: dropped segments below %" PRId64 " (observed %" PRId64 ")",
+              ws->inner->name, live, ws->observed);
+    ws->live_seg = live;
+    return NULL;
+}
+
+/* Access ---------------------------------------------------------------- */
+
+static weir_error_t *nomem(const weir_window_store_t *ws)
+{
+    return weir_error_new(WEIR_ERR_NOMEM, "window store %s: out of memory",
+                          ws->inner->name);
+}
+
+/* Encodes into stack when small, else the heap (*heapp to free). */
+static unsigned char *enc_buf(unsigned char *stack, size_t stack_len,
+                              size_t need, unsigned char **heapp)
+{
+    *heapp = NULL;
+    if (need <= stack_len)
+        return stack;
+    *heapp = weir__malloc(need);
+    return *heapp;
+}
+
+static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
+                                    size_t klen, int64_t ts, const void *val,
+                                    size_t vlen)
+{
+    if (!ws->sink)
+        return NULL;
+    unsigned char stack[256];
+    unsigned char *heap;
+    unsigned char *ck = enc_buf(stack, sizeof(stack), klen + 8, &heap);
+    if (!ck)
+        return nomem(ws);
+    if (klen)
+        memcpy(ck, key, klen);
+    weir__be64_put(ck + klen, (uint64_t)ts);
+    weir_error_t *err = ws->sink->send(ws->sink_opaque, ws->inner->name, ck,
+                                       klen + 8, val, vlen);
+    weir__free(heap);
+    if (err)
+        weir_error_prefix(err, "window store %s: changelog: ",
+                          ws->inner->name);
+    return err;
+}
+
+weir_error_t *weir_window_store_put(weir_window_store_t *ws, const void *key,
+                                    size_t key_len, int64_t window_start,
+                                    const void *val, size_t val_len)
+{
+    if ((!key && key_len) || (!val && val_len))
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "window store %s: NULL key or value with a "
+                              "length",
+                              ws->inner->name);
+    if (window_start < min_live(ws)) {
+        ws->expired_puts++;
+        weir__dbg(&ws->inner->log, STORE, "STORE",
+                  "%s: put into expired window %" PRId64 " ignored",
+                  ws->inner->name, window_start);
+        return NULL;
+    }
+    unsigned char stack[256];
+    unsigned char *heap;
+    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len),
+                                &heap);
+    if (!ek)
+        return nomem(ws);
+    size_t elen = encode(ek, seg_of(ws, window_start), key, key_len,
+                         window_start);
+    weir_error_t *err = ws->inner->ops->write(ws->inner, ek, elen, val,
+                                              val_len);
+    weir__free(heap);
+    if (err)
+        return err;
+    if (window_start > ws->observed) {
+        ws->observed = window_start;
+        if (!ws->inner->in_txn) {
+            ws->committed_observed = ws->observed;
+            ws->inner->extra = ws->observed;
+            err = drop_expired(ws);
+            if (err)
+                return err;
+        }
+    }
+    return send_changelog(ws, key, key_len, window_start, val, val_len);
+}
+
+weir_error_t *weir_window_store_get(weir_window_store_t *ws, const void *key,
+                                    size_t key_len, int64_t window_start,
+                                    void **valp, size_t *val_lenp,
+                                    bool *foundp)
+{
+    *valp = NULL;
+    *val_lenp = 0;
+    *foundp = false;
+    if (!key && key_len)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "window store %s: NULL key with a length",
+                              ws->inner->name);
+    if (window_start < min_live(ws))
+        return NULL;
+    unsigned char stack[256];
+    unsigned char *heap;
+    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len),
+                                &heap);
+    if (!ek)
+        return nomem(ws);
+    size_t elen = encode(ek, seg_of(ws, window_start), key, key_len,
+                         window_start);
+    weir_error_t *err = ws->inner->ops->get(ws->inner, ek, elen, valp,
+                                            val_lenp, foundp);
+    weir__free(heap);
+    return err;
+}
+
+/* Iterators --------------------------------------------------------------- */
+
+/* Opens the inner iterator over segment it->seg. */
+static weir_error_t *open_segment(weir_window_iter_t *it)
+{
+    weir_window_store_t *ws = it->ws;
+    unsigned char *heap = NULL;
+    weir_error_t *err;
+    if (it->all) {
+        unsigned char from[8], to[8];
+        weir__be64_put(from, flip(it->seg));
+        if (it->seg < INT64_MAX)
+            weir__be64_put(to, flip(it->seg + 1));
+        err = weir_kv_store_range(ws->inner, from, 8, true,
+                                  it->seg < INT64_MAX ? to : NULL, 8, false,
+                                  &it->inner);
+        return err;
+    }
+    size_t max = enc_max(it->klen);
+    heap = weir__malloc(2 * max);
+    if (!heap)
+        return nomem(ws);
+    size_t flen = encode(heap, it->seg, it->key, it->klen, it->from);
+    size_t tlen = encode(heap + max, it->seg, it->key, it->klen, it->to);
+    err = weir_kv_store_range(ws->inner, heap, flen, true, heap + max, tlen,
+                              true, &it->inner);
+    weir__free(heap);
+    return err;
+}
+
+/*
+ * Moves to the first acceptable entry at or after the inner iterator's
+ * position, crossing segments as needed.
+ */
+static void settle(weir_window_iter_t *it)
+{
+    it->valid = false;
+    for (;;) {
+        if (!it->inner) {
+            if (it->seg > it->last_seg)
+                return;
+            it->err = open_segment(it);
+            if (it->err)
+                return;
+        }
+        while (weir_kv_iter_valid(it->inner)) {
+            size_t elen;
+            const unsigned char *ek = weir_kv_iter_key(it->inner, &elen);
+            size_t klen = 0;
+            int64_t ts;
+            if (!decode(ek, elen, &it->key, &it->kcap, &klen, &ts)) {
+                it->err = weir_error_new(WEIR_ERR_STORE_CORRUPT,
+                                         "window store %s: undecodable key "
+                                         "of %zu bytes",
+                                         it->ws->inner->name, elen);
+                return;
+            }
+            if (ts >= it->from && ts <= it->to) {
+                if (it->all)
+                    it->klen = klen;
+                it->ts = ts;
+                it->valid = true;
+                return;
+            }
+            weir_kv_iter_next(it->inner);
+        }
+        if (weir_kv_iter_error(it->inner)) {
+            it->err = weir_error_new(
+                WEIR_ERR_STORE, "window store %s: %s", it->ws->inner->name,
+                weir_error_string(weir_kv_iter_error(it->inner)));
+            return;
+        }
+        weir_kv_iter_close(it->inner);
+        it->inner = NULL;
+        if (it->seg == INT64_MAX)
+            return;
+        it->seg++;
+    }
+}
+
+static weir_error_t *iter_new(weir_window_store_t *ws, bool all,
+                              const void *key, size_t klen, int64_t from,
+                              int64_t to, weir_window_iter_t **iterp)
+{
+    *iterp = NULL;
+    if (!all && !key && klen)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "window store %s: NULL key with a length",
+                              ws->inner->name);
+    weir_window_iter_t *it = weir__calloc(1, sizeof(*it));
+    if (!it)
+        return nomem(ws);
+    it->ws = ws;
+    it->all = all;
+    int64_t ml = min_live(ws);
+    it->from = from > ml ? from : ml;
+    it->to = to;
+    if (!all) {
+        /*
+         * Decoding writes each entry's key into it->key; for a fetch that
+         * is the same key, so a separate buffer of the same size suffices
+         * and the search key stays intact.
+         */
+        it->key = weir__malloc(klen + 18 + klen);
+        if (!it->key) {
+            weir__free(it);
+            return nomem(ws);
+        }
+        it->kcap = klen + 18 + klen;
+        if (klen)
+            memcpy(it->key, key, klen);
+        it->klen = klen;
+    }
+    if (ws->observed == INT64_MIN || it->from > it->to ||
+        it->from > ws->observed) {
+        it->seg = 1;
+        it->last_seg = 0; /* empty */
+    } else {
+        it->seg = seg_of(ws, it->from);
+        int64_t hi = it->to < ws->observed ? it->to : ws->observed;
+        it->last_seg = seg_of(ws, hi);
+    }
+    settle(it);
+    if (it->err) {
+        weir_error_t *err = it->err;
+        it->err = NULL;
+        weir_window_iter_close(it);
+        return err;
+    }
+    *iterp = it;
+    return NULL;
+}
+
+weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
+                                      const void *key, size_t key_len,
+                                      int64_t from, int64_t to,
+                                      weir_window_iter_t **iterp)
+{
+    return iter_new(ws, false, key, key_len, from, to, iterp);
+}
+
+weir_error_t *weir_window_store_fetch_all(weir_window_store_t *ws,
+                                          int64_t from, int64_t to,
+                                          weir_window_iter_t **iterp)
+{
+    return iter_new(ws, true, NULL, 0, from, to, iterp);
+}
+
+bool weir_window_iter_valid(const weir_window_iter_t *it)
+{
+    return !it->err && it->valid;
+}
+
+void weir_window_iter_next(weir_window_iter_t *it)
+{
+    if (!weir_window_iter_valid(it))
+        return;
+    weir_kv_iter_next(it->inner);
+    settle(it);
+}
+
+const void *weir_window_iter_key(const weir_window_iter_t *it, size_t *lenp)
+{
+    bool v = weir_window_iter_valid(it);
+    *lenp = v ? it->klen : 0;
+    return v ? it->key : NULL;
+}
+
+int64_t weir_window_iter_window_start(const weir_window_iter_t *it)
+{
+    return weir_window_iter_valid(it) ? it->ts : INT64_MIN;
+}
+
+const void *weir_window_iter_value(const weir_window_iter_t *it,
+                                   size_t *lenp)
+{
+    if (!weir_window_iter_valid(it)) {
+        *lenp = 0;
+        return NULL;
+    }
+    return weir_kv_iter_value(it->inner, lenp);
+}
+
+const weir_error_t *weir_window_iter_error(const weir_window_iter_t *it)
+{
+    return it->err;
+}
+
+void weir_window_iter_close(weir_window_iter_t *it)
+{
+    if (!it)
+        return;
+    weir_kv_iter_close(it->inner);
+    weir__free(it->key);
+    weir_error_destroy(it->err);
+    weir__free(it);
+}
+
+/* Transactions and restore -------------------------------------------- */
+
+weir_error_t *weir_window_store_begin(weir_window_store_t *ws)
+{
+    return weir_kv_store_begin(ws->inner);
+}
+
+weir_error_t *weir_window_store_commit(weir_window_store_t *ws,
+                                       int64_t changelog_offset)
+{
+    weir_error_t *err = weir__kv_store_commit_extra(ws->inner,
+                                                    changelog_offset,
+                                                    ws->observed);
+    if (err)
+        return err;
+    ws->committed_observed = ws->observed;
+    return drop_expired(ws);
+}
+
+weir_error_t *weir_window_store_abort(weir_window_store_t *ws)
+{
+    weir_error_t *err = weir_kv_store_abort(ws->inner);
+    if (!weir_kv_store_in_transaction(ws->inner))
+        ws->observed = ws->committed_observed;
+    return err;
+}
+
+void weir_window_store_position(const weir_window_store_t *ws,
+                                int64_t *offsetp, bool *foundp)
+{
+    weir_kv_store_position(ws->inner, offsetp, foundp);
+}
+
+weir_error_t *weir_window_store_restore_begin(weir_window_store_t *ws,
+                                              uint64_t total,
+                                              weir_restore_progress_cb_t *cb,
+                                              void *opaque)
+{
+    return weir_kv_store_restore_begin(ws->inner, total, cb, opaque);
+}
+
+weir_error_t *
+weir_window_store_restore_apply(weir_window_store_t *ws,
+                                const weir_changelog_record_t *recs,
+                                size_t n, int64_t next_offset)
+{
+    /*
+     * One arena for the batch's engine keys: the records are translated,
+     * then written by the engine in one bulk write.
+     */
+    size_t total = 0;
+    for (size_t i = 0; i < n; i++) {
+        if (!recs[i].key || recs[i].key_len < 8)
+            return weir_error_new(WEIR_ERR_STORE_CORRUPT,
+                                  "window store %s: changelog key of %zu "
+                                  "bytes is not a window key",
+                                  ws->inner->name, recs[i].key_len);
+        total += enc_max(recs[i].key_len - 8);
+    }
+    unsigned char *arena = weir__malloc(total + 1);
+    weir_changelog_record_t *out = weir__malloc((n + 1) * sizeof(*out));
+    if (!arena || !out) {
+        weir__free(arena);
+        weir__free(out);
+        return nomem(ws);
+    }
+    size_t m = 0, used = 0;
+    for (size_t i = 0; i < n; i++) {
+        const void *key;
+        size_t klen;
+        int64_t ts;
+        weir_window_changelog_key_decode(recs[i].key, recs[i].key_len, &key,
+                                         &klen, &ts);
+        if (ts > ws->observed)
+            ws->observed = ts;
+        if (ts < min_live(ws))
+            continue;
+        out[m].key = arena + used;
+        out[m].key_len = encode(arena + used, seg_of(ws, ts), key, klen, ts);
+        out[m].val = recs[i].val;
+        out[m].val_len = recs[i].val_len;
+        used += out[m].key_len;
+        m++;
+    }
+    weir_error_t *err = weir__kv_store_restore_write(ws->inner, out, m,
+                                                     next_offset,
+                                                     ws->observed, n);
+    weir__free(arena);
+    weir__free(out);
+    if (!err)
+        ws->committed_observed = ws->observed;
+    return err;
+}
+
+weir_error_t *weir_window_store_restore_end(weir_window_store_t *ws)
+{
+    weir_error_t *err = weir_kv_store_restore_end(ws->inner);
+    if (err)
+        return err;
+    return drop_expired(ws);
+}

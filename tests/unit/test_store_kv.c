@@ -1,0 +1,472 @@
+/*
+ * test_store_kv.c: key-value store behaviour, the same for every engine.
+ *
+ * Each test is a loop test over the engines (memory, RocksDB): _i picks
+ * the engine, so both are held to one set of expectations.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "test_store_common.h"
+#include "test_store_engines.h"
+
+START_TEST(test_store_kv_put_get_overwrite_delete)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "counts");
+    ck_assert_str_eq(weir_kv_store_name(kv), "counts");
+    assert_get(kv, "a", NULL);
+    put_s(kv, "a", "1");
+    assert_get(kv, "a", "1");
+    put_s(kv, "a", "22");
+    assert_get(kv, "a", "22");
+    OK(weir_kv_store_delete(kv, "a", 1));
+    assert_get(kv, "a", NULL);
+    /* Deleting a missing key is not an error. */
+    OK(weir_kv_store_delete(kv, "zz", 2));
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_empty_value_and_empty_key_are_data)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "empties");
+    OK(weir_kv_store_put(kv, "e", 1, NULL, 0));
+    OK(weir_kv_store_put(kv, "", 0, "root", 4));
+    void *v;
+    size_t vl;
+    bool found;
+    OK(weir_kv_store_get(kv, "e", 1, &v, &vl, &found));
+    ck_assert(found);
+    ck_assert_uint_eq(vl, 0);
+    weir_free(v);
+    OK(weir_kv_store_get(kv, "", 0, &v, &vl, &found));
+    ck_assert(found);
+    ck_assert_uint_eq(vl, 4);
+    weir_free(v);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "=root,e=");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_order_is_bytewise_shorter_first)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "order");
+    const char *keys[] = {"b", "ab", "a", "abc", "B", "aa"};
+    for (size_t i = 0; i < 6; i++)
+        put_s(kv, keys[i], "x");
+    /* High bytes sort after ASCII (unsigned comparison). */
+    OK(weir_kv_store_put(kv, "\xff", 1, "h", 1));
+    OK(weir_kv_store_put(kv, "a\x00", 2, "z", 1));
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    const char *expect[] = {"B", "a", "a\x00", "aa", "ab", "abc", "b", "\xff"};
+    size_t elen[] = {1, 1, 2, 2, 2, 3, 1, 1};
+    for (size_t i = 0; i < 8; i++) {
+        ck_assert(weir_kv_iter_valid(it));
+        size_t kl;
+        const void *k = weir_kv_iter_key(it, &kl);
+        ck_assert_uint_eq(kl, elen[i]);
+        ck_assert(!memcmp(k, expect[i], kl));
+        weir_kv_iter_next(it);
+    }
+    ck_assert(!weir_kv_iter_valid(it));
+    weir_kv_iter_close(it);
+    uint64_t count;
+    OK(weir_kv_store_approximate_count(kv, &count));
+    if (_i == ENGINE_MEMORY)
+        ck_assert_uint_eq(count, 8);
+    else
+        ck_assert_uint_ge(count, 1);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_range_bounds)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "ranges");
+    const char *keys[] = {"a", "b", "c", "d", "e"};
+    for (size_t i = 0; i < 5; i++)
+        put_s(kv, keys[i], keys[i]);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_range(kv, "b", 1, true, "d", 1, true, &it));
+    assert_iter(it, "b=b,c=c,d=d");
+    OK(weir_kv_store_range(kv, "b", 1, false, "d", 1, false, &it));
+    assert_iter(it, "c=c");
+    OK(weir_kv_store_range(kv, "bb", 2, true, "dd", 2, false, &it));
+    assert_iter(it, "c=c,d=d");
+    OK(weir_kv_store_range(kv, NULL, 0, true, "b", 1, true, &it));
+    assert_iter(it, "a=a,b=b");
+    OK(weir_kv_store_range(kv, "d", 1, true, NULL, 0, false, &it));
+    assert_iter(it, "d=d,e=e");
+    /* Empty and inverted ranges. */
+    OK(weir_kv_store_range(kv, "x", 1, true, NULL, 0, false, &it));
+    assert_iter(it, "");
+    OK(weir_kv_store_range(kv, "d", 1, true, "b", 1, true, &it));
+    assert_iter(it, "");
+    OK(weir_kv_store_range(kv, "c", 1, false, "c", 1, true, &it));
+    assert_iter(it, "");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_prefix_scan)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "prefixes");
+    put_s(kv, "user-1", "1");
+    put_s(kv, "user-10", "10");
+    put_s(kv, "user-2", "2");
+    put_s(kv, "user", "u");
+    put_s(kv, "usf", "x");
+    put_s(kv, "usd", "y");
+    OK(weir_kv_store_put(kv, "\xff\xff", 2, "f", 1));
+    OK(weir_kv_store_put(kv, "\xff\xff\x01", 3, "g", 1));
+    OK(weir_kv_store_put(kv, "\xfe", 1, "e", 1));
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_prefix_scan(kv, "user-1", 6, &it));
+    assert_iter(it, "user-1=1,user-10=10");
+    OK(weir_kv_store_prefix_scan(kv, "user", 4, &it));
+    assert_iter(it, "user=u,user-1=1,user-10=10,user-2=2");
+    OK(weir_kv_store_prefix_scan(kv, "nope", 4, &it));
+    assert_iter(it, "");
+    /* A prefix of 0xff bytes has no successor: scan to the end. */
+    OK(weir_kv_store_prefix_scan(kv, "\xff", 1, &it));
+    int n = 0;
+    while (weir_kv_iter_valid(it)) {
+        n++;
+        weir_kv_iter_next(it);
+    }
+    weir_kv_iter_close(it);
+    ck_assert_int_eq(n, 2);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_iterator_survives_writes)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "mutating");
+    put_s(kv, "a", "1");
+    put_s(kv, "b", "2");
+    put_s(kv, "c", "3");
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    ck_assert(weir_kv_iter_valid(it));
+    /* Delete the current key and overwrite the next one while iterating:
+     * the current entry stays readable and iteration goes on. */
+    OK(weir_kv_store_delete(kv, "a", 1));
+    size_t kl, vl;
+    const char *k = weir_kv_iter_key(it, &kl);
+    const char *v = weir_kv_iter_value(it, &vl);
+    ck_assert(kl == 1 && k[0] == 'a' && vl == 1 && v[0] == '1');
+    weir_kv_iter_next(it);
+    ck_assert(weir_kv_iter_valid(it));
+    k = weir_kv_iter_key(it, &kl);
+    ck_assert(kl == 1 && k[0] == 'b');
+    weir_kv_iter_next(it);
+    weir_kv_iter_next(it);
+    ck_assert(!weir_kv_iter_valid(it));
+    /* next() past the end is harmless. */
+    weir_kv_iter_next(it);
+    ck_assert(!weir_kv_iter_valid(it));
+    ck_assert_ptr_null(weir_kv_iter_key(it, &kl));
+    weir_kv_iter_close(it);
+    weir_kv_iter_close(NULL);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_transaction_abort_discards)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "txn");
+    put_s(kv, "keep", "1");
+    put_s(kv, "gone", "2");
+    OK(weir_kv_store_commit(kv, 5));
+    OK(weir_kv_store_begin(kv));
+    ck_assert(weir_kv_store_in_transaction(kv));
+    FAILS(weir_kv_store_begin(kv), WEIR_ERR_STATE);
+    put_s(kv, "keep", "changed");
+    put_s(kv, "keep", "changed twice");
+    put_s(kv, "new", "3");
+    OK(weir_kv_store_delete(kv, "gone", 4));
+    /* Reads and iterators see the pending writes. */
+    assert_get(kv, "keep", "changed twice");
+    assert_get(kv, "gone", NULL);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    /* Commit and abort refuse while an iterator is open. */
+    FAILS(weir_kv_store_commit(kv, 6), WEIR_ERR_STATE);
+    FAILS(weir_kv_store_abort(kv), WEIR_ERR_STATE);
+    assert_iter(it, "keep=changed twice,new=3");
+    OK(weir_kv_store_abort(kv));
+    ck_assert(!weir_kv_store_in_transaction(kv));
+    assert_get(kv, "keep", "1");
+    assert_get(kv, "gone", "2");
+    assert_get(kv, "new", NULL);
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "gone=2,keep=1");
+    int64_t pos;
+    bool found;
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(found);
+    ck_assert_int_eq(pos, 5);
+    FAILS(weir_kv_store_abort(kv), WEIR_ERR_STATE);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_transaction_commit_keeps_and_sets_position)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "txn");
+    int64_t pos;
+    bool found;
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(!found);
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "a", "1");
+    put_s(kv, "b", "2");
+    OK(weir_kv_store_delete(kv, "b", 1));
+    OK(weir_kv_store_commit(kv, 42));
+    ck_assert(!weir_kv_store_in_transaction(kv));
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(found);
+    ck_assert_int_eq(pos, 42);
+    FAILS(weir_kv_store_commit(kv, -1), WEIR_ERR_INVALID_ARG);
+    /* A second transaction that aborts leaves the first one's data. */
+    OK(weir_kv_store_begin(kv));
+    OK(weir_kv_store_delete(kv, "a", 1));
+    OK(weir_kv_store_abort(kv));
+    assert_get(kv, "a", "1");
+    assert_get(kv, "b", NULL);
+    /* Destroying with an open transaction aborts it (no leak, no crash). */
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "c", "3");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_changelog_records_each_write)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "logged");
+    sink_log_t log = {0};
+    weir_kv_store_set_changelog(kv, &test_sink, &log);
+    put_s(kv, "k", "v");
+    OK(weir_kv_store_delete(kv, "k", 1));
+    ck_assert_int_eq(log.n, 2);
+    ck_assert_str_eq(log.recs[0].store, "logged");
+    ck_assert(log.recs[0].klen == 1 && log.recs[0].key[0] == 'k');
+    ck_assert(!log.recs[0].tombstone && log.recs[0].vlen == 1);
+    ck_assert(log.recs[1].tombstone);
+    /* A failing sink fails the write, naming the store. */
+    log.fail = true;
+    weir_error_t *err = weir_kv_store_put(kv, "x", 1, "y", 1);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_KAFKA);
+    ck_assert(strstr(weir_error_string(err), "logged"));
+    weir_error_destroy(err);
+    /* Restored records do not go back to the changelog. */
+    log.fail = false;
+    log.n = 0;
+    weir_changelog_record_t rec = {"r", 1, "1", 1};
+    OK(weir_kv_store_restore_begin(kv, 1, NULL, NULL));
+    OK(weir_kv_store_restore_apply(kv, &rec, 1, 10));
+    OK(weir_kv_store_restore_end(kv));
+    ck_assert_int_eq(log.n, 0);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+typedef struct progress_s {
+    int calls;
+    uint64_t done, total;
+    char store[32];
+} progress_t;
+
+static void on_progress(void *opaque, const char *store, uint64_t done,
+                        uint64_t total, double rate)
+{
+    progress_t *p = opaque;
+    p->calls++;
+    p->done = done;
+    p->total = total;
+    ck_assert(rate >= 0);
+    snprintf(p->store, sizeof(p->store), "%s", store);
+}
+
+START_TEST(test_store_kv_restore_applies_in_order_and_sets_position)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "restored");
+    put_s(kv, "stale", "x");
+    progress_t prog = {0};
+    OK(weir_kv_store_restore_begin(kv, 5, on_progress, &prog));
+    FAILS(weir_kv_store_begin(kv), WEIR_ERR_STATE);
+    weir_changelog_record_t recs[] = {
+        {"a", 1, "1", 1},
+        {"b", 1, "2", 1},
+        {"a", 1, "3", 1},     /* later record wins */
+        {"stale", 5, NULL, 0}, /* tombstone */
+        {"c", 1, "", 0},
+    };
+    OK(weir_kv_store_restore_apply(kv, recs, 3, 103));
+    OK(weir_kv_store_restore_apply(kv, recs + 3, 2, 105));
+    OK(weir_kv_store_restore_end(kv));
+    FAILS(weir_kv_store_restore_end(kv), WEIR_ERR_STATE);
+    FAILS(weir_kv_store_restore_apply(kv, recs, 1, 1), WEIR_ERR_STATE);
+    ck_assert_int_ge(prog.calls, 1);
+    ck_assert_uint_eq(prog.done, 5);
+    ck_assert_uint_eq(prog.total, 5);
+    ck_assert_str_eq(prog.store, "restored");
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "a=3,b=2,c=");
+    int64_t pos;
+    bool found;
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(found);
+    ck_assert_int_eq(pos, 105);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_kv_rejects_null_key_with_length)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "args");
+    FAILS(weir_kv_store_put(kv, NULL, 3, "v", 1), WEIR_ERR_INVALID_ARG);
+    FAILS(weir_kv_store_put(kv, "k", 1, NULL, 3), WEIR_ERR_INVALID_ARG);
+    FAILS(weir_kv_store_delete(kv, NULL, 1), WEIR_ERR_INVALID_ARG);
+    void *v;
+    size_t vl;
+    bool found;
+    FAILS(weir_kv_store_get(kv, NULL, 2, &v, &vl, &found),
+          WEIR_ERR_INVALID_ARG);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+/*
+ * Random operations against a model (a sorted array of 64 possible keys),
+ * with transactions that commit or abort: gets, full scans and range scans
+ * must always match.
+ */
+START_TEST(test_store_kv_random_ops_match_model)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "model");
+    int model[64], saved[64];
+    for (int k = 0; k < 64; k++)
+        model[k] = -1;
+    unsigned seed = 12345;
+    bool txn = false;
+    for (int step = 0; step < 4000; step++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = (seed >> 8) % 100;
+        int k = (int)((seed >> 16) % 64);
+        char key[8];
+        snprintf(key, sizeof(key), "k%02d", k);
+        if (r < 45) {
+            char val[16];
+            snprintf(val, sizeof(val), "%d", step);
+            put_s(kv, key, val);
+            model[k] = step;
+        } else if (r < 70) {
+            OK(weir_kv_store_delete(kv, key, strlen(key)));
+            model[k] = -1;
+        } else if (r < 80) {
+            char *v = get_s(kv, key);
+            if (model[k] < 0) {
+                ck_assert_ptr_null(v);
+            } else {
+                ck_assert_ptr_nonnull(v);
+                ck_assert_int_eq(atoi(v), model[k]);
+            }
+            free(v);
+        } else if (r < 90) {
+            int lo = k, hi = (k + 17) % 64;
+            char from[8], to[8];
+            snprintf(from, sizeof(from), "k%02d", lo);
+            snprintf(to, sizeof(to), "k%02d", hi);
+            weir_kv_iter_t *it;
+            OK(weir_kv_store_range(kv, from, 3, true, to, 3, false, &it));
+            int expect = lo;
+            while (weir_kv_iter_valid(it)) {
+                while (expect < hi && model[expect] < 0)
+                    expect++;
+                ck_assert_int_lt(expect, hi);
+                size_t kl, vl;
+                const char *ik = weir_kv_iter_key(it, &kl);
+                const char *iv = weir_kv_iter_value(it, &vl);
+                char buf[16];
+                snprintf(buf, sizeof(buf), "%.*s", (int)vl, iv);
+                ck_assert_int_eq(atoi(ik + 1), expect);
+                ck_assert_int_eq(atoi(buf), model[expect]);
+                expect++;
+                weir_kv_iter_next(it);
+            }
+            while (expect < hi && model[expect] < 0)
+                expect++;
+            ck_assert_int_ge(expect, hi);
+            weir_kv_iter_close(it);
+        } else if (r < 95) {
+            if (!txn) {
+                OK(weir_kv_store_begin(kv));
+                memcpy(saved, model, sizeof(model));
+                txn = true;
+            } else {
+                OK(weir_kv_store_commit(kv, step));
+                txn = false;
+            }
+        } else if (txn) {
+            OK(weir_kv_store_abort(kv));
+            memcpy(model, saved, sizeof(model));
+            txn = false;
+        }
+    }
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+static Suite *store_kv_suite(void)
+{
+    Suite *s = suite_create("store_kv");
+    TCase *tc = tcase_create("kv");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_loop_test(tc, test_store_kv_put_get_overwrite_delete, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_empty_value_and_empty_key_are_data,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_order_is_bytewise_shorter_first, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_range_bounds, 0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_prefix_scan, 0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_iterator_survives_writes, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_rejects_null_key_with_length, 0,
+                        ENGINE_COUNT);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("transactions");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_loop_test(tc, test_store_kv_transaction_abort_discards, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_kv_transaction_commit_keeps_and_sets_position,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_random_ops_match_model, 0,
+                        ENGINE_COUNT);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("changelog_restore");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_loop_test(tc, test_store_kv_changelog_records_each_write, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_kv_restore_applies_in_order_and_sets_position,
+                        0, ENGINE_COUNT);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_kv_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

@@ -1,0 +1,299 @@
+/*
+ * test_store_window.c: window store behaviour, the same for every engine.
+ */
+#include <inttypes.h>
+#include <stdio.h>
+
+#include "test_store_common.h"
+#include "test_store_engines.h"
+
+static void wput(weir_window_store_t *ws, const char *k, int64_t t,
+                 const char *v)
+{
+    OK(weir_window_store_put(ws, k, strlen(k), t, v, v ? strlen(v) : 0));
+}
+
+/* Drains a window iterator into "key@t=v,..." and closes it. */
+static void assert_witer(weir_window_iter_t *it, const char *expect)
+{
+    char out[4096] = "";
+    size_t n = 0;
+    while (weir_window_iter_valid(it)) {
+        size_t kl, vl;
+        const char *k = weir_window_iter_key(it, &kl);
+        const char *v = weir_window_iter_value(it, &vl);
+        char kbuf[64];
+        /* Show NUL bytes in keys as '0'. */
+        for (size_t i = 0; i < kl && i < sizeof(kbuf) - 1; i++)
+            kbuf[i] = k[i] ? k[i] : '0';
+        kbuf[kl < sizeof(kbuf) - 1 ? kl : sizeof(kbuf) - 1] = 0;
+        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s@%" PRId64
+                              "=%.*s", n ? "," : "", kbuf,
+                              weir_window_iter_window_start(it), (int)vl, v);
+        weir_window_iter_next(it);
+    }
+    ck_assert_ptr_null(weir_window_iter_error(it));
+    weir_window_iter_close(it);
+    ck_assert_str_eq(out, expect);
+}
+
+START_TEST(test_store_window_put_get_fetch)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "clicks", 100000, 10000);
+    ck_assert_str_eq(weir_window_store_name(ws), "clicks");
+    ck_assert_int_eq(weir_window_store_observed_time(ws), INT64_MIN);
+    wput(ws, "u1", 5000, "a");
+    wput(ws, "u1", 0, "b");
+    wput(ws, "u1", 25000, "c");
+    wput(ws, "u2", 5000, "d");
+    wput(ws, "u1", 15000, "e");
+    void *v;
+    size_t vl;
+    bool found;
+    OK(weir_window_store_get(ws, "u1", 2, 5000, &v, &vl, &found));
+    ck_assert(found && vl == 1 && !memcmp(v, "a", 1));
+    weir_free(v);
+    OK(weir_window_store_get(ws, "u1", 2, 5001, &v, &vl, &found));
+    ck_assert(!found);
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "u1", 2, 0, 30000, &it));
+    assert_witer(it, "u1@0=b,u1@5000=a,u1@15000=e,u1@25000=c");
+    OK(weir_window_store_fetch(ws, "u1", 2, 5000, 15000, &it));
+    assert_witer(it, "u1@5000=a,u1@15000=e");
+    OK(weir_window_store_fetch(ws, "u1", 2, 5001, 14999, &it));
+    assert_witer(it, "");
+    OK(weir_window_store_fetch(ws, "u3", 2, 0, INT64_MAX, &it));
+    assert_witer(it, "");
+    OK(weir_window_store_fetch(ws, "u1", 2, 30000, 0, &it));
+    assert_witer(it, "");
+    /* fetch_all: by segment, then key, then window start. */
+    OK(weir_window_store_fetch_all(ws, 0, 20000, &it));
+    assert_witer(it, "u1@0=b,u1@5000=a,u2@5000=d,u1@15000=e");
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "u1@0=b,u1@5000=a,u2@5000=d,u1@15000=e,u1@25000=c");
+    /* A NULL value deletes the window. */
+    wput(ws, "u1", 5000, NULL);
+    OK(weir_window_store_fetch(ws, "u1", 2, 0, 10000, &it));
+    assert_witer(it, "u1@0=b");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_keys_that_prefix_each_other_stay_apart)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "prefixes", 1000, 1000);
+    OK(weir_window_store_put(ws, "a", 1, 10, "1", 1));
+    OK(weir_window_store_put(ws, "a\0", 2, 10, "2", 1));
+    OK(weir_window_store_put(ws, "ab", 2, 10, "3", 1));
+    OK(weir_window_store_put(ws, "", 0, 10, "4", 1));
+    OK(weir_window_store_put(ws, "a\0\xff", 3, 10, "5", 1));
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "a", 1, 0, 100, &it));
+    assert_witer(it, "a@10=1");
+    OK(weir_window_store_fetch(ws, "a\0", 2, 0, 100, &it));
+    assert_witer(it, "a0@10=2");
+    OK(weir_window_store_fetch(ws, "", 0, 0, 100, &it));
+    assert_witer(it, "@10=4");
+    /* Bytewise key order, shorter first, NUL bytes included. */
+    OK(weir_window_store_fetch_all(ws, 0, 100, &it));
+    assert_witer(it, "@10=4,a@10=1,a0@10=2,a0\xff@10=5,ab@10=3");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_negative_times_order_correctly)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "negative", 100000, 1000);
+    wput(ws, "k", -1500, "a");
+    wput(ws, "k", -1, "b");
+    wput(ws, "k", 0, "c");
+    wput(ws, "k", 999, "d");
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, -2000, 1000, &it));
+    assert_witer(it, "k@-1500=a,k@-1=b,k@0=c,k@999=d");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_segments_expire_past_retention)
+{
+    /* Retention 30 s, segments of 10 s. */
+    weir_window_store_t *ws = engine_ws_open(_i, "expiring", 30000, 10000);
+    wput(ws, "k", 0, "0");
+    wput(ws, "k", 10000, "10");
+    wput(ws, "j", 5000, "j5");
+    wput(ws, "k", 20000, "20");
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, 0, 100000, &it));
+    assert_witer(it, "k@0=0,k@10000=10,k@20000=20");
+    /* Observed time 35000: live from 5001; segment 0 (0..9999) goes. */
+    wput(ws, "k", 35000, "35");
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 35000);
+    OK(weir_window_store_fetch(ws, "k", 1, 0, 100000, &it));
+    assert_witer(it, "k@10000=10,k@20000=20,k@35000=35");
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "k@10000=10,k@20000=20,k@35000=35");
+    /* A put into an expired window is ignored and counted. */
+    ck_assert_uint_eq(weir_window_store_expired_puts(ws), 0);
+    wput(ws, "k", 5000, "late");
+    ck_assert_uint_eq(weir_window_store_expired_puts(ws), 1);
+    void *v;
+    size_t vl;
+    bool found;
+    OK(weir_window_store_get(ws, "k", 1, 5000, &v, &vl, &found));
+    ck_assert(!found);
+    /* Windows past retention but in a live segment are hidden too. */
+    wput(ws, "k", 40000, "40");
+    OK(weir_window_store_get(ws, "k", 1, 10000, &v, &vl, &found));
+    ck_assert(!found);
+    OK(weir_window_store_fetch(ws, "k", 1, 0, 100000, &it));
+    assert_witer(it, "k@20000=20,k@35000=35,k@40000=40");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_transaction_abort_restores_time_and_data)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "wtxn", 30000, 10000);
+    wput(ws, "k", 1000, "a");
+    OK(weir_window_store_commit(ws, 7));
+    OK(weir_window_store_begin(ws));
+    wput(ws, "k", 1000, "changed");
+    wput(ws, "k", 100000, "far");
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 100000);
+    /* Inside the transaction the old window is already expired. */
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
+    assert_witer(it, "k@100000=far");
+    OK(weir_window_store_abort(ws));
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 1000);
+    OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
+    assert_witer(it, "k@1000=a");
+    /* Commit: data stays, the expired segment is dropped. */
+    OK(weir_window_store_begin(ws));
+    wput(ws, "k", 100000, "far");
+    OK(weir_window_store_commit(ws, 9));
+    int64_t pos;
+    bool found;
+    weir_window_store_position(ws, &pos, &found);
+    ck_assert(found && pos == 9);
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "k@100000=far");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_changelog_key_carries_window_start)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "wlog", 30000, 10000);
+    sink_log_t log = {0};
+    weir_window_store_set_changelog(ws, &test_sink, &log);
+    wput(ws, "user-1", 0x0102030405060708LL, "v");
+    wput(ws, "user-1", 0x0102030405060708LL, NULL);
+    ck_assert_int_eq(log.n, 2);
+    ck_assert_str_eq(log.recs[0].store, "wlog");
+    ck_assert_uint_eq(log.recs[0].klen, 6 + 8);
+    ck_assert(!memcmp(log.recs[0].key,
+                      "user-1\x01\x02\x03\x04\x05\x06\x07\x08", 14));
+    ck_assert(log.recs[1].tombstone);
+    const void *k;
+    size_t kl;
+    int64_t t;
+    ck_assert(weir_window_changelog_key_decode(log.recs[0].key,
+                                               log.recs[0].klen, &k, &kl,
+                                               &t));
+    ck_assert_uint_eq(kl, 6);
+    ck_assert_int_eq(t, 0x0102030405060708LL);
+    ck_assert(!weir_window_changelog_key_decode("short", 5, &k, &kl, &t));
+    size_t clen;
+    void *ck = weir_window_changelog_key_encode("x", 1, -2, &clen);
+    ck_assert_uint_eq(clen, 9);
+    ck_assert(weir_window_changelog_key_decode(ck, clen, &k, &kl, &t));
+    ck_assert_int_eq(t, -2);
+    weir_free(ck);
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_restore_rebuilds_and_skips_expired)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "wrestore", 30000, 10000);
+    size_t l1, l2, l3, l4;
+    void *k1 = weir_window_changelog_key_encode("a", 1, 1000, &l1);
+    void *k2 = weir_window_changelog_key_encode("b", 1, 50000, &l2);
+    void *k3 = weir_window_changelog_key_encode("a", 1, 45000, &l3);
+    void *k4 = weir_window_changelog_key_encode("b", 1, 50000, &l4);
+    weir_changelog_record_t recs[] = {
+        {k1, l1, "old", 3}, {k2, l2, "b1", 2}, {k3, l3, "a45", 3},
+        {k4, l4, "b2", 2},
+    };
+    OK(weir_window_store_restore_begin(ws, 4, NULL, NULL));
+    OK(weir_window_store_restore_apply(ws, recs, 4, 4));
+    weir_changelog_record_t bad = {"short", 5, "x", 1};
+    FAILS(weir_window_store_restore_apply(ws, &bad, 1, 5),
+          WEIR_ERR_STORE_CORRUPT);
+    OK(weir_window_store_restore_end(ws));
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 50000);
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "a@45000=a45,b@50000=b2");
+    int64_t pos;
+    bool found;
+    weir_window_store_position(ws, &pos, &found);
+    ck_assert(found && pos == 4);
+    weir_free(k1);
+    weir_free(k2);
+    weir_free(k3);
+    weir_free(k4);
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_window_rejects_bad_segments)
+{
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 0, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    ck_assert(strstr(weir_error_string(err), "w"));
+    weir_error_destroy(err);
+    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 2000, &err));
+    weir_error_destroy(err);
+    weir_window_store_destroy(NULL);
+}
+END_TEST
+
+static Suite *store_window_suite(void)
+{
+    Suite *s = suite_create("store_window");
+    TCase *tc = tcase_create("window");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_loop_test(tc, test_store_window_put_get_fetch, 0, ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_window_keys_that_prefix_each_other_stay_apart,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_negative_times_order_correctly,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_segments_expire_past_retention,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(
+        tc, test_store_window_transaction_abort_restores_time_and_data, 0,
+        ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_window_changelog_key_carries_window_start,
+                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_window_restore_rebuilds_and_skips_expired,
+                        0, ENGINE_COUNT);
+    tcase_add_test(tc, test_store_window_rejects_bad_segments);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_window_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
