@@ -1,2 +1,3 @@
 # Serde and schema-registry tests (included from tests/unit/CMakeLists.txt).
 weir_add_test(NAME test_serde SOURCES test_serde.c)
+weir_add_test(NAME test_registry SOURCES test_registry.c TIMEOUT 120)

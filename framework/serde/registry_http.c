@@ -1,0 +1,524 @@
+/*
+ * registry_http.c: the HTTP backend of weir_registry_t, speaking the
+ * Confluent Schema Registry REST API on libcurl and jansson.
+ *
+ * Three calls are all a serde needs (see notes on the ccompat surface):
+ *   GET  <base>/schemas/ids/{id}          -> {"schema": "...", "schemaType"?}
+ *   POST <base>/subjects/{s}/versions     -> {"id": N}        (register)
+ *   POST <base>/subjects/{s}              -> {"id": N, ...}   (look up)
+ * with Content-Type application/vnd.schemaregistry.v1+json. Confluent
+ * serves them at the root, Apicurio 3 under /apis/ccompat/v7, Apicurio 2
+ * under /apis/ccompat/v6 and v7. When the configured URL has a path, it is
+ * the base; when it has none, the first request probes GET /subjects at the
+ * root, then under v7, then v6, and keeps the first that answers 200. The
+ * probe runs once per client under a mutex and only when a request needs
+ * it, so constructing a client never blocks on the network.
+ *
+ * Every call here is one attempt; registry.c retries. What counts as
+ * "unreachable" and so retriable: connect/resolve failures, timeouts, a
+ * connection dropped mid-response, and HTTP 5xx, 408 and 429. Everything
+ * else is an answer: 404 is "not found", 409 and 422 are schema errors, and
+ * other statuses are non-retriable registry errors carrying the registry's
+ * error_code as the origin code.
+ *
+ * Each request uses its own curl easy handle, so threads never share one;
+ * requests are rare behind the cache, so the lost connection reuse does not
+ * matter. Responses are read into a weir_buf_t capped at
+ * max.response.bytes.
+ */
+#include <inttypes.h>
+#include <pthread.h>
+#include <string.h>
+
+#include <curl/curl.h>
+#include <jansson.h>
+
+#include <weir/buf.h>
+
+#include "alloc_int.h"
+#include "registry_int.h"
+
+#define CT_SR "application/vnd.schemaregistry.v1+json"
+
+typedef struct http_backend_s {
+    weir_registry_t *reg; /* back pointer: conf and request counter */
+    char *url;            /* as configured, without a trailing '/' */
+    pthread_mutex_t probe_lock;
+    char *base; /* the API base; NULL until probed */
+} http_backend_t;
+
+typedef struct http_resp_s {
+    long status;
+    weir_buf_t body;
+    bool too_large;
+} http_resp_t;
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static CURLcode curl_init_rc;
+
+static void curl_init(void)
+{
+    curl_init_rc = curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
+{
+    http_resp_t *resp = opaque;
+    size_t n = size * nmemb;
+    weir_error_t *err = weir_buf_append(&resp->body, data, n);
+    if (err) {
+        resp->too_large = weir_error_code(err) == WEIR_ERR_TOO_LARGE;
+        weir_error_destroy(err);
+        return 0; /* makes curl fail with CURLE_WRITE_ERROR */
+    }
+    return n;
+}
+
+static bool curl_retriable(CURLcode rc)
+{
+    switch (rc) {
+    case CURLE_COULDNT_RESOLVE_HOST:
+    case CURLE_COULDNT_RESOLVE_PROXY:
+    case CURLE_COULDNT_CONNECT:
+    case CURLE_OPERATION_TIMEDOUT:
+    case CURLE_SEND_ERROR:
+    case CURLE_RECV_ERROR:
+    case CURLE_GOT_NOTHING:
+    case CURLE_PARTIAL_FILE:
+    case CURLE_HTTP2:
+    case CURLE_HTTP2_STREAM:
+        return true;
+    default:
+        return false;
+    }
+}
+
+/*
+ * One request to @p url. On success (any HTTP status) resp->status and
+ * resp->body are set; transport failures are errors (retriable when the
+ * registry may come back).
+ */
+static weir_error_t *http_do(http_backend_t *hb, const char *method,
+                             const char *url, const char *body,
+                             http_resp_t *resp)
+{
+    const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
+    resp->status = 0;
+    resp->too_large = false;
+    weir_buf_init(&resp->body, conf->max_response);
+    CURL *curl = curl_easy_init();
+    if (!curl)
+        return weir_error_new(WEIR_ERR_NOMEM, "curl handle");
+    struct curl_slist *headers = NULL, *h;
+    h = curl_slist_append(headers, "Accept: " CT_SR
+                                   ", application/vnd.schemaregistry+json"
+                                   ", application/json");
+    if (h)
+        headers = h;
+    if (h && body) {
+        h = curl_slist_append(headers, "Content-Type: " CT_SR);
+        if (h)
+            headers = h;
+    }
+    if (!h) {
+        curl_slist_free_all(headers);
+        curl_easy_cleanup(curl);
+        return weir_error_new(WEIR_ERR_NOMEM, "HTTP headers");
+    }
+    char errbuf[CURL_ERROR_SIZE] = "";
+    curl_easy_setopt(curl, CURLOPT_URL, url);
+    curl_easy_setopt(curl, CURLOPT_PROTOCOLS_STR, "http,https");
+    curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
+    curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
+    curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, conf->request_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
+                     conf->connect_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
+    curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
+    curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir/" WEIR_VERSION_STR);
+    if (body) {
+        curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
+        curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
+    }
+    if (conf->userinfo) {
+        curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
+        curl_easy_setopt(curl, CURLOPT_USERPWD, conf->userinfo);
+    }
+    if (conf->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
+    if (conf->cert_file)
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, conf->cert_file);
+    if (conf->key_file)
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, conf->key_file);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->verify ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->verify ? 2L : 0L);
+
+    weir__registry_count_request(hb->reg);
+    int64_t t0 = weir__mono_ms();
+    CURLcode rc = curl_easy_perform(curl);
+    weir_error_t *err = NULL;
+    if (rc == CURLE_OK) {
+        curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
+        weir__dbg(&conf->log, REGISTRY, "REGISTRY",
+                  "%s %s -> %ld (%zu bytes, %" PRId64 " ms)", method, url,
+                  resp->status, resp->body.len, weir__mono_ms() - t0);
+    } else if (resp->too_large) {
+        err = weir_error_new(WEIR_ERR_REGISTRY,
+                             "%s %s: response larger than "
+                             "max.response.bytes (%zu)",
+                             method, url, conf->max_response);
+    } else {
+        err = weir_error_new(WEIR_ERR_REGISTRY, "%s %s: %s", method, url,
+                             *errbuf ? errbuf : curl_easy_strerror(rc));
+        weir_error_set_origin_code(err, (int)rc);
+        weir_error_set_retriable(err, curl_retriable(rc));
+    }
+    curl_slist_free_all(headers);
+    curl_easy_cleanup(curl);
+    if (err)
+        weir_buf_free(&resp->body);
+    return err;
+}
+
+/*
+ * Turns a non-2xx answer into an error: retriable for 5xx/408/429, with
+ * the registry's error_code and message when the body has them.
+ */
+static weir_error_t *status_error(weir_err_t code, const char *method,
+                                  const char *url, const http_resp_t *resp)
+{
+    json_t *j = json_loadb((const char *)resp->body.data, resp->body.len, 0,
+                           NULL);
+    json_int_t ec = json_integer_value(json_object_get(j, "error_code"));
+    const char *msg = json_string_value(json_object_get(j, "message"));
+    weir_error_t *err;
+    if (msg)
+        err = weir_error_new(code, "%s %s: HTTP %ld, error_code %" JSON_INTEGER_FORMAT ": %s",
+                             method, url, resp->status, ec, msg);
+    else
+        err = weir_error_new(code, "%s %s: HTTP %ld: %.200s", method, url,
+                             resp->status,
+                             resp->body.len ? (const char *)resp->body.data
+                                            : "");
+    json_decref(j);
+    weir_error_set_origin_code(err, ec ? (int)ec : (int)resp->status);
+    if (resp->status >= 500 || resp->status == 408 || resp->status == 429)
+        weir_error_set_retriable(err, true);
+    return err;
+}
+
+static weir_error_t *probe(http_backend_t *hb)
+{
+    static const char *const paths[] = {"", "/apis/ccompat/v7",
+                                        "/apis/ccompat/v6"};
+    weir_error_t *err = NULL;
+    pthread_mutex_lock(&hb->probe_lock);
+    for (size_t i = 0; !hb->base && i < sizeof(paths) / sizeof(paths[0]);
+         i++) {
+        size_t n = strlen(hb->url) + strlen(paths[i]) + sizeof("/subjects");
+        char *url = weir__malloc(n);
+        char *base = weir__malloc(n);
+        if (!url || !base) {
+            weir__free(url);
+            weir__free(base);
+            err = weir_error_new(WEIR_ERR_NOMEM, "registry probe");
+            break;
+        }
+        snprintf(base, n, "%s%s", hb->url, paths[i]);
+        snprintf(url, n, "%s/subjects", base);
+        http_resp_t resp;
+        err = http_do(hb, "GET", url, NULL, &resp);
+        weir__free(url);
+        if (err) {
+            weir__free(base);
+            break;
+        }
+        weir_buf_free(&resp.body);
+        if (resp.status == 200) {
+            const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
+            weir__log(&conf->log, WEIR_LOG_INFO, "REGISTRY",
+                      "schema registry API found at %s", base);
+            hb->base = base;
+        } else {
+            weir__free(base);
+        }
+    }
+    if (!err && !hb->base)
+        err = weir_error_new(WEIR_ERR_REGISTRY,
+                             "no Confluent-compatible registry API at %s "
+                             "(tried /subjects, /apis/ccompat/v7, "
+                             "/apis/ccompat/v6); give the API path in url",
+                             hb->url);
+    pthread_mutex_unlock(&hb->probe_lock);
+    return err;
+}
+
+/*
+ * One API call: @p path is appended to the base (probing for it first when
+ * needed). On a 2xx answer, *jsonp is the parsed body; otherwise *statusp
+ * tells which, and *errp the error that status maps to by default.
+ */
+static weir_error_t *api_call(http_backend_t *hb, const char *method,
+                              const char *path, const char *body,
+                              long *statusp, json_t **jsonp)
+{
+    *jsonp = NULL;
+    *statusp = 0;
+    pthread_mutex_lock(&hb->probe_lock);
+    bool have_base = hb->base != NULL;
+    pthread_mutex_unlock(&hb->probe_lock);
+    weir_error_t *err = have_base ? NULL : probe(hb);
+    if (err)
+        return err;
+    size_t n = strlen(hb->base) + strlen(path) + 1;
+    char *url = weir__malloc(n);
+    if (!url)
+        return weir_error_new(WEIR_ERR_NOMEM, "registry URL");
+    snprintf(url, n, "%s%s", hb->base, path);
+    http_resp_t resp;
+    err = http_do(hb, method, url, body, &resp);
+    if (err) {
+        weir__free(url);
+        return err;
+    }
+    *statusp = resp.status;
+    if (resp.status / 100 != 2) {
+        err = status_error(WEIR_ERR_REGISTRY, method, url, &resp);
+    } else {
+        json_error_t jerr;
+        *jsonp = json_loadb((const char *)resp.body.data, resp.body.len, 0,
+                            &jerr);
+        if (!*jsonp || !json_is_object(*jsonp)) {
+            json_decref(*jsonp);
+            *jsonp = NULL;
+            err = weir_error_new(WEIR_ERR_REGISTRY,
+                                 "%s %s: the answer is not a JSON object "
+                                 "(%s)",
+                                 method, url, jerr.text);
+        }
+    }
+    weir__free(url);
+    weir_buf_free(&resp.body);
+    return err;
+}
+
+static char *escape(const char *s)
+{
+    char *e = curl_easy_escape(NULL, s, 0);
+    if (!e)
+        return NULL;
+    char *copy = weir__strdup(e);
+    curl_free(e);
+    return copy;
+}
+
+static weir_error_t *http_get_by_id(void *be, int32_t id, char **typep,
+                                    char **textp)
+{
+    http_backend_t *hb = be;
+    char path[64];
+    snprintf(path, sizeof(path), "/schemas/ids/%" PRId32, id);
+    long status;
+    json_t *j;
+    weir_error_t *err = api_call(hb, "GET", path, NULL, &status, &j);
+    if (err) {
+        if (status == 404) {
+            int origin = weir_error_origin_code(err);
+            weir_error_destroy(err);
+            err = weir_error_new(WEIR_ERR_NOT_FOUND,
+                                 "schema id %" PRId32 " not found in the "
+                                 "registry at %s",
+                                 id, hb->url);
+            weir_error_set_origin_code(err, origin);
+        }
+        return err;
+    }
+    const char *text = json_string_value(json_object_get(j, "schema"));
+    const char *type = json_string_value(json_object_get(j, "schemaType"));
+    if (!text) {
+        json_decref(j);
+        return weir_error_new(WEIR_ERR_REGISTRY,
+                              "schema id %" PRId32 ": the registry's answer "
+                              "has no \"schema\"",
+                              id);
+    }
+    *textp = weir__strdup(text);
+    *typep = weir__strdup(type ? type : "AVRO");
+    json_decref(j);
+    if (!*textp || !*typep) {
+        weir__free(*textp);
+        weir__free(*typep);
+        *textp = *typep = NULL;
+        return weir_error_new(WEIR_ERR_NOMEM, "schema id %" PRId32, id);
+    }
+    return NULL;
+}
+
+static char *schema_body(const char *type, const char *text)
+{
+    json_t *j = json_object();
+    if (!j)
+        return NULL;
+    int rc = json_object_set_new(j, "schema", json_string(text));
+    if (!rc && strcmp(type, "AVRO"))
+        rc = json_object_set_new(j, "schemaType", json_string(type));
+    char *dumped = rc ? NULL : json_dumps(j, JSON_COMPACT);
+    json_decref(j);
+    if (!dumped)
+        return NULL;
+    char *copy = weir__strdup(dumped);
+    free(dumped); /* jansson allocates with malloc */
+    return copy;
+}
+
+/* POST of @p text to /subjects/{subject}[suffix]; *idp on 2xx. */
+static weir_error_t *subject_post(http_backend_t *hb, const char *subject,
+                                  const char *suffix, const char *type,
+                                  const char *text, int32_t *idp,
+                                  long *statusp)
+{
+    char *esc = escape(subject);
+    char *body = schema_body(type, text);
+    size_t n = esc ? strlen(esc) + strlen(suffix) + sizeof("/subjects/") : 0;
+    char *path = esc ? weir__malloc(n) : NULL;
+    if (!esc || !body || !path) {
+        weir__free(esc);
+        weir__free(body);
+        weir__free(path);
+        return weir_error_new(WEIR_ERR_NOMEM, "registry request");
+    }
+    snprintf(path, n, "/subjects/%s%s", esc, suffix);
+    json_t *j;
+    weir_error_t *err = api_call(hb, "POST", path, body, statusp, &j);
+    weir__free(esc);
+    weir__free(body);
+    weir__free(path);
+    if (err)
+        return err;
+    json_t *jid = json_object_get(j, "id");
+    if (!json_is_integer(jid) || json_integer_value(jid) < 0 ||
+        json_integer_value(jid) > INT32_MAX) {
+        json_decref(j);
+        return weir_error_new(WEIR_ERR_REGISTRY,
+                              "subject %s: the registry's answer has no "
+                              "valid \"id\"",
+                              subject);
+    }
+    *idp = (int32_t)json_integer_value(jid);
+    json_decref(j);
+    return NULL;
+}
+
+static weir_error_t *http_register(void *be, const char *subject,
+                                   const char *type, const char *text,
+                                   int32_t *idp)
+{
+    long status;
+    weir_error_t *err =
+        subject_post(be, subject, "/versions", type, text, idp, &status);
+    if (err && (status == 409 || status == 422)) {
+        /* The registry understood and refused the schema: that is the
+         * schema's fault, not the registry's. */
+        weir_error_t *serr = weir_error_new(
+            WEIR_ERR_SCHEMA, "subject %s: schema %s: %s", subject,
+            status == 409 ? "incompatible" : "rejected",
+            weir_error_string(err));
+        weir_error_set_origin_code(serr, weir_error_origin_code(err));
+        weir_error_destroy(err);
+        err = serr;
+    }
+    return err;
+}
+
+static weir_error_t *http_lookup(void *be, const char *subject,
+                                 const char *type, const char *text,
+                                 int32_t *idp, bool *foundp)
+{
+    long status;
+    *foundp = false;
+    weir_error_t *err = subject_post(be, subject, "", type, text, idp,
+                                     &status);
+    if (err && status == 404) {
+        /* 40401 (no subject) or 40403 (not under it): both "not found". */
+        weir_error_destroy(err);
+        *idp = -1;
+        return NULL;
+    }
+    if (!err)
+        *foundp = true;
+    return err;
+}
+
+static void http_destroy(void *be)
+{
+    http_backend_t *hb = be;
+    weir__free(hb->url);
+    weir__free(hb->base);
+    pthread_mutex_destroy(&hb->probe_lock);
+    weir__free(hb);
+}
+
+static const weir__registry_backend_ops_t http_ops = {
+    .name = "http",
+    .get_by_id = http_get_by_id,
+    .register_schema = http_register,
+    .lookup = http_lookup,
+    .destroy = http_destroy,
+};
+
+/* True when @p url has a path after scheme://authority. */
+static bool url_has_path(const char *url)
+{
+    const char *p = strstr(url, "://");
+    if (!p)
+        return false;
+    p = strchr(p + 3, '/');
+    return p && p[1];
+}
+
+weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
+                                        weir_error_t **errp)
+{
+    *errp = NULL;
+    if (!conf || !conf->url ||
+        (strncmp(conf->url, "http://", 7) && strncmp(conf->url, "https://", 8))) {
+        *errp = weir_error_new(WEIR_ERR_CONFIG,
+                               "schema registry url must be set to "
+                               "http[s]://host:port[/path] (got %s)",
+                               conf && conf->url ? conf->url : "nothing");
+        return NULL;
+    }
+    pthread_once(&curl_once, curl_init);
+    if (curl_init_rc != CURLE_OK) {
+        *errp = weir_error_new(WEIR_ERR_REGISTRY, "curl_global_init: %s",
+                               curl_easy_strerror(curl_init_rc));
+        return NULL;
+    }
+    http_backend_t *hb = weir__calloc(1, sizeof(*hb));
+    char *url = weir__strdup(conf->url);
+    if (!hb || !url) {
+        weir__free(hb);
+        weir__free(url);
+        *errp = weir_error_new(WEIR_ERR_NOMEM, "schema registry client");
+        return NULL;
+    }
+    size_t n = strlen(url);
+    while (n > 0 && url[n - 1] == '/')
+        url[--n] = '\0';
+    hb->url = url;
+    pthread_mutex_init(&hb->probe_lock, NULL);
+    if (url_has_path(conf->url)) {
+        hb->base = weir__strdup(url);
+        if (!hb->base) {
+            http_destroy(hb);
+            *errp = weir_error_new(WEIR_ERR_NOMEM, "schema registry client");
+            return NULL;
+        }
+    }
+    weir_registry_t *reg = weir__registry_new(&http_ops, hb, conf, errp);
+    if (!reg)
+        return NULL;
+    hb->reg = reg;
+    return reg;
+}

@@ -1,0 +1,71 @@
+/*
+ * registry_int.h: the backend interface behind weir_registry_t, and the
+ * configuration both backends read.
+ *
+ * A backend makes single attempts; registry.c adds the cache, the
+ * one-fetch-per-id rule and the retry loop around it. A backend reports
+ * "could not reach the registry" as a retriable WEIR_ERR_REGISTRY error
+ * (registry.c retries those), "no such id/subject" as WEIR_ERR_NOT_FOUND,
+ * and anything else as a non-retriable error.
+ */
+#ifndef WEIR_REGISTRY_INT_H
+#define WEIR_REGISTRY_INT_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <weir/registry.h>
+
+#include "log_int.h"
+
+struct weir_registry_conf_s {
+    char *url;
+    char *userinfo; /* "user:password" */
+    char *ca_file;
+    char *cert_file;
+    char *key_file;
+    bool verify;
+    long request_timeout_ms;
+    long connect_timeout_ms;
+    long backoff_ms;
+    long backoff_max_ms;
+    long retry_timeout_ms; /* -1: forever */
+    size_t max_response;
+    weir__logger_t log;
+};
+
+typedef struct weir__registry_backend_ops_s {
+    const char *name; /* "http", "memory" */
+    /* *typep and *textp are weir__malloc'd, for the caller. */
+    weir_error_t *(*get_by_id)(void *be, int32_t id, char **typep,
+                               char **textp);
+    weir_error_t *(*register_schema)(void *be, const char *subject,
+                                     const char *type, const char *text,
+                                     int32_t *idp);
+    weir_error_t *(*lookup)(void *be, const char *subject, const char *type,
+                            const char *text, int32_t *idp, bool *foundp);
+    void (*destroy)(void *be);
+} weir__registry_backend_ops_t;
+
+/* Wraps a backend; takes @p be (always) and @p conf (on success). */
+weir_registry_t *weir__registry_new(const weir__registry_backend_ops_t *ops,
+                                    void *be, weir_registry_conf_t *conf,
+                                    weir_error_t **errp);
+
+/* The backend of @p reg when its ops are @p ops, else NULL. */
+void *weir__registry_backend(weir_registry_t *reg,
+                             const weir__registry_backend_ops_t *ops);
+
+/* Counts one request sent to the backend (stats.requests). */
+void weir__registry_count_request(weir_registry_t *reg);
+
+/* The conf of @p reg (read-only). */
+const weir_registry_conf_t *weir__registry_conf(const weir_registry_t *reg);
+
+/* A copy of @p err: code, message and flags. */
+weir_error_t *weir__error_copy(const weir_error_t *err);
+
+/* Milliseconds on the monotonic clock. */
+int64_t weir__mono_ms(void);
+
+#endif /* WEIR_REGISTRY_INT_H */

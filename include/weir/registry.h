@@ -1,0 +1,211 @@
+/**
+ * @file registry.h
+ * @brief Schema-registry client: schema id -> schema text, and
+ *        subject -> id (register or look up), with a cache.
+ *
+ * One weir_registry_t fronts one of two backends:
+ * - **http**: a Confluent Schema Registry, or any registry that speaks its
+ *   REST API: Apicurio's Confluent-compatible API (`/apis/ccompat/v7`, and
+ *   `/apis/ccompat/v6` on Apicurio 2.x), Redpanda, Karapace;
+ * - **memory**: an in-process registry with the same id semantics (the
+ *   same schema text gets the same id under any subject), for tests and the
+ *   embedded demo. It can be marked unavailable to test outage handling.
+ *
+ * The client caches what never changes: id -> schema (forever) and
+ * (subject, schema) -> id. A cache miss for an id fetches it once, however
+ * many threads ask at the same time: the others wait for that fetch and
+ * share its result or its error.
+ *
+ * When the registry cannot be reached (connection refused, timeout, HTTP
+ * 5xx/429/408, or a memory registry marked unavailable) a call retries with
+ * exponential backoff (`retry.backoff.ms` doubling up to
+ * `retry.backoff.max.ms`, with jitter) until `retry.timeout.ms` has passed,
+ * then returns a WEIR_ERR_REGISTRY error flagged retriable
+ * (weir_error_is_retriable()). Callers must treat that as "try again
+ * later", never as bad data: a record is never skipped because the
+ * registry was down. weir_registry_interrupt() ends the waiting early.
+ *
+ * Thread safety: every function may be called from any thread at the same
+ * time, except weir_registry_destroy(), which must be the last call.
+ * Schema references (Avro named types in other subjects) are not
+ * supported.
+ */
+#ifndef WEIR_REGISTRY_H
+#define WEIR_REGISTRY_H
+
+#include <weir/error.h>
+#include <weir/log.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_registry_s weir_registry_t;
+typedef struct weir_registry_conf_s weir_registry_conf_t;
+typedef struct weir_registry_schema_s weir_registry_schema_t;
+
+/**
+ * @brief A new registry configuration with the defaults.
+ * @returns the conf, or NULL when out of memory.
+ * @remark Free it with weir_registry_conf_destroy() unless a constructor
+ *         took it.
+ */
+WEIR_EXPORT weir_registry_conf_t *weir_registry_conf_new(void);
+
+/** @brief Frees a conf. NULL is fine. */
+WEIR_EXPORT void weir_registry_conf_destroy(weir_registry_conf_t *conf);
+
+/**
+ * @brief Sets a property. Names may carry the prefix `schema.registry.`
+ *        (so an application's properties pass through unchanged).
+ *
+ * | name | default | meaning |
+ * |---|---|---|
+ * | `url` | (none) | `http[s]://host:port[/path]`. With no path, the API is found by probing `/subjects`, then `/apis/ccompat/v7`, then `/apis/ccompat/v6` (at the first request, not in the constructor). With a path (e.g. `http://h:8080/apis/ccompat/v7`), it is used as given. |
+ * | `basic.auth.user.info` | (none) | `user:password` for HTTP basic auth |
+ * | `ssl.ca.location` | system CAs | CA bundle file for https |
+ * | `ssl.endpoint.verify` | `true` | verify the server certificate and host name |
+ * | `ssl.certificate.location` / `ssl.key.location` | (none) | client certificate and key (PEM) |
+ * | `request.timeout.ms` | 10000 | one HTTP request, all included |
+ * | `connect.timeout.ms` | 3000 | TCP + TLS connect |
+ * | `retry.backoff.ms` | 100 | first backoff after a failed attempt |
+ * | `retry.backoff.max.ms` | 5000 | backoff cap |
+ * | `retry.timeout.ms` | 60000 | how long a call keeps retrying an unreachable registry; -1: until interrupted; 0: one attempt |
+ * | `max.response.bytes` | 16777216 | a larger response is an error |
+ * | `debug` | (none) | `registry` or `all`: debug log lines |
+ *
+ * @returns NULL, or WEIR_ERR_CONFIG naming the key (unknown name or bad
+ *          value).
+ */
+WEIR_EXPORT weir_error_t *weir_registry_conf_set(weir_registry_conf_t *conf,
+                                                 const char *name,
+                                                 const char *value);
+
+/**
+ * @brief Where the client logs (default: stderr). @p cb runs on the
+ *        calling thread of a registry function; it must be thread-safe.
+ */
+WEIR_EXPORT void weir_registry_conf_set_log_cb(weir_registry_conf_t *conf,
+                                               weir_log_cb_t *cb,
+                                               void *opaque);
+
+/**
+ * @brief A client of an HTTP registry at the conf's `url`.
+ * @returns the registry with one reference, or NULL with *errp set
+ *          (WEIR_ERR_CONFIG when `url` is missing or not http(s)).
+ * @remark Takes @p conf on success only. Does not contact the registry:
+ *         the first call does, so an application can start while the
+ *         registry is still coming up.
+ */
+WEIR_EXPORT weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
+                                                    weir_error_t **errp);
+
+/**
+ * @brief An in-process registry, empty; ids start at 1.
+ * @param conf the retry and log settings (`url` and the HTTP settings are
+ *        ignored), or NULL for the defaults. Taken on success only.
+ * @returns the registry with one reference, or NULL with *errp set.
+ */
+WEIR_EXPORT weir_registry_t *
+weir_registry_new_memory(weir_registry_conf_t *conf, weir_error_t **errp);
+
+/** @brief Takes another reference; returns @p reg. */
+WEIR_EXPORT weir_registry_t *weir_registry_ref(weir_registry_t *reg);
+
+/**
+ * @brief Drops a reference; the last one frees the client and its cache.
+ *        NULL is fine.
+ * @remark No call on this registry may be running, and every schema it
+ *         returned becomes invalid.
+ */
+WEIR_EXPORT void weir_registry_destroy(weir_registry_t *reg);
+
+/**
+ * @brief The schema with id @p id (cached forever once fetched).
+ * @param schemap set to the schema, owned by @p reg and valid until the
+ *        registry is destroyed.
+ * @returns NULL; WEIR_ERR_NOT_FOUND when the registry has no such id;
+ *          WEIR_ERR_REGISTRY (retriable) when it could not be reached in
+ *          `retry.timeout.ms`; WEIR_ERR_REGISTRY (not retriable) for
+ *          another error answer; WEIR_ERR_CANCELLED after
+ *          weir_registry_interrupt().
+ * @remark Blocks while fetching; concurrent misses for one id share one
+ *         fetch.
+ */
+WEIR_EXPORT weir_error_t *
+weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
+                        const weir_registry_schema_t **schemap);
+
+/**
+ * @brief Registers @p text under @p subject, or finds it there already.
+ * @param type "AVRO", "PROTOBUF" or "JSON"; NULL means "AVRO".
+ * @param idp set to the schema's id.
+ * @returns NULL; WEIR_ERR_SCHEMA when the registry refuses the schema
+ *          (invalid: origin code 42201; incompatible: 409); the transport
+ *          errors of weir_registry_get_by_id().
+ * @remark Results are cached per (subject, type, text).
+ */
+WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
+                                                 const char *subject,
+                                                 const char *type,
+                                                 const char *text,
+                                                 int32_t *idp);
+
+/**
+ * @brief Looks up @p text under @p subject without registering it.
+ * @param foundp set to false (and *idp to -1) when the subject does not
+ *        exist or does not hold this schema; that is not an error.
+ * @returns NULL or a transport error as for weir_registry_get_by_id().
+ */
+WEIR_EXPORT weir_error_t *weir_registry_lookup(weir_registry_t *reg,
+                                               const char *subject,
+                                               const char *type,
+                                               const char *text, int32_t *idp,
+                                               bool *foundp);
+
+/**
+ * @brief Makes every call that is waiting for the registry (backing off
+ *        between retries) return WEIR_ERR_CANCELLED, now and from then on.
+ *        Cached answers are still served. For shutdown.
+ */
+WEIR_EXPORT void weir_registry_interrupt(weir_registry_t *reg);
+
+/** @brief The schema's id. */
+WEIR_EXPORT int32_t
+weir_registry_schema_id(const weir_registry_schema_t *schema);
+
+/** @brief "AVRO", "PROTOBUF" or "JSON". Lives as long as the schema. */
+WEIR_EXPORT const char *
+weir_registry_schema_type(const weir_registry_schema_t *schema);
+
+/** @brief The schema text (for Avro, JSON). Lives as long as the schema. */
+WEIR_EXPORT const char *
+weir_registry_schema_text(const weir_registry_schema_t *schema);
+
+/** @brief Counters, for metrics and tests. */
+typedef struct weir_registry_stats_s {
+    uint64_t requests;     /**< requests sent to the backend (HTTP
+                                requests, probes included) */
+    uint64_t cache_hits;   /**< calls answered from the cache */
+    uint64_t cache_misses; /**< calls that needed the backend */
+    uint64_t retries;      /**< attempts repeated after a transport error */
+} weir_registry_stats_t;
+
+/** @brief Copies the counters into @p stats. */
+WEIR_EXPORT void weir_registry_stats(weir_registry_t *reg,
+                                     weir_registry_stats_t *stats);
+
+/**
+ * @brief Marks an in-process registry (weir_registry_new_memory())
+ *        unavailable or available again: while unavailable, calls that
+ *        need it fail as an unreachable HTTP registry would (retried, then
+ *        WEIR_ERR_REGISTRY retriable).
+ * @returns NULL, or WEIR_ERR_INVALID_ARG for an HTTP registry.
+ */
+WEIR_EXPORT weir_error_t *weir_registry_memory_set_available(
+    weir_registry_t *reg, bool available);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEIR_REGISTRY_H */
