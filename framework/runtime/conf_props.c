@@ -1,0 +1,119 @@
+/*
+ * conf_props.c: every property weir owns, one row each: name, type,
+ * default, range or allowed values, and the documentation that
+ * CONFIGURATION.md is generated from (weir_conf_reference_markdown()).
+ *
+ * Keys not in this table belong to librdkafka. Rows marked to_rdkafka are
+ * weir's (validated here) but also handed to the librdkafka clients.
+ */
+#include <string.h>
+
+#include "conf_int.h"
+
+#define I64MAX INT64_MAX
+
+const weir__prop_t weir__props[] = {
+    {"application.id", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
+     "Identifies the application: the consumer group id, the prefix of its "
+     "internal topics (`<application.id>-<name>-repartition`, "
+     "`<application.id>-<store>-changelog`) and transactional ids, and its "
+     "folder under `state.dir`. Letters, digits, `.`, `_` and `-` only. "
+     "Required."},
+    {"bootstrap.servers", WEIR__PROP_STR, NULL, 0, 0, NULL, true,
+     "Kafka brokers to connect to, `host:port[,host:port...]`. Required."},
+    {"num.stream.threads", WEIR__PROP_INT, "1", 1, 256, NULL, false,
+     "Stream threads in this process; each is a member of the consumer group "
+     "with its own consumer and producer."},
+    {"processing.guarantee", WEIR__PROP_ENUM, "exactly_once_v2", 0, 0,
+     "exactly_once_v2,at_least_once", false,
+     "`exactly_once_v2`: one transactional producer per thread; outputs, "
+     "changelog records and consumed offsets commit atomically, consumers "
+     "read `read_committed`. `at_least_once`: offsets are committed after "
+     "outputs are acknowledged; a crash may repeat records."},
+    {"commit.interval.ms", WEIR__PROP_INT, NULL, 1, I64MAX, NULL, false,
+     "How often tasks commit. Unset: 100 under `exactly_once_v2`, 30000 "
+     "under `at_least_once`."},
+    {"state.dir", WEIR__PROP_STR, "/tmp/weir", 0, 0, NULL, false,
+     "Folder of the local state stores: "
+     "`<state.dir>/<application.id>/<task id>/<store>/`."},
+    {"statestore.memory.bytes", WEIR__PROP_INT, "268435456", 16777216,
+     I64MAX, NULL, false,
+     "Memory budget shared by every RocksDB store of the process: one block "
+     "cache and one write-buffer budget, however many tasks it holds."},
+    {"replication.factor", WEIR__PROP_INT, "-1", -1, 32767, NULL, false,
+     "Replication factor of the internal topics weir creates; -1 uses the "
+     "broker's `default.replication.factor`."},
+    {"num.partitions", WEIR__PROP_INT, "0", 0, 100000, NULL, false,
+     "Partitions of the repartition topics weir creates; 0 uses the largest "
+     "partition count of the sub-topology's input topics. Changelog topics "
+     "always have one partition per task."},
+    {"group.instance.id", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
+     "Static membership: a stable id for this instance (each stream thread "
+     "uses `<id>-<thread>`), so a restart within `session.timeout.ms` "
+     "causes no rebalance and close does not leave the group."},
+    {"schema.registry.url", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
+     "Base URL of a Confluent-compatible schema registry, including the API "
+     "path, e.g. `http://registry:8081` (Confluent) or "
+     "`http://registry:8080/apis/ccompat/v7` (Apicurio)."},
+    {"schema.registry.basic.auth.user.info", WEIR__PROP_STR, NULL, 0, 0, NULL,
+     false, "`user:password` for HTTP basic authentication to the registry."},
+    {"schema.registry.ssl.ca.location", WEIR__PROP_STR, NULL, 0, 0, NULL,
+     false, "CA bundle file to verify the registry's TLS certificate."},
+    {"schema.registry.ssl.verify", WEIR__PROP_BOOL, "true", 0, 0, NULL, false,
+     "Verify the registry's TLS certificate and host name."},
+    {"schema.registry.timeout.ms", WEIR__PROP_INT, "10000", 1, I64MAX, NULL,
+     false, "Timeout of one registry request."},
+    {"schema.registry.retry.max.ms", WEIR__PROP_INT, "300000", -1, I64MAX,
+     NULL, false,
+     "How long an unreachable registry is retried (with backoff) before "
+     "the task fails; -1 retries forever. Records are never skipped because "
+     "the registry was down."},
+    {"deserialization.exception.handler", WEIR__PROP_ENUM, "fail", 0, 0,
+     "fail,log_and_continue,dead_letter", false,
+     "What a record that does not deserialize does: `fail` stops the "
+     "application, `log_and_continue` logs and counts it, `dead_letter` "
+     "also sends it to `dead.letter.topic` with headers saying why and "
+     "where it came from."},
+    {"processing.exception.handler", WEIR__PROP_ENUM, "fail", 0, 0,
+     "fail,log_and_continue,dead_letter", false,
+     "The same choice for a record whose processing returns an error."},
+    {"production.exception.handler", WEIR__PROP_ENUM, "fail", 0, 0,
+     "fail,log_and_continue,dead_letter", false,
+     "The same choice for a record the producer cannot write (e.g. too "
+     "large). Errors that abort the transaction always fail the commit."},
+    {"dead.letter.topic", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
+     "Topic of dead-lettered records. Unset: `<application.id>-dlq`, created "
+     "by weir."},
+    {"idle.timeout.ms", WEIR__PROP_INT, "30000", -1, I64MAX, NULL, false,
+     "A source partition that is caught up and has had no record for this "
+     "long stops holding back event time downstream of a repartition. "
+     "-1: never; windows then close only when every upstream task has "
+     "passed them, so output is fully deterministic but a quiet partition "
+     "stalls it. The one knob that trades determinism for latency."},
+    {"broker.down.timeout.ms", WEIR__PROP_INT, "300000", -1, I64MAX, NULL,
+     false,
+     "How long weir waits for unreachable brokers (retrying, with log "
+     "lines) before it gives up with an error; -1 waits forever."},
+    {"metrics.port", WEIR__PROP_INT, "0", 0, 65535, NULL, false,
+     "Port of the HTTP server for Prometheus metrics (`/metrics`) and "
+     "interactive queries; 0 turns it off."},
+    {"metrics.host", WEIR__PROP_STR, "127.0.0.1", 0, 0, NULL, false,
+     "Address the HTTP server listens on."},
+    {"log.level", WEIR__PROP_INT, "6", 0, 7, NULL, false,
+     "Most verbose syslog level logged (3 error, 4 warning, 6 info, "
+     "7 debug)."},
+    {"debug", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
+     "weir debug contexts, comma-separated: store, task, eos, serde, "
+     "registry, topology, restore, all. librdkafka's own debug contexts are "
+     "set with `consumer.debug` / `producer.debug`."},
+};
+
+const size_t weir__props_cnt = sizeof(weir__props) / sizeof(weir__props[0]);
+
+const weir__prop_t *weir__prop_find(const char *name)
+{
+    for (size_t i = 0; i < weir__props_cnt; i++)
+        if (!strcmp(weir__props[i].name, name))
+            return &weir__props[i];
+    return NULL;
+}

@@ -1,0 +1,9 @@
+# Runtime unit tests (configuration; the runtime's Kafka paths are tested
+# in tests/integration against the real broker).
+weir_add_test(NAME test_conf SOURCES test_conf.c LIBS PkgConfig::RDKAFKA)
+add_test(NAME test_conf_reference_is_current
+  COMMAND ${CMAKE_COMMAND}
+          -DDOC_TOOL=$<TARGET_FILE:weir-conf-doc>
+          -DDOC_FILE=${CMAKE_SOURCE_DIR}/CONFIGURATION.md
+          -P ${CMAKE_CURRENT_SOURCE_DIR}/check_conf_doc.cmake)
+set_tests_properties(test_conf_reference_is_current PROPERTIES LABELS unit)
