@@ -68,6 +68,7 @@ struct weir_kv_store_s {
     const weir_changelog_sink_t *sink; /* NULL: no changelog */
     void *sink_opaque;
     bool in_txn;
+    bool was_reset;     /* found corrupt at open and wiped */
     int open_iters;     /* iterators not closed yet (checked at commit) */
     bool has_position;  /* a committed changelog position exists */
     int64_t position;   /* next changelog offset to restore from */

@@ -249,6 +249,11 @@ void weir_window_store_set_log_cb(weir_window_store_t *ws, weir_log_cb_t *cb,
     weir_kv_store_set_log_cb(ws->inner, cb, opaque, debug);
 }
 
+bool weir_window_store_was_reset(const weir_window_store_t *ws)
+{
+    return ws->inner->was_reset;
+}
+
 int64_t weir_window_store_observed_time(const weir_window_store_t *ws)
 {
     return ws->observed;

@@ -140,6 +140,136 @@ weir_window_store_new_memory(const char *name, int64_t retention_ms,
                              int64_t segment_ms, weir_error_t **errp);
 
 /* ------------------------------------------------------------------ */
+/* RocksDB stores: environment, task directories, opening             */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief What all RocksDB stores of a process share: one LRU block cache
+ *        and one write-buffer budget, bounded together by one number
+ *        (statestore.memory.bytes), plus the RocksDB options every store is
+ *        opened with (bloom filters, level compaction; see env.c).
+ */
+typedef struct weir_store_env_s weir_store_env_t;
+
+/**
+ * @brief A task's directory, `<state.dir>/<application.id>/<task id>/`,
+ *        locked (flock) for as long as it is open, so two processes never
+ *        open the same task's stores. Stores live in
+ *        `<task dir>/<store name>/`.
+ */
+typedef struct weir_task_dir_s weir_task_dir_t;
+
+/** @brief Memory figures of an environment, in bytes. */
+typedef struct weir_store_memory_s {
+    uint64_t budget;         /**< statestore.memory.bytes */
+    uint64_t cache_usage;    /**< block cache, memtable charges included */
+    uint64_t cache_pinned;   /**< pinned part of the cache */
+    uint64_t memtable_usage; /**< memtables of every store (write buffers) */
+} weir_store_memory_t;
+
+/**
+ * @brief Creates the shared environment.
+ * @param memory_bytes  statestore.memory.bytes: the block cache capacity;
+ *        memtables are charged to the same cache and capped at half of
+ *        it, so cache + memtables stay within this figure. At least 8 MiB.
+ * @returns the environment (weir_store_env_destroy()), or NULL with *errp
+ *          set (WEIR_ERR_INVALID_ARG, WEIR_ERR_NOMEM).
+ * @remark Thread-safe: stores may be opened from any thread.
+ */
+WEIR_EXPORT weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
+                                                 weir_error_t **errp);
+
+/**
+ * @brief Sets the log callback of stores opened from now on.
+ * @remark Call before opening stores; not thread-safe against opens.
+ */
+WEIR_EXPORT void weir_store_env_set_log_cb(weir_store_env_t *env,
+                                           weir_log_cb_t *cb, void *opaque,
+                                           bool debug);
+
+/** @brief Current memory figures (for metrics). Thread-safe. */
+WEIR_EXPORT void weir_store_env_memory(weir_store_env_t *env,
+                                       weir_store_memory_t *mem);
+
+/**
+ * @brief Releases the caller's reference. NULL is fine.
+ * @remark The environment lives on until its last task dir and store are
+ *         closed.
+ */
+WEIR_EXPORT void weir_store_env_destroy(weir_store_env_t *env);
+
+/**
+ * @brief Creates (if needed) and locks a task directory.
+ * @param state_dir       state.dir; created if missing.
+ * @param application_id  application.id (no '/', not "." or "..").
+ * @param task_id         e.g. "0_3" (same rules).
+ * @returns the locked directory, or NULL with *errp set:
+ *          WEIR_ERR_STORE_LOCKED when another process (or another open in
+ *          this process) holds it, WEIR_ERR_IO, WEIR_ERR_INVALID_ARG.
+ * @remark The lock is an flock() on `<task dir>/.lock`; the kernel drops it
+ *         when the process dies, so a crash never leaves a stale lock.
+ */
+WEIR_EXPORT weir_task_dir_t *weir_task_dir_open(weir_store_env_t *env,
+                                                const char *state_dir,
+                                                const char *application_id,
+                                                const char *task_id,
+                                                weir_error_t **errp);
+
+/** @brief The directory's path. Lives as long as @p td. */
+WEIR_EXPORT const char *weir_task_dir_path(const weir_task_dir_t *td);
+
+/**
+ * @brief Removes a closed store's files, e.g. before a full restore.
+ * @returns WEIR_ERR_INVALID_ARG for a bad name, WEIR_ERR_IO.
+ * @remark The store must not be open.
+ */
+WEIR_EXPORT weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
+                                                     const char *name);
+
+/**
+ * @brief Releases the caller's reference; the lock is released once the
+ *        task's stores are closed too. NULL is fine.
+ */
+WEIR_EXPORT void weir_task_dir_close(weir_task_dir_t *td);
+
+/**
+ * @brief Opens (creating if needed) a RocksDB key-value store in
+ *        `<task dir>/<name>/`.
+ * @returns the store (weir_kv_store_destroy() closes it), or NULL with
+ *          *errp set: WEIR_ERR_STORE_VERSION when the directory was written
+ *          by a newer weir, WEIR_ERR_STORE when it holds another kind of
+ *          store, WEIR_ERR_STORE_LOCKED when the store is already open,
+ *          WEIR_ERR_IO / WEIR_ERR_NO_SPACE.
+ * @remark A corrupt store is not an error: it is wiped with a warning, the
+ *         store opens empty with no position (so the framework restores it
+ *         in full) and weir_kv_store_was_reset() returns true.
+ *         Writes outside a transaction go through RocksDB's write-ahead log
+ *         (not fsynced: safe against a process crash, and after a power
+ *         loss still a committed prefix).
+ */
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
+                                                        const char *name,
+                                                        weir_error_t **errp);
+
+/**
+ * @brief Opens (creating if needed) a RocksDB window store in
+ *        `<task dir>/<name>/`; see weir_kv_store_open_rocksdb() and
+ *        weir_window_store_new_memory().
+ * @remark Changing @p segment_ms of an existing store is refused
+ *         (WEIR_ERR_STORE): its keys are laid out by segment.
+ */
+WEIR_EXPORT weir_window_store_t *
+weir_window_store_open_rocksdb(weir_task_dir_t *td, const char *name,
+                               int64_t retention_ms, int64_t segment_ms,
+                               weir_error_t **errp);
+
+/** @brief True when the store was found corrupt at open and wiped. */
+WEIR_EXPORT bool weir_kv_store_was_reset(const weir_kv_store_t *kv);
+
+/** @brief See weir_kv_store_was_reset(). */
+WEIR_EXPORT bool weir_window_store_was_reset(const weir_window_store_t *ws);
+
+/* ------------------------------------------------------------------ */
 /* Key-value store lifecycle                                          */
 /* ------------------------------------------------------------------ */
 
