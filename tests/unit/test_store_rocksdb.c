@@ -1,0 +1,628 @@
+/*
+ * test_store_rocksdb.c: what only a persistent store has to get right —
+ * reopening, crashes between batch and commit (fork() + _exit() or
+ * SIGKILL), restore with the WAL off, the task-dir lock, format versions,
+ * corrupt files, and the shared memory budget.
+ */
+#include <dirent.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <stdio.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "test_store_common.h"
+#include "test_store_engines.h"
+
+static int warnings;
+static char last_warning[512];
+
+static void count_warnings(void *opaque, int level, const char *fac,
+                           const char *msg)
+{
+    (void)opaque;
+    (void)fac;
+    if (level <= WEIR_LOG_WARNING) {
+        warnings++;
+        snprintf(last_warning, sizeof(last_warning), "%s", msg);
+    }
+}
+
+static weir_kv_store_t *kv_open(const char *name)
+{
+    return engine_kv_open(ENGINE_ROCKSDB, name);
+}
+
+static void assert_position(weir_kv_store_t *kv, bool expect_found,
+                            int64_t expect)
+{
+    int64_t pos;
+    bool found;
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert_int_eq(found, expect_found);
+    if (expect_found)
+        ck_assert_int_eq(pos, expect);
+}
+
+static char *store_file(const char *store, const char *file)
+{
+    char *p = malloc(4096);
+    snprintf(p, 4096, "%s/app/0_0/%s/%s", engine_dir, store, file);
+    return p;
+}
+
+static void write_file(const char *path, const char *data, size_t len)
+{
+    FILE *f = fopen(path, "w");
+    ck_assert_ptr_nonnull(f);
+    ck_assert_uint_eq(fwrite(data, 1, len, f), len);
+    fclose(f);
+}
+
+/* Waits for a child and checks that it exited with 0. */
+static void reap(pid_t pid)
+{
+    int status;
+    ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+    ck_assert_msg(WIFEXITED(status) && WEXITSTATUS(status) == 0,
+                  "child failed (status %d)", status);
+}
+
+START_TEST(test_store_rocksdb_commit_survives_reopen)
+{
+    weir_kv_store_t *kv = kv_open("durable");
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "a", "1");
+    put_s(kv, "b", "2");
+    OK(weir_kv_store_commit(kv, 17));
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "a", "uncommitted");
+    put_s(kv, "c", "uncommitted");
+    weir_kv_store_destroy(kv); /* aborts */
+    kv = kv_open("durable");
+    ck_assert(!weir_kv_store_was_reset(kv));
+    assert_position(kv, true, 17);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "a=1,b=2");
+    /* Writes outside a transaction persist too (at-least-once). */
+    put_s(kv, "d", "4");
+    OK(weir_kv_store_commit(kv, 18));
+    weir_kv_store_destroy(kv);
+    kv = kv_open("durable");
+    assert_get(kv, "d", "4");
+    assert_position(kv, true, 18);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+/* The child commits once, then writes a batch and dies before commit. */
+START_TEST(test_store_rocksdb_crash_between_batch_and_commit)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weir_kv_store_t *kv = kv_open("crashy");
+        OK(weir_kv_store_begin(kv));
+        put_s(kv, "committed", "yes");
+        OK(weir_kv_store_commit(kv, 10));
+        OK(weir_kv_store_begin(kv));
+        for (int i = 0; i < 1000; i++) {
+            char k[16];
+            snprintf(k, sizeof(k), "pending-%04d", i);
+            put_s(kv, k, "x");
+        }
+        put_s(kv, "committed", "overwritten");
+        _exit(0); /* no commit, no close */
+    }
+    reap(pid);
+    weir_kv_store_t *kv = kv_open("crashy");
+    assert_position(kv, true, 10);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "committed=yes");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+/* The child dies right after commit returned: the commit must be there. */
+START_TEST(test_store_rocksdb_crash_after_commit_keeps_it)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weir_kv_store_t *kv = kv_open("crashy");
+        OK(weir_kv_store_begin(kv));
+        put_s(kv, "k", "v");
+        OK(weir_kv_store_commit(kv, 3));
+        _exit(0);
+    }
+    reap(pid);
+    weir_kv_store_t *kv = kv_open("crashy");
+    assert_position(kv, true, 3);
+    assert_get(kv, "k", "v");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+/*
+ * A child commits transactions in a loop (transaction i sets "n" = i and
+ * adds "k<i>", at changelog offset i + 1) and is SIGKILLed at an arbitrary
+ * moment. Whatever the moment, the store must be exactly the prefix that
+ * its position names.
+ */
+START_TEST(test_store_rocksdb_sigkill_leaves_committed_prefix)
+{
+    for (int round = 0; round < 3; round++) {
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            weir_kv_store_t *kv = kv_open("killed");
+            int64_t start;
+            bool found;
+            weir_kv_store_position(kv, &start, &found);
+            int i = found ? (int)start : 0;
+            for (;; i++) {
+                OK(weir_kv_store_begin(kv));
+                char k[16], v[16];
+                snprintf(k, sizeof(k), "k%06d", i);
+                snprintf(v, sizeof(v), "%d", i);
+                put_s(kv, k, v);
+                put_s(kv, "n", v);
+                OK(weir_kv_store_commit(kv, i + 1));
+            }
+        }
+        struct timespec ts = {0, (long)(150 + 70 * round) * 1000000L};
+        nanosleep(&ts, NULL);
+        kill(pid, SIGKILL);
+        int status;
+        waitpid(pid, &status, 0);
+        ck_assert(WIFSIGNALED(status));
+        weir_kv_store_t *kv = kv_open("killed");
+        int64_t pos;
+        bool found;
+        weir_kv_store_position(kv, &pos, &found);
+        if (!found) {
+            /* Killed before the first commit: must be empty. */
+            weir_kv_iter_t *it;
+            OK(weir_kv_store_all(kv, &it));
+            assert_iter(it, "");
+        } else {
+            char *n = get_s(kv, "n");
+            ck_assert_ptr_nonnull(n);
+            ck_assert_int_eq(atoi(n), pos - 1);
+            free(n);
+            weir_kv_iter_t *it;
+            OK(weir_kv_store_prefix_scan(kv, "k", 1, &it));
+            int64_t expect = 0;
+            while (weir_kv_iter_valid(it)) {
+                size_t kl;
+                const char *k = weir_kv_iter_key(it, &kl);
+                ck_assert_int_eq(atoi(k + 1), expect);
+                expect++;
+                weir_kv_iter_next(it);
+            }
+            weir_kv_iter_close(it);
+            ck_assert_int_eq(expect, pos);
+        }
+        weir_kv_store_destroy(kv);
+    }
+}
+END_TEST
+
+/*
+ * Restore writes with the WAL off: a crash mid-restore may lose the
+ * unflushed tail, but never splits data from position.
+ */
+START_TEST(test_store_rocksdb_crash_mid_restore_keeps_consistent_position)
+{
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weir_kv_store_t *kv = kv_open("restoring");
+        put_s(kv, "base", "1");
+        OK(weir_kv_store_commit(kv, 5));
+        OK(weir_kv_store_restore_begin(kv, 3000, NULL, NULL));
+        weir_changelog_record_t recs[1000];
+        char keys[1000][16];
+        for (int b = 0; b < 3; b++) {
+            for (int i = 0; i < 1000; i++) {
+                snprintf(keys[i], sizeof(keys[i]), "r%06d", b * 1000 + i);
+                recs[i] = (weir_changelog_record_t){keys[i], 7, "v", 1};
+            }
+            OK(weir_kv_store_restore_apply(kv, recs, 1000,
+                                           5 + (b + 1) * 1000));
+        }
+        _exit(0); /* before restore_end's flush */
+    }
+    reap(pid);
+    weir_kv_store_t *kv = kv_open("restoring");
+    int64_t pos;
+    bool found;
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(found);
+    assert_get(kv, "base", "1");
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_prefix_scan(kv, "r", 1, &it));
+    int64_t n = 0;
+    while (weir_kv_iter_valid(it)) {
+        n++;
+        weir_kv_iter_next(it);
+    }
+    weir_kv_iter_close(it);
+    ck_assert_int_eq(5 + n, pos);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_restore_is_durable_after_end)
+{
+    weir_kv_store_t *kv = kv_open("restored");
+    OK(weir_kv_store_restore_begin(kv, 0, NULL, NULL));
+    weir_changelog_record_t recs[] = {{"a", 1, "1", 1}, {"b", 1, "2", 1}};
+    OK(weir_kv_store_restore_apply(kv, recs, 2, 2));
+    OK(weir_kv_store_restore_end(kv));
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0)
+        _exit(0);
+    reap(pid);
+    weir_kv_store_destroy(kv);
+    kv = kv_open("restored");
+    assert_position(kv, true, 2);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "a=1,b=2");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
+{
+    weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "win", 30000,
+                                             10000);
+    OK(weir_window_store_begin(ws));
+    OK(weir_window_store_put(ws, "k", 1, 1000, "a", 1));
+    OK(weir_window_store_put(ws, "k", 1, 20000, "b", 1));
+    OK(weir_window_store_commit(ws, 2));
+    weir_window_store_destroy(ws);
+    ws = engine_ws_open(ENGINE_ROCKSDB, "win", 30000, 10000);
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 20000);
+    /* Reopening with another segment width is refused. */
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win2",
+                                                      30000, 0, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    OK(weir_window_store_begin(ws));
+    OK(weir_window_store_put(ws, "k", 1, 45000, "c", 1));
+    OK(weir_window_store_commit(ws, 3));
+    weir_window_store_destroy(ws);
+    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win",
+                                                      30000, 5000, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
+    ck_assert(strstr(weir_error_string(err), "win"));
+    weir_error_destroy(err);
+    ws = engine_ws_open(ENGINE_ROCKSDB, "win", 30000, 10000);
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    int n = 0;
+    while (weir_window_iter_valid(it)) {
+        ck_assert_int_ge(weir_window_iter_window_start(it), 20000);
+        n++;
+        weir_window_iter_next(it);
+    }
+    weir_window_iter_close(it);
+    ck_assert_int_eq(n, 2);
+    OK(weir_window_store_put(ws, "k", 1, 1000, "late", 4));
+    ck_assert_uint_eq(weir_window_store_expired_puts(ws), 1);
+    ck_assert(!weir_window_store_was_reset(ws));
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
+{
+    weir_error_t *err = NULL;
+    /* A second open in this process. */
+    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
+                                          "0_0", &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_LOCKED);
+    ck_assert(strstr(weir_error_string(err), "0_0"));
+    weir_error_destroy(err);
+    /* Another process. */
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weir_error_t *cerr = NULL;
+        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir,
+                                                 "app", "0_0", &cerr);
+        _exit(!td && weir_error_code(cerr) == WEIR_ERR_STORE_LOCKED ? 0 : 1);
+    }
+    reap(pid);
+    /* Another task is fine. */
+    weir_task_dir_t *other = weir_task_dir_open(engine_env, engine_dir, "app",
+                                                "0_1", &err);
+    ck_assert_msg(other, "%s", weir_error_string(err));
+    ck_assert(strstr(weir_task_dir_path(other), "/app/0_1"));
+    /* The lock outlives close while a store is open, then goes. */
+    weir_kv_store_t *kv = weir_kv_store_open_rocksdb(other, "s", &err);
+    ck_assert_ptr_nonnull(kv);
+    weir_task_dir_close(other);
+    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
+                                          "0_1", &err));
+    weir_error_destroy(err);
+    weir_kv_store_destroy(kv);
+    other = weir_task_dir_open(engine_env, engine_dir, "app", "0_1", &err);
+    ck_assert_msg(other, "%s", weir_error_string(err));
+    weir_task_dir_close(other);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_lock_released_when_holder_dies)
+{
+    weir_task_dir_close(engine_td);
+    engine_td = NULL;
+    pid_t pid = fork();
+    ck_assert_int_ge(pid, 0);
+    if (pid == 0) {
+        weir_error_t *cerr = NULL;
+        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir,
+                                                 "app", "0_0", &cerr);
+        _exit(td ? 0 : 1); /* dies holding the lock */
+    }
+    reap(pid);
+    weir_error_t *err = NULL;
+    engine_td = weir_task_dir_open(engine_env, engine_dir, "app", "0_0",
+                                   &err);
+    ck_assert_msg(engine_td, "%s", weir_error_string(err));
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_same_store_twice_is_locked)
+{
+    weir_kv_store_t *kv = kv_open("once");
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "once", &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_LOCKED);
+    weir_error_destroy(err);
+    /* A kv store directory is not a window store. */
+    ck_assert_ptr_null(
+        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+    weir_error_destroy(err);
+    weir_kv_store_destroy(kv);
+    ck_assert_ptr_null(
+        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
+    ck_assert(strstr(weir_error_string(err), "kv store"));
+    weir_error_destroy(err);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_newer_format_is_refused)
+{
+    weir_kv_store_t *kv = kv_open("future");
+    put_s(kv, "k", "v");
+    weir_kv_store_destroy(kv);
+    char *fmt = store_file("future", "format");
+    write_file(fmt, "weir-store-format 99 kv 0\n", 26);
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "future", &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_VERSION);
+    ck_assert(strstr(weir_error_string(err), "future"));
+    ck_assert(strstr(weir_error_string(err), "99"));
+    weir_error_destroy(err);
+    /* The data was not touched. */
+    write_file(fmt, "weir-store-format 1 kv 0\n", 25);
+    kv = kv_open("future");
+    assert_get(kv, "k", "v");
+    weir_kv_store_destroy(kv);
+    free(fmt);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_corrupt_current_is_wiped_with_warning)
+{
+    weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
+    weir_kv_store_t *kv = kv_open("broken");
+    put_s(kv, "k", "v");
+    OK(weir_kv_store_commit(kv, 9));
+    weir_kv_store_destroy(kv);
+    char *cur = store_file("broken", "rocksdb/CURRENT");
+    write_file(cur, "garbage", 7);
+    free(cur);
+    kv = kv_open("broken");
+    ck_assert(weir_kv_store_was_reset(kv));
+    ck_assert_int_eq(warnings, 1);
+    ck_assert(strstr(last_warning, "broken"));
+    ck_assert(strstr(last_warning, "restored in full"));
+    assert_position(kv, false, 0);
+    assert_get(kv, "k", NULL);
+    /* Usable after the wipe. */
+    put_s(kv, "k2", "v2");
+    OK(weir_kv_store_commit(kv, 1));
+    weir_kv_store_destroy(kv);
+    kv = kv_open("broken");
+    ck_assert(!weir_kv_store_was_reset(kv));
+    assert_get(kv, "k2", "v2");
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_garbage_format_file_is_wiped)
+{
+    weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
+    weir_kv_store_t *kv = kv_open("badfmt");
+    put_s(kv, "k", "v");
+    weir_kv_store_destroy(kv);
+    char *fmt = store_file("badfmt", "format");
+    write_file(fmt, "\x01\x02zz", 4);
+    free(fmt);
+    kv = kv_open("badfmt");
+    ck_assert(weir_kv_store_was_reset(kv));
+    ck_assert_int_eq(warnings, 1);
+    assert_get(kv, "k", NULL);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+/*
+ * Damaged table files: depending on where the damage is, RocksDB notices
+ * at open (wiped) or at read (WEIR_ERR_STORE_CORRUPT); never a crash.
+ */
+START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
+{
+    weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
+    weir_kv_store_t *kv = kv_open("sst");
+    OK(weir_kv_store_restore_begin(kv, 0, NULL, NULL));
+    weir_changelog_record_t recs[2000];
+    char keys[2000][16];
+    for (int i = 0; i < 2000; i++) {
+        snprintf(keys[i], sizeof(keys[i]), "key%06d", i);
+        recs[i] = (weir_changelog_record_t){keys[i], 9,
+                                            "value-value-value-value", 23};
+    }
+    OK(weir_kv_store_restore_apply(kv, recs, 2000, 2000));
+    OK(weir_kv_store_restore_end(kv)); /* flushes an SST */
+    weir_kv_store_destroy(kv);
+    char *dbdir = store_file("sst", "rocksdb");
+    DIR *d = opendir(dbdir);
+    ck_assert_ptr_nonnull(d);
+    struct dirent *de;
+    int damaged = 0;
+    while ((de = readdir(d))) {
+        size_t l = strlen(de->d_name);
+        if (l < 4 || strcmp(de->d_name + l - 4, ".sst"))
+            continue;
+        char path[4096];
+        snprintf(path, sizeof(path), "%s/%s", dbdir, de->d_name);
+        int fd = open(path, O_WRONLY);
+        ck_assert_int_ge(fd, 0);
+        struct stat st;
+        fstat(fd, &st);
+        char junk[4096];
+        memset(junk, 0x5a, sizeof(junk));
+        /* The whole file: data blocks, index and footer. */
+        for (off_t off = 0; off < st.st_size; off += (off_t)sizeof(junk))
+            ck_assert_int_gt(pwrite(fd, junk, sizeof(junk), off), 0);
+        close(fd);
+        damaged++;
+    }
+    closedir(d);
+    free(dbdir);
+    ck_assert_int_ge(damaged, 1);
+    weir_error_t *err = NULL;
+    kv = weir_kv_store_open_rocksdb(engine_td, "sst", &err);
+    if (!kv) {
+        ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_CORRUPT);
+        weir_error_destroy(err);
+        return;
+    }
+    if (weir_kv_store_was_reset(kv)) {
+        ck_assert_int_eq(warnings, 1);
+        assert_position(kv, false, 0);
+    } else {
+        void *v;
+        size_t vl;
+        bool found;
+        err = weir_kv_store_get(kv, "key000001", 9, &v, &vl, &found);
+        ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_CORRUPT);
+        weir_error_destroy(err);
+    }
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_delete_store_and_bad_names)
+{
+    weir_kv_store_t *kv = kv_open("doomed");
+    put_s(kv, "k", "v");
+    OK(weir_kv_store_commit(kv, 1));
+    weir_kv_store_destroy(kv);
+    OK(weir_task_dir_delete_store(engine_td, "doomed"));
+    OK(weir_task_dir_delete_store(engine_td, "never-existed"));
+    FAILS(weir_task_dir_delete_store(engine_td, ".."), WEIR_ERR_INVALID_ARG);
+    FAILS(weir_task_dir_delete_store(engine_td, "a/b"), WEIR_ERR_INVALID_ARG);
+    kv = kv_open("doomed");
+    assert_position(kv, false, 0);
+    assert_get(kv, "k", NULL);
+    weir_kv_store_destroy(kv);
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "x/y", &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "..", "0_0",
+                                          &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    ck_assert_ptr_null(weir_store_env_new(1024, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+}
+END_TEST
+
+START_TEST(test_store_rocksdb_memory_figures)
+{
+    weir_kv_store_t *kv = kv_open("mem");
+    char val[100];
+    memset(val, 'v', sizeof(val));
+    for (int i = 0; i < 5000; i++) {
+        char k[16];
+        snprintf(k, sizeof(k), "%015d", i);
+        OK(weir_kv_store_put(kv, k, 16, val, sizeof(val)));
+    }
+    weir_store_memory_t m;
+    weir_store_env_memory(engine_env, &m);
+    ck_assert_uint_eq(m.budget, 64u << 20);
+    ck_assert_uint_gt(m.memtable_usage, 5000 * 100);
+    /* Memtables are charged to the shared cache. */
+    ck_assert_uint_ge(m.cache_usage, m.memtable_usage / 2);
+    ck_assert_uint_le(m.cache_usage, m.budget + (1u << 20));
+    uint64_t count;
+    OK(weir_kv_store_approximate_count(kv, &count));
+    ck_assert_uint_gt(count, 4000);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+static Suite *store_rocksdb_suite(void)
+{
+    Suite *s = suite_create("store_rocksdb");
+    TCase *tc = tcase_create("durability");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_test(tc, test_store_rocksdb_commit_survives_reopen);
+    tcase_add_test(tc, test_store_rocksdb_crash_between_batch_and_commit);
+    tcase_add_test(tc, test_store_rocksdb_crash_after_commit_keeps_it);
+    tcase_add_test(tc, test_store_rocksdb_sigkill_leaves_committed_prefix);
+    tcase_add_test(tc,
+                   test_store_rocksdb_crash_mid_restore_keeps_consistent_position);
+    tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
+    tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("robustness");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_test(tc, test_store_rocksdb_task_dir_lock_excludes_other_opens);
+    tcase_add_test(tc, test_store_rocksdb_lock_released_when_holder_dies);
+    tcase_add_test(tc, test_store_rocksdb_same_store_twice_is_locked);
+    tcase_add_test(tc, test_store_rocksdb_newer_format_is_refused);
+    tcase_add_test(tc,
+                   test_store_rocksdb_corrupt_current_is_wiped_with_warning);
+    tcase_add_test(tc, test_store_rocksdb_garbage_format_file_is_wiped);
+    tcase_add_test(tc, test_store_rocksdb_corrupt_table_file_is_detected);
+    tcase_add_test(tc, test_store_rocksdb_delete_store_and_bad_names);
+    tcase_add_test(tc, test_store_rocksdb_memory_figures);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(store_rocksdb_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
