@@ -7,3 +7,4 @@ add_test(NAME test_conf_reference_is_current
           -DDOC_FILE=${CMAKE_SOURCE_DIR}/CONFIGURATION.md
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_conf_doc.cmake)
 set_tests_properties(test_conf_reference_is_current PROPERTIES LABELS unit)
+weir_add_test(NAME test_watermark SOURCES test_watermark.c)

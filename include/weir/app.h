@@ -1,0 +1,115 @@
+/**
+ * @file app.h
+ * @brief Running a topology on Kafka: the application lifecycle.
+ *
+ * @code
+ * weir_app_t *app = weir_app_new(topo, conf, &err);   // takes topo, conf
+ * if (!app) { ... weir_error_string(err) ... }
+ * err = weir_app_start(app);           // returns once threads run
+ * ... until SIGTERM ...
+ * err = weir_app_close(app, 30000);    // commit, flush stores, leave group
+ * weir_app_destroy(app);
+ * @endcode
+ *
+ * States: CREATED → (start) REBALANCING ⇄ RUNNING → (close)
+ * PENDING_SHUTDOWN → NOT_RUNNING; any thread failing for good moves the
+ * app to ERROR (close is still required).
+ *
+ * @remark The app is driven from one thread (the one that created it);
+ *         its stream threads are its own. No function here may be called
+ *         from a processor callback or a state listener.
+ */
+#ifndef WEIR_APP_H
+#define WEIR_APP_H
+
+#include <weir/conf.h>
+#include <weir/error.h>
+#include <weir/topology.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_app_s weir_app_t;
+
+typedef enum weir_app_state_e {
+    WEIR_APP_CREATED,
+    WEIR_APP_REBALANCING,
+    WEIR_APP_RUNNING,
+    WEIR_APP_PENDING_SHUTDOWN,
+    WEIR_APP_NOT_RUNNING,
+    WEIR_APP_ERROR
+} weir_app_state_t;
+
+/** @brief "CREATED", "REBALANCING", ... */
+WEIR_EXPORT const char *weir_app_state_name(weir_app_state_t state);
+
+/**
+ * @brief Called on every state change.
+ * @remark Runs on the thread that caused the change (a stream thread or
+ *         the caller of start/close); must be quick and thread-safe, and
+ *         must not call weir_app_* functions.
+ */
+typedef void(weir_app_state_cb_t)(void *opaque, weir_app_state_t old_state,
+                                  weir_app_state_t new_state);
+
+/**
+ * @brief Creates an application from a built topology and a conf.
+ * @returns the app, which then owns @p topo and @p conf; or NULL with
+ *          *errp set (WEIR_ERR_CONFIG naming the key, WEIR_ERR_TOPOLOGY),
+ *          in which case the caller keeps both.
+ * @remark The topology is built here if it was not.
+ */
+WEIR_EXPORT weir_app_t *weir_app_new(weir_topology_t *topo,
+                                     weir_conf_t *conf, weir_error_t **errp);
+
+/** @brief Sets the state listener; call before weir_app_start(). */
+WEIR_EXPORT void weir_app_set_state_cb(weir_app_t *app,
+                                       weir_app_state_cb_t *cb,
+                                       void *opaque);
+
+/**
+ * @brief Checks the input topics (they must exist; the inputs of one
+ *        sub-topology must have equal partition counts), creates the
+ *        internal topics, loads the global stores and starts the stream
+ *        threads.
+ * @returns NULL once the threads run, or the first problem: WEIR_ERR_CONFIG
+ *          (a missing input topic, co-partitioning, an internal topic that
+ *          exists with the wrong partitions or cleanup policy),
+ *          WEIR_ERR_TIMEOUT (brokers unreachable for
+ *          broker.down.timeout.ms), WEIR_ERR_STORE_* (state.dir).
+ * @remark Blocking. Call once.
+ */
+WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
+
+/**
+ * @brief Stops processing: every thread commits, closes its tasks (stores
+ *        flushed) and leaves the group (unless group.instance.id is set).
+ * @param timeout_ms  how long to wait for the threads; past it they are
+ *                    abandoned with WEIR_ERR_TIMEOUT (their uncommitted
+ *                    work is then redone by whoever takes the tasks over).
+ * @returns NULL, WEIR_ERR_TIMEOUT, or the error that moved the app to
+ *          ERROR.
+ * @remark Blocking; safe to call in any state, more than once.
+ */
+WEIR_EXPORT weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms);
+
+/** @brief Closes (if needed, 30 s timeout) and frees. NULL is fine. */
+WEIR_EXPORT void weir_app_destroy(weir_app_t *app);
+
+/** @brief The current state. Thread-safe. */
+WEIR_EXPORT weir_app_state_t weir_app_state(const weir_app_t *app);
+
+/**
+ * @brief A counter or gauge of the app, summed over its threads, by name
+ *        (e.g. "records-in", "records-out", "commits", "late-records",
+ *        "dropped-records", "dead-lettered", "restored-records",
+ *        "windows-closed"); 0 for an unknown name. Thread-safe.
+ */
+WEIR_EXPORT uint64_t weir_app_metric(const weir_app_t *app,
+                                     const char *name);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEIR_APP_H */
