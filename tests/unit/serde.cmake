@@ -4,3 +4,4 @@ weir_add_test(NAME test_registry SOURCES test_registry.c TIMEOUT 120)
 # Against the real Apicurio Registry of the harness (it stops and resumes it).
 weir_add_test(NAME test_registry_http SOURCES test_registry_http.c
   LABEL integration FIXTURES registry TIMEOUT 180)
+weir_add_test(NAME test_serde_avro SOURCES test_serde_avro.c)
