@@ -92,6 +92,12 @@ struct weir__task_s {
     int64_t stream_time;
     int64_t wall_clock;
     bool commit_requested;
+    bool external_stream_time;
+
+    /* The input coordinates of the last processed record. */
+    const char *last_topic;
+    int32_t last_partition;
+    int64_t last_offset;
 
     struct weir_processor_context_s pctx;
 };

@@ -250,6 +250,9 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
     task->log = conf->log;
     task->wall_clock = conf->wall_clock_ms;
     task->stream_time = INT64_MIN;
+    task->external_stream_time = conf->external_stream_time;
+    task->last_partition = -1;
+    task->last_offset = -1;
     task->pctx.task = task;
     task->pctx.partition = -1;
     task->pctx.offset = -1;
@@ -447,8 +450,11 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     best->cnt--;
     task->buffered--;
     *processedp = true;
-    if (e->timestamp > task->stream_time)
+    if (!task->external_stream_time && e->timestamp > task->stream_time)
         task->stream_time = e->timestamp;
+    task->last_topic = best->topic;
+    task->last_partition = best->partition;
+    task->last_offset = e->offset;
 
     weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
                          e->timestamp, e->headers};
@@ -465,6 +471,14 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     if (err)
         return weir_error_prefix(err, "task %s: ", task->id);
     return fire(task, WEIR_PUNCTUATE_STREAM_TIME, task->stream_time);
+}
+
+void weir__task_last_processed(const weir__task_t *task, const char **topicp,
+                               int32_t *partitionp, int64_t *offsetp)
+{
+    *topicp = task->last_topic;
+    *partitionp = task->last_partition;
+    *offsetp = task->last_offset;
 }
 
 weir_error_t *weir__task_advance_stream_time(weir__task_t *task, int64_t t)

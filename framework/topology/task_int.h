@@ -114,6 +114,11 @@ typedef struct weir__task_conf_s {
     const weir__record_collector_t *collector;
     weir__logger_t log;
     int64_t wall_clock_ms; /* the wall clock at creation */
+    /* Stream time moves only through weir__task_advance_stream_time(),
+     * never from record timestamps: the Kafka runtime sets this for
+     * sub-topologies that read repartition topics, whose event-time
+     * progress comes from watermark markers (see runtime/watermark_int.h). */
+    bool external_stream_time;
 } weir__task_conf_t;
 
 /* One consumed record, serialized, as the owner hands it in. */
@@ -182,6 +187,12 @@ weir_error_t *weir__task_punctuate_wall_clock(weir__task_t *task,
                                               int64_t now_ms);
 
 int64_t weir__task_stream_time(const weir__task_t *task);
+
+/* The input coordinates of the record the last weir__task_process() call
+ * took (topic NULL before the first). The runtime commits offsets from
+ * them. */
+void weir__task_last_processed(const weir__task_t *task, const char **topicp,
+                               int32_t *partitionp, int64_t *offsetp);
 
 bool weir__task_commit_requested(const weir__task_t *task);
 void weir__task_clear_commit_request(weir__task_t *task);
