@@ -66,7 +66,6 @@ struct weir_test_driver_s {
     topic_out_t *topics; /* outputs, per topic */
     size_t topic_cnt;
     out_list_t pending; /* records for tasks, in write order */
-    int64_t input_offset;
     uint64_t commit_requests;
 
     weir__store_provider_t provider;
@@ -298,10 +297,17 @@ static weir_error_t *feed(weir_test_driver_t *drv, const char *topic,
                           size_t value_len, int64_t ts,
                           const weir_headers_t *headers)
 {
+    if (!topic_is_input(drv, topic))
+        return weir_error_new(WEIR_ERR_NOT_FOUND,
+                              "test driver: no source reads topic '%s'",
+                              topic);
+    topic_out_t *t = topic_out(drv, topic, true);
+    if (!t)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     weir__input_record_t in = {
         .topic = topic,
         .partition = 0,
-        .offset = drv->input_offset++,
+        .offset = t->next_offset++,
         .key = key,
         .key_len = key_len,
         .value = value,
@@ -309,19 +315,13 @@ static weir_error_t *feed(weir_test_driver_t *drv, const char *topic,
         .timestamp = ts,
         .headers = headers,
     };
-    bool fed = false;
     for (size_t i = 0; i < drv->task_cnt; i++) {
         if (!weir__task_reads_topic(drv->tasks[i], topic))
             continue;
-        fed = true;
         weir_error_t *err = weir__task_add_record(drv->tasks[i], &in);
         if (err)
             return err;
     }
-    if (!fed)
-        return weir_error_new(WEIR_ERR_NOT_FOUND,
-                              "test driver: no source reads topic '%s'",
-                              topic);
     return NULL;
 }
 

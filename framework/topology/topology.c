@@ -320,6 +320,10 @@ static void source_add(weir_topology_t *topo, const char *name,
                                     "source '%s': topic '%s' listed twice",
                                     name ? name : "", topics[i]);
     }
+    if (!weir__topology_closed(topo) && (!ks || !vs))
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
+                            "source '%s' needs a key and a value serde",
+                            name ? name : "");
     weir__node_t *node = node_add(topo, name, WEIR__NODE_SOURCE, ks, vs);
     if (!node)
         return;
@@ -436,6 +440,10 @@ void weir_topology_add_sink(weir_topology_t *topo, const char *name,
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY, "sink '%s' has no topic",
                             name ? name : "");
     }
+    if (!weir__topology_closed(topo) && (!key_serde || !value_serde))
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
+                            "sink '%s' needs a key and a value serde",
+                            name ? name : "");
     weir__node_t *node = node_add(topo, name, WEIR__NODE_SINK, key_serde,
                                   value_serde);
     if (!node)

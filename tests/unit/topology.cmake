@@ -1,3 +1,6 @@
-# Topology, processor API, DSL and test driver.
+# Topology, processor API, per-task execution, DSL and test driver.
 weir_add_test(NAME test_topology SOURCES test_topology.c)
-
+weir_add_test(NAME test_topology_task SOURCES test_topology_task.c)
+target_include_directories(test_topology_task PRIVATE
+  ${CMAKE_SOURCE_DIR}/framework/topology)
+weir_add_test(NAME test_test_driver SOURCES test_test_driver.c)

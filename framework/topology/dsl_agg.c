@@ -1,0 +1,523 @@
+/*
+ * dsl_agg.c: grouping, windows and aggregations (count, reduce,
+ * aggregate), plain and windowed.
+ *
+ * Aggregates live in the store as bytes: the key serialized with the
+ * grouped stream's key serde, the aggregate with the aggregate serde,
+ * both for the topic name "<store>-changelog" (what Kafka Streams hands
+ * its serdes for store contents). Each update reads, folds, writes back
+ * and, for a plain aggregation, forwards the new aggregate (a table that
+ * emits every update).
+ *
+ * Windowed aggregations keep one entry per (key, window start) in a window
+ * store whose retention is size + grace. A record goes into every window
+ * that contains it ([start, start + size), starts aligned to the epoch by
+ * the advance, as Kafka Streams' TimeWindows.windowsFor), except windows
+ * already closed: end + grace <= stream time. A record that fits no open
+ * window is dropped and counted as "late".
+ *
+ * Final results: windows with start <= stream time - grace - size are
+ * closed. The processor remembers the largest start it has emitted up to
+ * (the "emit bound") and, whenever stream time moves, fetches the windows
+ * between the old bound and the new one, forwards each once and moves the
+ * bound. Since a late record never reopens a window at or below the
+ * bound, each (key, window) is emitted exactly once per task lifetime.
+ * This runs before a record updates the store (so a jump of stream time
+ * cannot expire unemitted windows) and from a stream-time punctuation of
+ * 1 ms (so event-time progress that does not come with a record, such as
+ * the runtime's watermarks, closes windows too).
+ *
+ * Known limit: the emit bound is per-task memory. The Kafka runtime must
+ * persist it with its commits (see the issue notes) to keep emit-once
+ * across restarts.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "dsl_int.h"
+
+weir_time_windows_t weir_tumbling_windows(int64_t size_ms, int64_t grace_ms)
+{
+    weir_time_windows_t w = {size_ms, size_ms, grace_ms,
+                             WEIR_EMIT_ON_WINDOW_CLOSE};
+    return w;
+}
+
+weir_time_windows_t weir_hopping_windows(int64_t size_ms, int64_t advance_ms,
+                                         int64_t grace_ms)
+{
+    weir_time_windows_t w = {size_ms, advance_ms, grace_ms,
+                             WEIR_EMIT_ON_WINDOW_CLOSE};
+    return w;
+}
+
+weir_kgrouped_t *weir_kstream_group_by_key(weir_kstream_t *s)
+{
+    if (!s)
+        return NULL;
+    weir__dsl_t *h = weir__dsl_new(s->h.topo, s->h.node,
+                                   weir__serde_ref_or_null(s->h.ks),
+                                   weir__serde_ref_or_null(s->h.vs),
+                                   sizeof(weir_kgrouped_t));
+    if (h)
+        h->repartition = s->h.repartition;
+    return (weir_kgrouped_t *)h;
+}
+
+weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
+                                            weir_time_windows_t w)
+{
+    if (!g)
+        return NULL;
+    if (w.size_ms <= 0 || w.advance_ms <= 0 || w.advance_ms > w.size_ms ||
+        w.grace_ms < 0 ||
+        (w.emit != WEIR_EMIT_ON_WINDOW_CLOSE && w.emit != WEIR_EMIT_ON_UPDATE)) {
+        weir__topology_fail(g->h.topo, WEIR_ERR_TOPOLOGY,
+                            "windowed_by after '%s': invalid windows (size "
+                            "%lld, advance %lld, grace %lld ms)",
+                            g->h.node, (long long)w.size_ms,
+                            (long long)w.advance_ms, (long long)w.grace_ms);
+        return NULL;
+    }
+    weir__dsl_t *h = weir__dsl_new(g->h.topo, g->h.node,
+                                   weir__serde_ref_or_null(g->h.ks),
+                                   weir__serde_ref_or_null(g->h.vs),
+                                   sizeof(weir_kwindowed_t));
+    if (h) {
+        h->repartition = g->h.repartition;
+        h->win = w;
+    }
+    return (weir_kwindowed_t *)h;
+}
+
+/* ---- the aggregation processor ---- */
+
+typedef enum agg_kind_e { AGG_COUNT, AGG_REDUCE, AGG_AGGREGATE } agg_kind_t;
+
+typedef struct agg_cfg_s {
+    agg_kind_t kind;
+    weir_initializer_t *init;
+    weir_aggregator_t *agg;
+    weir_reducer_t *reduce;
+    void *ctx;
+    weir_serde_t *ks; /* the grouped key */
+    weir_serde_t *as; /* the aggregate */
+    char *store;
+    char *topic; /* "<store>-changelog", for the serdes */
+    bool windowed;
+    weir_time_windows_t win;
+} agg_cfg_t;
+
+typedef struct agg_state_s {
+    const agg_cfg_t *cfg;
+    weir_kv_store_t *kv;
+    weir_window_store_t *ws;
+    int64_t emitted; /* windows with start <= emitted were emitted */
+} agg_state_t;
+
+static void agg_cfg_free(void *p)
+{
+    agg_cfg_t *cfg = p;
+    weir_serde_destroy(cfg->ks);
+    weir_serde_destroy(cfg->as);
+    weir__free(cfg->store);
+    weir__free(cfg->topic);
+}
+
+static weir_error_t *agg_init(weir_processor_context_t *pctx, void *opaque,
+                              void **statep)
+{
+    const agg_cfg_t *cfg = opaque;
+    agg_state_t *st = weir__calloc(1, sizeof(*st));
+    if (!st)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    st->cfg = cfg;
+    st->emitted = -1; /* window starts are >= 0 */
+    weir_error_t *err;
+    if (cfg->windowed) {
+        err = weir_processor_window_store(pctx, cfg->store, &st->ws);
+        if (!err && cfg->win.emit == WEIR_EMIT_ON_WINDOW_CLOSE)
+            err = weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1,
+                                          0);
+    } else {
+        err = weir_processor_kv_store(pctx, cfg->store, &st->kv);
+    }
+    if (err) {
+        weir__free(st);
+        return err;
+    }
+    *statep = st;
+    return NULL;
+}
+
+static void agg_close(void *state, void *opaque)
+{
+    (void)opaque;
+    weir__free(state);
+}
+
+/*
+ * The new aggregate from the stored bytes (@p old, NULL when none) and
+ * @p rec. *borrowedp is set when *newp is rec->value itself (the first
+ * value of a reduce), which must not be freed.
+ */
+static weir_error_t *fold(const agg_cfg_t *cfg, const weir_record_t *rec,
+                          const void *old, size_t old_len, void **newp,
+                          size_t *new_lenp, bool *borrowedp)
+{
+    void *cur = NULL;
+    size_t cur_len = 0;
+    weir_error_t *err = NULL;
+    *borrowedp = false;
+    *newp = NULL;
+    *new_lenp = 0;
+    if (old)
+        err = weir_serde_deserialize(cfg->as, cfg->topic, old, old_len, &cur,
+                                     &cur_len);
+    if (err)
+        return err;
+    switch (cfg->kind) {
+    case AGG_COUNT: {
+        int64_t *n = malloc(sizeof(*n)); /* freed by the int64 serde */
+        if (!n) {
+            err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+            break;
+        }
+        *n = (cur ? *(const int64_t *)cur : 0) + 1;
+        *newp = n;
+        *new_lenp = sizeof(*n);
+        break;
+    }
+    case AGG_REDUCE:
+        if (!cur) {
+            *newp = (void *)rec->value;
+            *new_lenp = rec->value_len;
+            *borrowedp = true;
+        } else {
+            err = cfg->reduce(cfg->ctx, cur, cur_len, rec, newp, new_lenp);
+        }
+        break;
+    case AGG_AGGREGATE:
+        if (!cur)
+            err = cfg->init(cfg->ctx, &cur, &cur_len);
+        if (!err)
+            err = cfg->agg(cfg->ctx, rec, cur, cur_len, newp, new_lenp);
+        break;
+    }
+    weir_serde_free_obj(cfg->as, cur, cur_len);
+    return err;
+}
+
+static void free_new(const agg_cfg_t *cfg, void *obj, size_t len,
+                     bool borrowed)
+{
+    if (!borrowed)
+        weir_serde_free_obj(cfg->as, obj, len);
+}
+
+static weir_error_t *kv_update(weir_processor_context_t *pctx,
+                               agg_state_t *st, const weir_record_t *rec,
+                               const weir_buf_t *kb)
+{
+    const agg_cfg_t *cfg = st->cfg;
+    void *old = NULL, *agg = NULL;
+    size_t old_len = 0, agg_len = 0;
+    bool found, borrowed = false;
+    weir_buf_t vb;
+    weir_buf_init(&vb, 0);
+    weir_error_t *err = weir_kv_store_get(st->kv, kb->data, kb->len, &old,
+                                          &old_len, &found);
+    if (!err)
+        err = fold(cfg, rec, found ? (old ? old : "") : NULL, old_len, &agg,
+                   &agg_len, &borrowed);
+    if (!err)
+        err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len, &vb);
+    if (!err)
+        err = weir_kv_store_put(st->kv, kb->data, kb->len,
+                                vb.len ? (void *)vb.data : "", vb.len);
+    if (!err) {
+        weir_record_t out = *rec;
+        out.value = agg;
+        out.value_len = agg_len;
+        err = weir_processor_forward(pctx, &out);
+    }
+    weir_free(old);
+    free_new(cfg, agg, agg_len, borrowed);
+    weir_buf_free(&vb);
+    return err;
+}
+
+/* Forwards the final result of every window closed by stream time. */
+static weir_error_t *emit_closed(weir_processor_context_t *pctx,
+                                 agg_state_t *st)
+{
+    const agg_cfg_t *cfg = st->cfg;
+    int64_t now = weir_processor_stream_time(pctx);
+    if (cfg->win.emit != WEIR_EMIT_ON_WINDOW_CLOSE || now == INT64_MIN)
+        return NULL;
+    int64_t bound = now - cfg->win.grace_ms - cfg->win.size_ms;
+    if (bound <= st->emitted)
+        return NULL;
+    weir_window_iter_t *it = NULL;
+    weir_error_t *err = weir_window_store_fetch_all(st->ws, st->emitted + 1,
+                                                    bound, &it);
+    for (; !err && weir_window_iter_valid(it); weir_window_iter_next(it)) {
+        size_t klen, vlen;
+        const void *kbytes = weir_window_iter_key(it, &klen);
+        const void *vbytes = weir_window_iter_value(it, &vlen);
+        weir_windowed_key_t wk = {0};
+        void *agg = NULL;
+        size_t agg_len = 0;
+        wk.start = weir_window_iter_window_start(it);
+        wk.end = wk.start + cfg->win.size_ms;
+        err = weir_serde_deserialize(cfg->ks, cfg->topic, klen ? kbytes : "",
+                                     klen, &wk.key, &wk.key_len);
+        if (!err)
+            err = weir_serde_deserialize(cfg->as, cfg->topic,
+                                         vlen ? vbytes : "", vlen, &agg,
+                                         &agg_len);
+        if (!err) {
+            weir_record_t out = {&wk, sizeof(wk), agg, agg_len, wk.end - 1,
+                                 NULL};
+            err = weir_processor_forward(pctx, &out);
+        }
+        weir_serde_free_obj(cfg->ks, wk.key, wk.key_len);
+        weir_serde_free_obj(cfg->as, agg, agg_len);
+    }
+    if (!err && it && weir_window_iter_error(it))
+        err = weir_error_new(weir_error_code(weir_window_iter_error(it)),
+                             "store '%s': %s", cfg->store,
+                             weir_error_string(weir_window_iter_error(it)));
+    weir_window_iter_close(it);
+    if (!err)
+        st->emitted = bound;
+    return err;
+}
+
+static weir_error_t *window_update(weir_processor_context_t *pctx,
+                                   agg_state_t *st, const weir_record_t *rec,
+                                   const weir_buf_t *kb)
+{
+    const agg_cfg_t *cfg = st->cfg;
+    const weir_time_windows_t *w = &cfg->win;
+    int64_t now = weir_processor_stream_time(pctx);
+    int64_t ts = rec->timestamp;
+    int64_t first = ts - w->size_ms + w->advance_ms;
+    int64_t start = first > 0 ? first / w->advance_ms * w->advance_ms : 0;
+    bool accepted = false;
+    weir_error_t *err = emit_closed(pctx, st);
+    for (; !err && start <= ts; start += w->advance_ms) {
+        int64_t end = start + w->size_ms;
+        if (end + w->grace_ms <= now)
+            continue; /* closed: its result may be out already */
+        accepted = true;
+        void *old = NULL, *agg = NULL;
+        size_t old_len = 0, agg_len = 0;
+        bool found, borrowed = false;
+        weir_buf_t vb;
+        weir_buf_init(&vb, 0);
+        err = weir_window_store_get(st->ws, kb->data, kb->len, start, &old,
+                                    &old_len, &found);
+        if (!err)
+            err = fold(cfg, rec, found ? (old ? old : "") : NULL, old_len,
+                       &agg, &agg_len, &borrowed);
+        if (!err)
+            err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len,
+                                       &vb);
+        if (!err)
+            err = weir_window_store_put(st->ws, kb->data, kb->len, start,
+                                        vb.len ? (void *)vb.data : "",
+                                        vb.len);
+        if (!err && w->emit == WEIR_EMIT_ON_UPDATE) {
+            weir_windowed_key_t wk = {(void *)rec->key, rec->key_len, start,
+                                      end};
+            weir_record_t out = *rec;
+            out.key = &wk;
+            out.key_len = sizeof(wk);
+            out.value = agg;
+            out.value_len = agg_len;
+            err = weir_processor_forward(pctx, &out);
+        }
+        weir_free(old);
+        free_new(cfg, agg, agg_len, borrowed);
+        weir_buf_free(&vb);
+    }
+    if (!err && !accepted)
+        weir_processor_record_dropped(pctx, "late");
+    return err;
+}
+
+static weir_error_t *agg_process(weir_processor_context_t *pctx, void *state,
+                                 const weir_record_t *rec)
+{
+    agg_state_t *st = state;
+    const agg_cfg_t *cfg = st->cfg;
+    if (!rec->key) {
+        weir_processor_record_dropped(pctx, "null-key");
+        return NULL;
+    }
+    if (!rec->value) {
+        weir_processor_record_dropped(pctx, "null-value");
+        return NULL;
+    }
+    weir_buf_t kb;
+    weir_buf_init(&kb, 0);
+    weir_error_t *err = weir_serde_serialize(cfg->ks, cfg->topic, rec->key,
+                                             rec->key_len, &kb);
+    if (!err && !kb.data)
+        err = weir_buf_reserve(&kb, 1); /* an empty key still needs bytes */
+    if (!err)
+        err = cfg->windowed ? window_update(pctx, st, rec, &kb)
+                            : kv_update(pctx, st, rec, &kb);
+    weir_buf_free(&kb);
+    return err;
+}
+
+static weir_error_t *agg_punctuate(weir_processor_context_t *pctx,
+                                   void *state, weir_punctuation_type_t type,
+                                   int64_t timestamp, int tag)
+{
+    (void)type;
+    (void)timestamp;
+    (void)tag;
+    return emit_closed(pctx, state);
+}
+
+static const weir_processor_ops_t agg_ops = {
+    .init = agg_init,
+    .process = agg_process,
+    .punctuate = agg_punctuate,
+    .close = agg_close,
+};
+
+/* Adds the aggregation node and its store; returns the output handle. */
+static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
+                            const char *store)
+{
+    weir_topology_t *topo = g->topo;
+    const char *what = tmpl.kind == AGG_REDUCE ? "reduce" : "aggregate";
+    if (!store || !*store) {
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
+                            "%s after '%s': no store name", what, g->node);
+    } else if (!as) {
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
+                            "%s '%s': no aggregate serde", what, store);
+    } else if ((tmpl.kind == AGG_REDUCE && !tmpl.reduce) ||
+               (tmpl.kind == AGG_AGGREGATE && (!tmpl.init || !tmpl.agg))) {
+        weir__topology_fail(topo, WEIR_ERR_INVALID_ARG,
+                            "%s '%s': NULL function", what, store);
+    }
+    agg_cfg_t *cfg = weir__dsl_config(topo, sizeof(*cfg), agg_cfg_free);
+    if (!cfg) {
+        weir_serde_destroy(as);
+        return NULL;
+    }
+    *cfg = tmpl;
+    cfg->ks = weir__serde_ref_or_null(g->ks);
+    cfg->as = as;
+    cfg->store = weir__strdup(store);
+    size_t tlen = strlen(store) + 16;
+    cfg->topic = weir__malloc(tlen);
+    if (!cfg->store || !cfg->topic) {
+        weir__topology_fail(topo, WEIR_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    weir__dsl_store_topic(store, cfg->topic, tlen);
+
+    char name[WEIR__DSL_NAME_MAX], parent_buf[WEIR__DSL_NAME_MAX * 2];
+    const char *parent = weir__dsl_key_ready(g, store, parent_buf,
+                                             sizeof(parent_buf));
+    if (!parent)
+        return NULL;
+    weir__dsl_name(topo,
+                   tmpl.kind == AGG_REDUCE ? "KSTREAM-REDUCE-"
+                                           : "KSTREAM-AGGREGATE-",
+                   name, sizeof(name));
+    weir_topology_add_processor(topo, name, &agg_ops, cfg, parent, NULL);
+    if (cfg->windowed)
+        weir_topology_add_window_store(topo, store,
+                                       cfg->win.size_ms + cfg->win.grace_ms,
+                                       cfg->win.size_ms, name);
+    else
+        weir_topology_add_kv_store(topo, store, name);
+
+    weir_serde_t *out_ks = weir__serde_ref_or_null(g->ks);
+    if (cfg->windowed)
+        out_ks = weir_serde_windowed(out_ks);
+    weir__dsl_t *h = weir__dsl_new(topo, name, out_ks, weir_serde_ref(as),
+                                   sizeof(weir_ktable_t));
+    if (h && !cfg->windowed && !(h->store = weir__strdup(store))) {
+        weir__topology_fail(topo, WEIR_ERR_NOMEM, "out of memory");
+        return NULL;
+    }
+    return h;
+}
+
+weir_ktable_t *weir_kgrouped_count(weir_kgrouped_t *g, const char *store)
+{
+    if (!g)
+        return NULL;
+    agg_cfg_t t = {.kind = AGG_COUNT};
+    return (weir_ktable_t *)add_agg(&g->h, t, weir_serde_int64(), store);
+}
+
+weir_ktable_t *weir_kgrouped_reduce(weir_kgrouped_t *g, weir_reducer_t *fn,
+                                    void *ctx, const char *store)
+{
+    if (!g)
+        return NULL;
+    agg_cfg_t t = {.kind = AGG_REDUCE, .reduce = fn, .ctx = ctx};
+    return (weir_ktable_t *)add_agg(&g->h, t,
+                                    weir__serde_ref_or_null(g->h.vs), store);
+}
+
+weir_ktable_t *weir_kgrouped_aggregate(weir_kgrouped_t *g,
+                                       weir_initializer_t *init,
+                                       weir_aggregator_t *agg, void *ctx,
+                                       weir_serde_t *agg_serde,
+                                       const char *store)
+{
+    if (!g) {
+        weir_serde_destroy(agg_serde);
+        return NULL;
+    }
+    agg_cfg_t t = {.kind = AGG_AGGREGATE, .init = init, .agg = agg,
+                   .ctx = ctx};
+    return (weir_ktable_t *)add_agg(&g->h, t, agg_serde, store);
+}
+
+weir_kstream_t *weir_kwindowed_count(weir_kwindowed_t *w, const char *store)
+{
+    if (!w)
+        return NULL;
+    agg_cfg_t t = {.kind = AGG_COUNT, .windowed = true, .win = w->h.win};
+    return (weir_kstream_t *)add_agg(&w->h, t, weir_serde_int64(), store);
+}
+
+weir_kstream_t *weir_kwindowed_reduce(weir_kwindowed_t *w, weir_reducer_t *fn,
+                                      void *ctx, const char *store)
+{
+    if (!w)
+        return NULL;
+    agg_cfg_t t = {.kind = AGG_REDUCE, .reduce = fn, .ctx = ctx,
+                   .windowed = true, .win = w->h.win};
+    return (weir_kstream_t *)add_agg(&w->h, t,
+                                     weir__serde_ref_or_null(w->h.vs), store);
+}
+
+weir_kstream_t *weir_kwindowed_aggregate(weir_kwindowed_t *w,
+                                         weir_initializer_t *init,
+                                         weir_aggregator_t *agg, void *ctx,
+                                         weir_serde_t *agg_serde,
+                                         const char *store)
+{
+    if (!w) {
+        weir_serde_destroy(agg_serde);
+        return NULL;
+    }
+    agg_cfg_t t = {.kind = AGG_AGGREGATE, .init = init, .agg = agg,
+                   .ctx = ctx, .windowed = true, .win = w->h.win};
+    return (weir_kstream_t *)add_agg(&w->h, t, agg_serde, store);
+}

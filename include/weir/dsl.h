@@ -1,0 +1,389 @@
+/**
+ * @file dsl.h
+ * @brief The streams DSL: streams, tables, grouping, windows,
+ *        aggregations and joins, built on the processor API.
+ *
+ * @code
+ * weir_topology_t *topo = weir_topology_new();
+ * weir_kstream_t *words = weir_stream(topo, "words", weir_serde_string(),
+ *                                     weir_serde_string());
+ * weir_kstream_t *counts = weir_kwindowed_count(
+ *     weir_kgrouped_windowed_by(weir_kstream_group_by_key(words),
+ *                               weir_tumbling_windows(60000, 5000)),
+ *     "counts");
+ * weir_kstream_to(counts, "word-counts", NULL, NULL);
+ * err = weir_topology_build(topo);
+ * @endcode
+ *
+ * Each DSL call adds nodes to the topology, named as Kafka Streams names
+ * them ("KSTREAM-FILTER-0000000001"), and returns a handle that the
+ * topology owns (freed by weir_topology_destroy(); never free one
+ * yourself). A handle can be used any number of times (branching). A
+ * call given a NULL handle returns NULL and does nothing: the problem that
+ * made the handle NULL is already recorded and weir_topology_build()
+ * reports it.
+ *
+ * **Objects and serdes.** Records carry objects as weir/serde.h defines
+ * them. Every stream knows its key and value serdes; an operation that
+ * changes the key or value type takes the new serde (NULL: unchanged).
+ * Serdes passed in are taken over, as in weir/topology.h.
+ *
+ * **Callbacks.** Each takes the @c ctx given with it and the current
+ * record, borrowed. An object a callback returns through an out-pointer
+ * (a mapped value, a new key, an aggregate) becomes the framework's, which
+ * frees it with weir_serde_free_obj() of the serde declared for it: make
+ * it the way that serde's deserialize would (for the built-in bytes,
+ * string and int64 serdes: memory from malloc()). Returning NULL is
+ * Kafka's null. A callback returning an error stops the record (see
+ * weir_processor_ops_t). Callbacks run on the stream thread of the task,
+ * concurrently across tasks: @c ctx must be safe to share or read-only.
+ *
+ * **Repartitioning.** map() and select_key() mark the stream: the next
+ * key-dependent operation (an aggregation after group_by_key(), a join)
+ * first writes it through a repartition topic "<name>-repartition", so
+ * that all records of a key meet in one task. The name is the store's
+ * name for aggregations and the join node's name for joins.
+ *
+ * **Windows.** Windowed aggregations emit final results by default: one
+ * record per (key, window), once stream time has passed the window's end
+ * plus grace (Kafka Streams' suppress(untilWindowCloses)). A record for a
+ * window already closed is dropped and counted as "late". Results carry
+ * a weir_windowed_key_t key (serde: weir_serde_windowed()) and the
+ * timestamp end - 1, the window's last millisecond, so they stay inside
+ * their window downstream.
+ *
+ * @remark Build topologies on one thread.
+ */
+#ifndef WEIR_DSL_H
+#define WEIR_DSL_H
+
+#include <weir/topology.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+typedef struct weir_kstream_s weir_kstream_t;
+typedef struct weir_ktable_s weir_ktable_t;
+typedef struct weir_kgrouped_s weir_kgrouped_t;
+typedef struct weir_kwindowed_s weir_kwindowed_t;
+typedef struct weir_kglobal_table_s weir_kglobal_table_t;
+
+/* ---- callbacks ---- */
+
+/** @brief true keeps the record. */
+typedef bool(weir_predicate_t)(void *ctx, const weir_record_t *rec);
+
+/** @brief Makes the new value (*valuep, *value_lenp). */
+typedef weir_error_t *(weir_value_mapper_t)(void *ctx,
+                                            const weir_record_t *rec,
+                                            void **valuep,
+                                            size_t *value_lenp);
+
+/** @brief Makes a new key (select_key; the lookup key of a global join). */
+typedef weir_error_t *(weir_key_mapper_t)(void *ctx, const weir_record_t *rec,
+                                          void **keyp, size_t *key_lenp);
+
+/** @brief Makes a new key and a new value. */
+typedef weir_error_t *(weir_record_mapper_t)(void *ctx,
+                                             const weir_record_t *rec,
+                                             void **keyp, size_t *key_lenp,
+                                             void **valuep,
+                                             size_t *value_lenp);
+
+typedef struct weir_emitter_s weir_emitter_t;
+
+/**
+ * @brief Emits any number of values with weir_emit() (flat_map_values).
+ */
+typedef weir_error_t *(weir_flat_value_mapper_t)(void *ctx,
+                                                 const weir_record_t *rec,
+                                                 weir_emitter_t *em);
+
+/**
+ * @brief Forwards one value at once, with the current record's key,
+ *        timestamp and headers. @p value is borrowed: the caller frees it
+ *        after the call.
+ * @returns the first error of the downstream nodes; return it.
+ */
+WEIR_EXPORT weir_error_t *weir_emit(weir_emitter_t *em, const void *value,
+                                    size_t value_len);
+
+/** @brief Looks at a record (peek, foreach). */
+typedef void(weir_foreach_t)(void *ctx, const weir_record_t *rec);
+
+/** @brief The initial aggregate of a new key or window. */
+typedef weir_error_t *(weir_initializer_t)(void *ctx, void **aggp,
+                                           size_t *agg_lenp);
+
+/**
+ * @brief Folds @p rec into @p agg (borrowed) giving *new_aggp. For a
+ *        windowed aggregation, rec->key is the plain key.
+ */
+typedef weir_error_t *(weir_aggregator_t)(void *ctx, const weir_record_t *rec,
+                                          const void *agg, size_t agg_len,
+                                          void **new_aggp,
+                                          size_t *new_agg_lenp);
+
+/**
+ * @brief Combines the current value @p agg with rec->value (same type)
+ *        giving *outp. The first value of a key is taken as is.
+ */
+typedef weir_error_t *(weir_reducer_t)(void *ctx, const void *agg,
+                                       size_t agg_len,
+                                       const weir_record_t *rec, void **outp,
+                                       size_t *out_lenp);
+
+/**
+ * @brief Joins a stream record with the table's value for its key
+ *        (@p table_value NULL in a left join without a match).
+ */
+typedef weir_error_t *(weir_value_joiner_t)(void *ctx,
+                                            const weir_record_t *rec,
+                                            const void *table_value,
+                                            size_t table_value_len,
+                                            void **outp, size_t *out_lenp);
+
+/* ---- windowed keys ---- */
+
+/**
+ * @brief The key of a windowed aggregation's result: the plain key object
+ *        and the window [start, end) in ms.
+ *
+ * Serialized by weir_serde_windowed() as the inner key's bytes followed
+ * by start and end, each 8 bytes big-endian.
+ */
+typedef struct weir_windowed_key_s {
+    void *key;
+    size_t key_len;
+    int64_t start;
+    int64_t end;
+} weir_windowed_key_t;
+
+/**
+ * @brief The serde of weir_windowed_key_t objects (object length
+ *        sizeof(weir_windowed_key_t)) around the key serde @p inner,
+ *        which it takes over. NULL when out of memory.
+ */
+WEIR_EXPORT weir_serde_t *weir_serde_windowed(weir_serde_t *inner);
+
+/* ---- windows ---- */
+
+/** @brief When a windowed aggregation emits. */
+typedef enum weir_emit_e {
+    WEIR_EMIT_ON_WINDOW_CLOSE = 0, /**< once, final (default) */
+    WEIR_EMIT_ON_UPDATE = 1        /**< every update, like an eager KTable */
+} weir_emit_t;
+
+/** @brief Time windows, in ms. Windows are aligned to the epoch. */
+typedef struct weir_time_windows_s {
+    int64_t size_ms;
+    int64_t advance_ms; /**< == size_ms: tumbling; < size_ms: hopping */
+    int64_t grace_ms;   /**< how long after its end a window accepts data */
+    weir_emit_t emit;
+} weir_time_windows_t;
+
+/** @brief Tumbling windows of @p size_ms with @p grace_ms of grace. */
+WEIR_EXPORT weir_time_windows_t weir_tumbling_windows(int64_t size_ms,
+                                                      int64_t grace_ms);
+
+/** @brief Hopping windows of @p size_ms starting every @p advance_ms. */
+WEIR_EXPORT weir_time_windows_t weir_hopping_windows(int64_t size_ms,
+                                                     int64_t advance_ms,
+                                                     int64_t grace_ms);
+
+/* ---- streams ---- */
+
+/** @brief A stream read from @p topic. */
+WEIR_EXPORT weir_kstream_t *weir_stream(weir_topology_t *topo,
+                                        const char *topic,
+                                        weir_serde_t *key_serde,
+                                        weir_serde_t *value_serde);
+
+/** @brief The name of the node that produces the stream (for the
+ *         processor API: weir_topology_add_processor() parents,
+ *         weir_topology_set_timestamp_extractor() on a source). */
+WEIR_EXPORT const char *weir_kstream_name(const weir_kstream_t *s);
+
+/** @brief Records for which @p pred is true. */
+WEIR_EXPORT weir_kstream_t *weir_kstream_filter(weir_kstream_t *s,
+                                                weir_predicate_t *pred,
+                                                void *ctx);
+
+/** @brief Records for which @p pred is false. */
+WEIR_EXPORT weir_kstream_t *weir_kstream_filter_not(weir_kstream_t *s,
+                                                    weir_predicate_t *pred,
+                                                    void *ctx);
+
+/** @brief New values; the key stays (no repartition). */
+WEIR_EXPORT weir_kstream_t *weir_kstream_map_values(weir_kstream_t *s,
+                                                    weir_value_mapper_t *fn,
+                                                    void *ctx,
+                                                    weir_serde_t *value_serde);
+
+/** @brief Zero or more values per record; the key stays. */
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_flat_map_values(weir_kstream_t *s, weir_flat_value_mapper_t *fn,
+                             void *ctx, weir_serde_t *value_serde);
+
+/** @brief New keys and values; marks the stream for repartition. */
+WEIR_EXPORT weir_kstream_t *weir_kstream_map(weir_kstream_t *s,
+                                             weir_record_mapper_t *fn,
+                                             void *ctx,
+                                             weir_serde_t *key_serde,
+                                             weir_serde_t *value_serde);
+
+/** @brief New keys; marks the stream for repartition. */
+WEIR_EXPORT weir_kstream_t *weir_kstream_select_key(weir_kstream_t *s,
+                                                    weir_key_mapper_t *fn,
+                                                    void *ctx,
+                                                    weir_serde_t *key_serde);
+
+/** @brief Calls @p fn on each record and passes it on. */
+WEIR_EXPORT weir_kstream_t *weir_kstream_peek(weir_kstream_t *s,
+                                              weir_foreach_t *fn, void *ctx);
+
+/** @brief Calls @p fn on each record (a terminal operation). */
+WEIR_EXPORT void weir_kstream_foreach(weir_kstream_t *s, weir_foreach_t *fn,
+                                      void *ctx);
+
+/**
+ * @brief Writes the stream to @p topic, with the given serdes (NULL: the
+ *        stream's).
+ */
+WEIR_EXPORT void weir_kstream_to(weir_kstream_t *s, const char *topic,
+                                 weir_serde_t *key_serde,
+                                 weir_serde_t *value_serde);
+
+/**
+ * @brief Repartitions now through "<name>-repartition" (whether or not
+ *        the stream is marked), with the stream's serdes.
+ */
+WEIR_EXPORT weir_kstream_t *weir_kstream_repartition(weir_kstream_t *s,
+                                                     const char *name);
+
+/* ---- grouping and aggregation ---- */
+
+/** @brief Groups by the current key, for an aggregation. */
+WEIR_EXPORT weir_kgrouped_t *weir_kstream_group_by_key(weir_kstream_t *s);
+
+/**
+ * @brief Counts records per key into the key-value store @p store
+ *        (values: int64). Records with a null key or value are dropped
+ *        and counted ("null-key", "null-value").
+ * @returns the table of counts, which emits each update.
+ */
+WEIR_EXPORT weir_ktable_t *weir_kgrouped_count(weir_kgrouped_t *g,
+                                               const char *store);
+
+/** @brief Reduces the values of each key (same type) into @p store. */
+WEIR_EXPORT weir_ktable_t *weir_kgrouped_reduce(weir_kgrouped_t *g,
+                                                weir_reducer_t *fn, void *ctx,
+                                                const char *store);
+
+/**
+ * @brief Aggregates each key into @p store; aggregates are of type
+ *        @p agg_serde.
+ */
+WEIR_EXPORT weir_ktable_t *
+weir_kgrouped_aggregate(weir_kgrouped_t *g, weir_initializer_t *init,
+                        weir_aggregator_t *agg, void *ctx,
+                        weir_serde_t *agg_serde, const char *store);
+
+/**
+ * @brief Windows the grouped stream. Invalid windows (size <= 0, advance
+ *        <= 0 or > size, grace < 0) are reported by build().
+ */
+WEIR_EXPORT weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
+                                                        weir_time_windows_t w);
+
+/**
+ * @brief Counts per key and window into the window store @p store.
+ * @returns the stream of results: key weir_windowed_key_t, value int64.
+ */
+WEIR_EXPORT weir_kstream_t *weir_kwindowed_count(weir_kwindowed_t *w,
+                                                 const char *store);
+
+/** @brief Reduces per key and window. */
+WEIR_EXPORT weir_kstream_t *weir_kwindowed_reduce(weir_kwindowed_t *w,
+                                                  weir_reducer_t *fn,
+                                                  void *ctx,
+                                                  const char *store);
+
+/** @brief Aggregates per key and window. */
+WEIR_EXPORT weir_kstream_t *
+weir_kwindowed_aggregate(weir_kwindowed_t *w, weir_initializer_t *init,
+                         weir_aggregator_t *agg, void *ctx,
+                         weir_serde_t *agg_serde, const char *store);
+
+/* ---- tables ---- */
+
+/**
+ * @brief A table read from @p topic (a changelog: the latest value per
+ *        key; a null value deletes), materialized in the key-value store
+ *        @p store.
+ */
+WEIR_EXPORT weir_ktable_t *weir_table(weir_topology_t *topo,
+                                      const char *topic,
+                                      weir_serde_t *key_serde,
+                                      weir_serde_t *value_serde,
+                                      const char *store);
+
+/** @brief The table's updates as a stream. */
+WEIR_EXPORT weir_kstream_t *weir_ktable_to_stream(weir_ktable_t *t);
+
+/** @brief The name of the table's key-value store. */
+WEIR_EXPORT const char *weir_ktable_store_name(const weir_ktable_t *t);
+
+/**
+ * @brief A table replicated in full on every instance (a global store
+ *        @p store fed from @p topic).
+ */
+WEIR_EXPORT weir_kglobal_table_t *weir_global_table(weir_topology_t *topo,
+                                                    const char *topic,
+                                                    weir_serde_t *key_serde,
+                                                    weir_serde_t *value_serde,
+                                                    const char *store);
+
+/* ---- joins ---- */
+
+/**
+ * @brief Inner stream-table join: each stream record with the table's
+ *        current value for its key; records without a match (or with a
+ *        null key) are dropped. Repartitions the stream first if it is
+ *        marked. Stream and table must be co-partitioned.
+ */
+WEIR_EXPORT weir_kstream_t *weir_kstream_join_table(weir_kstream_t *s,
+                                                    weir_ktable_t *t,
+                                                    weir_value_joiner_t *fn,
+                                                    void *ctx,
+                                                    weir_serde_t *value_serde);
+
+/** @brief Left stream-table join: unmatched records join NULL. */
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_left_join_table(weir_kstream_t *s, weir_ktable_t *t,
+                             weir_value_joiner_t *fn, void *ctx,
+                             weir_serde_t *value_serde);
+
+/**
+ * @brief Inner stream-global-table join: @p key_fn maps each record to
+ *        the table key to look up (an object of the table's key serde).
+ *        No repartition is needed.
+ */
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_join_global(weir_kstream_t *s, weir_kglobal_table_t *gt,
+                         weir_key_mapper_t *key_fn,
+                         weir_value_joiner_t *fn, void *ctx,
+                         weir_serde_t *value_serde);
+
+/** @brief Left stream-global-table join. */
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_left_join_global(weir_kstream_t *s, weir_kglobal_table_t *gt,
+                              weir_key_mapper_t *key_fn,
+                              weir_value_joiner_t *fn, void *ctx,
+                              weir_serde_t *value_serde);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* WEIR_DSL_H */

@@ -1,0 +1,621 @@
+/*
+ * test_test_driver.c: the processor API and per-task execution, through
+ * the test driver: forwarding, record metadata, stores by name,
+ * punctuations (stream time and wall clock), commit requests, timestamp
+ * order across partitions of a task, repartition feeding, global stores
+ * loaded from files, and errors.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <weir/serde.h>
+#include <weir/test_driver.h>
+#include <weir/topology.h>
+
+#include "tmpdir.h"
+
+/* ---- a processor that copies records and appends what it saw ---- */
+
+static char seen[4096];
+
+static weir_error_t *meta_process(weir_processor_context_t *pctx, void *state,
+                                  const weir_record_t *rec)
+{
+    (void)state;
+    char line[256], hbuf[64] = "";
+    const void *hv;
+    size_t hl;
+    if (weir_headers_last(weir_processor_record_headers(pctx), "h", &hv, &hl))
+        snprintf(hbuf, sizeof(hbuf), " h=%s", (const char *)hv);
+    snprintf(line, sizeof(line), "%s/%d@%lld:%s ts=%lld%s task=%s\n",
+             weir_processor_record_topic(pctx),
+             (int)weir_processor_record_partition(pctx),
+             (long long)weir_processor_record_offset(pctx),
+             (const char *)rec->value,
+             (long long)weir_processor_record_timestamp(pctx), hbuf,
+             weir_processor_task_id(pctx));
+    strncat(seen, line, sizeof(seen) - strlen(seen) - 1);
+    return weir_processor_forward(pctx, rec);
+}
+
+static const weir_processor_ops_t meta_ops = {.process = meta_process};
+
+START_TEST(test_test_driver_forward_and_metadata)
+{
+    memset(seen, 0, sizeof(seen));
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "meta", &meta_ops, NULL, "src", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "meta", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+
+    weir_headers_t *h = weir_headers_new();
+    ck_assert_ptr_null(weir_headers_add(h, "h", "v1", 3)); /* with NUL */
+    ck_assert_ptr_null(weir_test_driver_pipe(drv, "in", "k", 1, "a", 1, 100,
+                                             h));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k2", "b", 50));
+    ck_assert_str_eq(seen, "in/0@0:a ts=100 h=v1 task=0_0\n"
+                           "in/0@1:b ts=50 task=0_0\n");
+
+    weir_test_record_t *rec = weir_test_driver_read_output(drv, "out");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_int_eq(rec->key_len, 1);
+    ck_assert_mem_eq(rec->key, "k", 1);
+    ck_assert_mem_eq(rec->value, "a", 1);
+    ck_assert_int_eq(rec->timestamp, 100);
+    const void *hv;
+    size_t hl;
+    ck_assert(weir_headers_last(rec->headers, "h", &hv, &hl));
+    ck_assert_int_eq(hl, 3);
+    weir_test_record_destroy(rec);
+    char *k, *v;
+    int64_t ts;
+    ck_assert(weir_test_driver_read_output_str(drv, "out", &k, &v, &ts));
+    ck_assert_str_eq(k, "k2");
+    ck_assert_str_eq(v, "b");
+    ck_assert_int_eq(ts, 50);
+    weir_free(k);
+    weir_free(v);
+    ck_assert(!weir_test_driver_read_output_str(drv, "out", &k, &v, &ts));
+    weir_headers_destroy(h);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- forward_to: route to a named child ---- */
+
+static weir_error_t *route_process(weir_processor_context_t *pctx,
+                                   void *state, const weir_record_t *rec)
+{
+    (void)state;
+    const char *v = rec->value;
+    return weir_processor_forward_to(pctx, v[0] == 'e' ? "evens" : "odds",
+                                     rec);
+}
+
+static const weir_processor_ops_t route_ops = {.process = route_process};
+
+static weir_error_t *bad_route_process(weir_processor_context_t *pctx,
+                                       void *state, const weir_record_t *rec)
+{
+    (void)state;
+    return weir_processor_forward_to(pctx, "nobody", rec);
+}
+
+static const weir_processor_ops_t bad_route_ops = {.process =
+                                                       bad_route_process};
+
+START_TEST(test_test_driver_forward_to_named_child)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "route", &route_ops, NULL, "src", NULL);
+    weir_topology_add_sink(topo, "evens", "even-topic", weir_serde_string(),
+                           weir_serde_string(), "route", NULL);
+    weir_topology_add_sink(topo, "odds", "odd-topic", weir_serde_string(),
+                           weir_serde_string(), "route", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_ptr_nonnull(drv);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "1", "e1", 1));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "2", "o2", 2));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "3", "e3", 3));
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "even-topic"), 2);
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "odd-topic"), 1);
+    weir_test_driver_destroy(drv);
+
+    topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "route", &bad_route_ops, NULL, "src",
+                                NULL);
+    drv = weir_test_driver_new(topo, NULL, &err);
+    err = weir_test_driver_pipe_str(drv, "in", "1", "x", 1);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    ck_assert_str_eq(weir_error_string(err),
+                     "task 0_0: processor 'route': processor 'route': "
+                     "'nobody' is not one of its children");
+    weir_error_destroy(err);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- stores: attached ones only, counts kept across records ---- */
+
+typedef struct counter_state_s {
+    weir_kv_store_t *kv;
+} counter_state_t;
+
+static weir_error_t *counter_init(weir_processor_context_t *pctx,
+                                  void *opaque, void **statep)
+{
+    counter_state_t *st = calloc(1, sizeof(*st));
+    weir_error_t *err = weir_processor_kv_store(pctx, opaque, &st->kv);
+    if (err) {
+        free(st);
+        return err;
+    }
+    *statep = st;
+    return NULL;
+}
+
+static weir_error_t *counter_process(weir_processor_context_t *pctx,
+                                     void *state, const weir_record_t *rec)
+{
+    counter_state_t *st = state;
+    void *old;
+    size_t len;
+    bool found;
+    weir_error_t *err = weir_kv_store_get(st->kv, rec->key, rec->key_len,
+                                          &old, &len, &found);
+    if (err)
+        return err;
+    int64_t n = found ? *(int64_t *)old + 1 : 1;
+    weir_free(old);
+    err = weir_kv_store_put(st->kv, rec->key, rec->key_len, &n, sizeof(n));
+    if (err)
+        return err;
+    weir_record_t out = *rec;
+    out.value = &n;
+    out.value_len = sizeof(n);
+    return weir_processor_forward(pctx, &out);
+}
+
+static void counter_close(void *state, void *opaque)
+{
+    (void)opaque;
+    free(state);
+}
+
+static const weir_processor_ops_t counter_ops = {
+    .init = counter_init,
+    .process = counter_process,
+    .close = counter_close,
+};
+
+START_TEST(test_test_driver_store_by_name)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "count", &counter_ops, "counts", "src",
+                                NULL);
+    weir_topology_add_kv_store(topo, "counts", "count");
+    weir_topology_store_set_persistent(topo, "counts", false);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_int64(), "count", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 1));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "b", "x", 2));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 3));
+    weir_kv_store_t *kv;
+    ck_assert_ptr_null(weir_test_driver_kv_store(drv, "counts", &kv));
+    void *v;
+    size_t len;
+    bool found;
+    ck_assert_ptr_null(weir_kv_store_get(kv, "a", 1, &v, &len, &found));
+    ck_assert(found);
+    ck_assert_int_eq(*(int64_t *)v, 2);
+    weir_free(v);
+    /* Output: int64 big-endian 1, 1, 2. */
+    weir_test_record_t *rec;
+    int64_t want[] = {1, 1, 2};
+    for (int i = 0; i < 3; i++) {
+        rec = weir_test_driver_read_output(drv, "out");
+        ck_assert_int_eq(rec->value_len, 8);
+        ck_assert_int_eq(((unsigned char *)rec->value)[7], want[i]);
+        weir_test_record_destroy(rec);
+    }
+    err = weir_test_driver_kv_store(drv, "nope", &kv);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    weir_error_destroy(err);
+    weir_window_store_t *ws;
+    err = weir_test_driver_window_store(drv, "counts", &ws);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    weir_error_destroy(err);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+START_TEST(test_test_driver_unattached_store_is_clear_error)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "count", &counter_ops, "other", "src",
+                                NULL);
+    weir_topology_add_processor(topo, "owner", &meta_ops, NULL, "src", NULL);
+    weir_topology_add_kv_store(topo, "other", "owner");
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_ptr_null(drv);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    ck_assert_str_eq(weir_error_string(err),
+                     "task 0_0: processor 'count' init: processor 'count': "
+                     "store 'other' is not attached to it "
+                     "(weir_topology_connect_store)");
+    weir_error_destroy(err);
+    weir_topology_destroy(topo); /* still ours after a failed _new */
+}
+END_TEST
+
+/* ---- punctuations ---- */
+
+typedef struct punct_cfg_s {
+    weir_punctuation_type_t type;
+    int64_t interval;
+} punct_cfg_t;
+
+static weir_error_t *punct_init(weir_processor_context_t *pctx, void *opaque,
+                                void **statep)
+{
+    const punct_cfg_t *cfg = opaque;
+    *statep = NULL;
+    return weir_processor_schedule(pctx, cfg->type, cfg->interval, 7);
+}
+
+static weir_error_t *punct_process(weir_processor_context_t *pctx,
+                                   void *state, const weir_record_t *rec)
+{
+    (void)pctx;
+    (void)state;
+    (void)rec;
+    return NULL;
+}
+
+static weir_error_t *punct_punctuate(weir_processor_context_t *pctx,
+                                     void *state,
+                                     weir_punctuation_type_t type,
+                                     int64_t timestamp, int tag)
+{
+    (void)state;
+    ck_assert_int_eq(tag, 7);
+    ck_assert_ptr_null(weir_processor_record_topic(pctx));
+    char v[64];
+    snprintf(v, sizeof(v), "%c%lld",
+             type == WEIR_PUNCTUATE_STREAM_TIME ? 's' : 'w',
+             (long long)timestamp);
+    weir_record_t out = {"p", 1, v, strlen(v), timestamp, NULL};
+    weir_processor_request_commit(pctx);
+    return weir_processor_forward(pctx, &out);
+}
+
+static const weir_processor_ops_t punct_ops = {
+    .init = punct_init,
+    .process = punct_process,
+    .punctuate = punct_punctuate,
+};
+
+static weir_test_driver_t *punct_driver(punct_cfg_t *cfg)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "punct", &punct_ops, cfg, "src", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "punct", NULL);
+    weir_test_driver_opts_t opts = {.wall_clock_ms = 1000};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    return drv;
+}
+
+static void expect_values(weir_test_driver_t *drv, const char *const *want)
+{
+    char *v;
+    for (int i = 0; want[i]; i++) {
+        ck_assert_msg(weir_test_driver_read_output_str(drv, "out", NULL, &v,
+                                                       NULL),
+                      "missing %s", want[i]);
+        ck_assert_str_eq(v, want[i]);
+        weir_free(v);
+    }
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 0);
+}
+
+START_TEST(test_test_driver_stream_time_punctuation)
+{
+    punct_cfg_t cfg = {WEIR_PUNCTUATE_STREAM_TIME, 100};
+    weir_test_driver_t *drv = punct_driver(&cfg);
+    /* Aligned to 0: the first record fires, then each time stream time
+     * reaches the next multiple; skipped intervals fire once. */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 50));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 99));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 100));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 30));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 450));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 499));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 500));
+    /* Wall clock does not fire stream-time punctuations. */
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 10000));
+    const char *want[] = {"s50", "s100", "s450", "s500", NULL};
+    expect_values(drv, want);
+    ck_assert_int_eq(weir_test_driver_commit_requests(drv), 4);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+START_TEST(test_test_driver_wall_clock_punctuation)
+{
+    punct_cfg_t cfg = {WEIR_PUNCTUATE_WALL_CLOCK, 1000};
+    weir_test_driver_t *drv = punct_driver(&cfg);
+    /* Records do not fire wall-clock punctuations. */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 5000));
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 999));
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 0);
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 1));
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 3500));
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 500));
+    ck_assert_int_eq(weir_test_driver_wall_clock(drv), 6000);
+    const char *want[] = {"w2000", "w5500", "w6000", NULL};
+    expect_values(drv, want);
+    weir_error_t *err = weir_test_driver_advance_wall_clock(drv, -1);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+static weir_error_t *bad_sched_init(weir_processor_context_t *pctx,
+                                    void *opaque, void **statep)
+{
+    (void)opaque;
+    *statep = NULL;
+    return weir_processor_schedule(pctx, WEIR_PUNCTUATE_WALL_CLOCK, 0, 1);
+}
+
+static const weir_processor_ops_t bad_sched_ops = {
+    .init = bad_sched_init,
+    .process = punct_process,
+    .punctuate = punct_punctuate,
+};
+
+START_TEST(test_test_driver_bad_schedule_rejected)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "p", &bad_sched_ops, NULL, "src", NULL);
+    weir_error_t *err = NULL;
+    ck_assert_ptr_null(weir_test_driver_new(topo, NULL, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    ck_assert(strstr(weir_error_string(err), "interval 0 ms") != NULL);
+    weir_error_destroy(err);
+    weir_topology_destroy(topo);
+}
+END_TEST
+
+/* ---- repartition topics ---- */
+
+START_TEST(test_test_driver_repartition_fed_in_process)
+{
+    memset(seen, 0, sizeof(seen));
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "up", &meta_ops, NULL, "src", NULL);
+    weir_topology_add_repartition(topo, "rk", weir_serde_string(),
+                                  weir_serde_string(), "up");
+    weir_topology_add_processor(topo, "down", &meta_ops, NULL,
+                                "rk-repartition-source", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "down", NULL);
+    weir_test_driver_opts_t opts = {.application_id = "app"};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v1", 10));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v2", 20));
+    /* Offsets count per topic. */
+    ck_assert_str_eq(seen, "in/0@0:v1 ts=10 task=0_0\n"
+                           "app-rk-repartition/0@0:v1 ts=10 task=1_0\n"
+                           "in/0@1:v2 ts=20 task=0_0\n"
+                           "app-rk-repartition/0@1:v2 ts=20 task=1_0\n");
+    /* Repartition topics are not outputs. */
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "app-rk-repartition"),
+                     0);
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 2);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- errors ---- */
+
+START_TEST(test_test_driver_unknown_topic_and_bad_bytes)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_int64(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "meta", &meta_ops, NULL, "src", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    err = weir_test_driver_pipe_str(drv, "nope", "k", "v", 1);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    ck_assert(strstr(weir_error_string(err), "'nope'") != NULL);
+    weir_error_destroy(err);
+    /* A 3-byte int64 key cannot be deserialized. */
+    err = weir_test_driver_pipe(drv, "in", "abc", 3, "v", 1, 1, NULL);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
+    ck_assert(strstr(weir_error_string(err),
+                     "topic in partition 0 offset 0") != NULL);
+    weir_error_destroy(err);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- global store from a file ---- */
+
+static weir_error_t *global_init(weir_processor_context_t *pctx,
+                                 void *opaque, void **statep)
+{
+    (void)opaque;
+    weir_kv_store_t *kv;
+    weir_error_t *err = weir_processor_kv_store(pctx, "inv", &kv);
+    *statep = kv;
+    return err;
+}
+
+/* Lines "id,category": key id, value category. */
+static weir_error_t *global_process(weir_processor_context_t *pctx,
+                                    void *state, const weir_record_t *rec)
+{
+    (void)pctx;
+    const char *line = rec->value;
+    const char *comma = strchr(line, ',');
+    if (!comma)
+        return weir_error_new(WEIR_ERR_CSV, "bad line '%s'", line);
+    return weir_kv_store_put(state, line, (size_t)(comma - line), comma + 1,
+                             strlen(comma + 1));
+}
+
+static const weir_processor_ops_t global_ops = {
+    .init = global_init,
+    .process = global_process,
+};
+
+/* Reads the global store from a regular processor. */
+static weir_error_t *lookup_process(weir_processor_context_t *pctx,
+                                    void *state, const weir_record_t *rec)
+{
+    (void)state;
+    weir_kv_store_t *kv;
+    weir_error_t *err = weir_processor_kv_store(pctx, "inv", &kv);
+    void *v = NULL;
+    size_t len = 0;
+    bool found = false;
+    if (!err)
+        err = weir_kv_store_get(kv, rec->value, rec->value_len, &v, &len,
+                                &found);
+    if (err)
+        return err;
+    weir_record_t out = *rec;
+    out.value = found ? v : "?";
+    out.value_len = found ? len : 1;
+    err = weir_processor_forward(pctx, &out);
+    weir_free(v);
+    return err;
+}
+
+static const weir_processor_ops_t lookup_ops = {.process = lookup_process};
+
+START_TEST(test_test_driver_global_store_from_file_and_topic)
+{
+    char *dir = weir_test_tmpdir_new("driver");
+    char path[512];
+    snprintf(path, sizeof(path), "%s/inv.csv", dir);
+    FILE *f = fopen(path, "w");
+    fputs("1,books\n2,games\n\n", f);
+    fclose(f);
+
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_global_store(topo, "inv", "inv-src", "inventory",
+                                   weir_serde_bytes(), weir_serde_string(),
+                                   "inv-load", &global_ops, NULL);
+    weir_topology_global_store_set_file(topo, "inv", path);
+    weir_topology_add_source(topo, "clicks", "clicks", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "lookup", &lookup_ops, NULL, "clicks",
+                                NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "lookup", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "2", 1));
+    /* The topic keeps the store current. */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "inventory", NULL,
+                                                 "3,toys", 2));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "3", 3));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "9", 4));
+    const char *want[] = {"games", "toys", "?"};
+    for (int i = 0; i < 3; i++) {
+        char *v;
+        ck_assert(weir_test_driver_read_output_str(drv, "out", NULL, &v,
+                                                   NULL));
+        ck_assert_str_eq(v, want[i]);
+        weir_free(v);
+    }
+    weir_kv_store_t *kv;
+    ck_assert_ptr_null(weir_test_driver_kv_store(drv, "inv", &kv));
+    uint64_t n;
+    ck_assert_ptr_null(weir_kv_store_approximate_count(kv, &n));
+    ck_assert_int_eq(n, 3);
+    weir_test_driver_destroy(drv);
+
+    /* A missing file fails the driver, naming the file. */
+    topo = weir_topology_new();
+    weir_topology_add_global_store(topo, "inv", "inv-src", NULL,
+                                   weir_serde_bytes(), weir_serde_string(),
+                                   "inv-load", &global_ops, NULL);
+    snprintf(path, sizeof(path), "%s/missing.csv", dir);
+    weir_topology_global_store_set_file(topo, "inv", path);
+    ck_assert_ptr_null(weir_test_driver_new(topo, NULL, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_IO);
+    ck_assert(strstr(weir_error_string(err), "missing.csv") != NULL);
+    weir_error_destroy(err);
+    weir_topology_destroy(topo);
+    weir_test_tmpdir_remove(dir);
+    free(dir);
+}
+END_TEST
+
+static Suite *driver_suite(void)
+{
+    Suite *s = suite_create("test_driver");
+    TCase *tc = tcase_create("processor_api");
+    tcase_add_test(tc, test_test_driver_forward_and_metadata);
+    tcase_add_test(tc, test_test_driver_forward_to_named_child);
+    tcase_add_test(tc, test_test_driver_store_by_name);
+    tcase_add_test(tc, test_test_driver_unattached_store_is_clear_error);
+    tcase_add_test(tc, test_test_driver_unknown_topic_and_bad_bytes);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("punctuation");
+    tcase_add_test(tc, test_test_driver_stream_time_punctuation);
+    tcase_add_test(tc, test_test_driver_wall_clock_punctuation);
+    tcase_add_test(tc, test_test_driver_bad_schedule_rejected);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("tasks");
+    tcase_add_test(tc, test_test_driver_repartition_fed_in_process);
+    tcase_add_test(tc, test_test_driver_global_store_from_file_and_topic);
+    suite_add_tcase(s, tc);
+    return s;
+}
+
+int main(void)
+{
+    SRunner *sr = srunner_create(driver_suite());
+    srunner_run_all(sr, CK_NORMAL);
+    int failed = srunner_ntests_failed(sr);
+    srunner_free(sr);
+    return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
