@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include <weir/registry.h>
+#include <weir/serde_avro.h>
 
 #include "harness.h"
 
@@ -378,6 +379,83 @@ START_TEST(test_registry_http_concurrent_misses_send_one_request)
 }
 END_TEST
 
+/* ---- the Avro serde on the real registry ------------------------------ */
+
+START_TEST(test_registry_http_avro_serde_round_trip_and_resolution)
+{
+    char *schema = clicks_schema();
+    char *topic = weir_test_unique_name("avro-clicks");
+    weir_registry_t *reg = client(NULL, NULL);
+    weir_error_t *err = NULL;
+    weir_serde_t *serde = weir_serde_avro_new(reg, schema, 0, &err);
+    ck_assert_msg(serde != NULL, "%s", weir_error_string(err));
+    avro_value_t v, f;
+    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    avro_value_get_by_name(&v, "user_id", &f, NULL);
+    avro_value_set_string(&f, "user-27");
+    avro_value_get_by_name(&v, "product_id", &f, NULL);
+    avro_value_set_string(&f, "140");
+    weir_buf_t buf;
+    weir_buf_init(&buf, 0);
+    err = weir_serde_serialize(serde, topic, &v, 0, &buf);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+
+    /* The id in the frame is the registry's for <topic>-value. */
+    char subject[256];
+    snprintf(subject, sizeof(subject), "%s-value", topic);
+    int32_t id;
+    bool found;
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, subject, NULL, schema, &id, &found));
+    ck_assert(found);
+    ck_assert_int_eq((buf.data[1] << 24) | (buf.data[2] << 16) |
+                         (buf.data[3] << 8) | buf.data[4],
+                     id);
+
+    /* Another process's view: a new client fetches the writer schema by
+     * id and resolves it into a reader with an added defaulted field. */
+    static const char reader[] =
+        "{\"type\":\"record\",\"name\":\"ClickStream\",\"namespace\":"
+        "\"com.github.streamshub.kafka.data.generator.schema\",\"fields\":["
+        "{\"name\":\"user_id\",\"type\":\"string\"},"
+        "{\"name\":\"product_id\",\"type\":\"string\"},"
+        "{\"name\":\"source\",\"type\":\"string\",\"default\":\"web\"}]}";
+    weir_registry_t *reg2 = client("/apis/ccompat/v7", NULL);
+    weir_serde_t *rserde = weir_serde_avro_new(reg2, reader, 0, &err);
+    ck_assert_msg(rserde != NULL, "%s", weir_error_string(err));
+    void *obj;
+    size_t len;
+    err = weir_serde_deserialize(rserde, topic, buf.data, buf.len, &obj, &len);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+    const char *s;
+    size_t n;
+    avro_value_get_by_name((avro_value_t *)obj, "user_id", &f, NULL);
+    avro_value_get_string(&f, &s, &n);
+    ck_assert_str_eq(s, "user-27");
+    avro_value_get_by_name((avro_value_t *)obj, "source", &f, NULL);
+    avro_value_get_string(&f, &s, &n);
+    ck_assert_str_eq(s, "web");
+    weir_serde_free_obj(rserde, obj, len);
+    ck_assert_uint_eq(requests(reg2), 1); /* GET /schemas/ids/{id} */
+
+    /* An id the registry does not have is a schema error, not retriable. */
+    unsigned char bad[] = {0, 0x7f, 0xff, 0xff, 0xf0, 2, 'a', 2, 'b'};
+    err = weir_serde_deserialize(rserde, topic, bad, sizeof(bad), &obj, &len);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
+    ck_assert(!weir_error_is_retriable(err));
+    weir_error_destroy(err);
+
+    weir_serde_destroy(rserde);
+    weir_registry_destroy(reg2);
+    avro_value_decref(&v);
+    weir_buf_free(&buf);
+    weir_serde_destroy(serde);
+    weir_registry_destroy(reg);
+    free(topic);
+    free(schema);
+}
+END_TEST
+
 static Suite *registry_http_suite(void)
 {
     Suite *s = suite_create("registry_http");
@@ -387,6 +465,7 @@ static Suite *registry_http_suite(void)
     tcase_add_test(tc, test_registry_http_lookup_finds_only_registered);
     tcase_add_test(tc, test_registry_http_unknown_id_and_invalid_schema);
     tcase_add_test(tc, test_registry_http_wrong_api_path_is_a_clear_error);
+    tcase_add_test(tc, test_registry_http_avro_serde_round_trip_and_resolution);
     suite_add_tcase(s, tc);
     tc = tcase_create("stopped");
     tcase_set_timeout(tc, 60);
