@@ -105,6 +105,9 @@ weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
     }
     atomic_init(&env->refs, 1);
     env->memory_bytes = memory_bytes;
+    env->restore_buffer = memory_bytes / 4 < (64u << 20)
+                              ? (size_t)(memory_bytes / 4)
+                              : (64u << 20);
     env->log = weir__logger_default();
     env->cache = rocksdb_cache_create_lru((size_t)memory_bytes);
     env->wbm = weir__wbm_new((size_t)(memory_bytes / 2), env->cache);
@@ -150,6 +153,14 @@ weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
     rocksdb_options_set_keep_log_file_num(o, 2);
     rocksdb_options_set_max_log_file_size(o, 1u << 20);
     rocksdb_options_set_paranoid_checks(o, 1);
+    /*
+     * Restored table files are written uncompressed: compressing in the
+     * restoring thread halves the restore rate, and compaction recompresses
+     * them in the background anyway.
+     */
+    env->ingest_opts = rocksdb_options_create_copy(o);
+    rocksdb_options_set_compression(env->ingest_opts,
+                                    rocksdb_no_compression);
     return env;
 }
 
@@ -159,6 +170,11 @@ void weir_store_env_set_log_cb(weir_store_env_t *env, weir_log_cb_t *cb,
     env->log.cb = cb;
     env->log.opaque = opaque;
     env->log.debug = debug ? (WEIR__DBG_STORE | WEIR__DBG_RESTORE) : 0;
+}
+
+void weir_store_env_set_restore_buffer(weir_store_env_t *env, size_t bytes)
+{
+    env->restore_buffer = bytes < 4096 ? 4096 : bytes;
 }
 
 void weir_store_env_memory(weir_store_env_t *env, weir_store_memory_t *mem)
@@ -174,6 +190,7 @@ void weir__store_env_unref(weir_store_env_t *env)
     if (atomic_fetch_sub(&env->refs, 1) != 1)
         return;
     rocksdb_options_destroy(env->opts);
+    rocksdb_options_destroy(env->ingest_opts);
     rocksdb_block_based_options_destroy(env->bbto);
     weir__wbm_destroy(env->wbm);
     rocksdb_cache_destroy(env->cache);

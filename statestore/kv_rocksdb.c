@@ -21,9 +21,10 @@
  * writes go straight to the DB (WAL on, not fsynced: a process crash loses
  * nothing; a power loss can lose a tail, still leaving a prefix).
  *
- * Restore writes plain WriteBatches of thousands of records, the position
- * included, with the WAL off, then flushes at the end. Keys get their
- * namespace byte through putv (two slices), so restore copies nothing.
+ * Restore bypasses the memtable and the WAL: records are buffered, sorted
+ * and ingested as SST files that carry the position too
+ * (restore_ingest.c), so a crash mid-restore leaves the last ingested
+ * prefix with its matching position.
  *
  * Iterators copy the current key and value (so they stay valid while the
  * processor writes), and a transaction's iterator re-seeks when the batch
@@ -45,6 +46,7 @@
 #include <unistd.h>
 
 #include "alloc_int.h"
+#include "ingest_int.h"
 #include "rocks_int.h"
 
 #define NS_META 0x00
@@ -59,10 +61,10 @@ typedef struct kv_rocks_s {
     rocksdb_t *db;
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo;
-    rocksdb_writeoptions_t *wo_nowal;
-    rocksdb_flushoptions_t *fo;
     rocksdb_writebatch_wi_t *wb; /* the open transaction */
-    rocksdb_writebatch_t *rb;    /* restore batch, reused */
+    weir__ingest_t *ing;         /* restore buffer (restore_ingest.c) */
+    int64_t ing_pos, ing_extra;  /* position the buffer reaches */
+    bool ing_dirty;              /* records or position not ingested */
     uint64_t gen;                /* bumped by every transactional write */
     unsigned char *kbuf;         /* scratch for namespaced keys */
     size_t kcap;
@@ -252,42 +254,46 @@ static weir_error_t *rk_delete_range(weir_kv_store_t *kv, const void *from,
     return rerr ? weir__rocks_error(kv->name, "delete range", rerr) : NULL;
 }
 
+static weir_error_t *ingest(kv_rocks_t *r)
+{
+    char pos[16];
+    position_value(pos, r->ing_pos, r->ing_extra);
+    weir_error_t *err = weir__ingest_flush(r->ing, r->db, r->td->env->ingest_opts,
+                                           r->dir, r->base.name, NS_DATA,
+                                           META_POSITION, 2, pos, 16);
+    if (!err)
+        r->ing_dirty = false;
+    return err;
+}
+
 static weir_error_t *rk_restore_write(weir_kv_store_t *kv,
                                       const weir_changelog_record_t *recs,
                                       size_t n, int64_t next_offset,
                                       int64_t extra)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
-    if (!r->rb)
-        r->rb = rocksdb_writebatch_create();
-    rocksdb_writebatch_clear(r->rb);
-    static const char ns = NS_DATA;
-    for (size_t i = 0; i < n; i++) {
-        const char *parts[2] = {&ns, recs[i].key};
-        size_t sizes[2] = {1, recs[i].key_len};
-        if (recs[i].val) {
-            const char *vp = recs[i].val;
-            size_t vs = recs[i].val_len;
-            rocksdb_writebatch_putv(r->rb, 2, parts, sizes, 1, &vp, &vs);
-        } else {
-            rocksdb_writebatch_deletev(r->rb, 2, parts, sizes);
-        }
+    if (!r->ing) {
+        r->ing = weir__ingest_new(r->td->env->restore_buffer);
+        if (!r->ing)
+            return nomem(r);
     }
-    char pos[16];
-    position_value(pos, next_offset, extra);
-    rocksdb_writebatch_put(r->rb, META_POSITION, 2, pos, 16);
-    char *rerr = NULL;
-    rocksdb_write(r->db, r->wo_nowal, r->rb, &rerr);
-    return rerr ? weir__rocks_error(kv->name, "restore write", rerr) : NULL;
+    weir_error_t *err = weir__ingest_add(r->ing, kv->name, recs, n);
+    if (err)
+        return err;
+    r->ing_pos = next_offset;
+    r->ing_extra = extra;
+    r->ing_dirty = true;
+    return weir__ingest_full(r->ing) ? ingest(r) : NULL;
 }
 
 static weir_error_t *rk_restore_finish(weir_kv_store_t *kv)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
-    char *rerr = NULL;
-    rocksdb_flush(r->db, r->fo, &rerr);
-    return rerr ? weir__rocks_error(kv->name, "flush after restore", rerr)
-                : NULL;
+    weir_error_t *err = r->ing_dirty ? ingest(r) : NULL;
+    weir__ingest_destroy(r->ing);
+    r->ing = NULL;
+    r->ing_dirty = false;
+    return err;
 }
 
 static void rk_close_db(kv_rocks_t *r)
@@ -304,16 +310,11 @@ static void rk_destroy(weir_kv_store_t *kv)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
     rk_close_db(r);
-    if (r->rb)
-        rocksdb_writebatch_destroy(r->rb);
+    weir__ingest_destroy(r->ing);
     if (r->ro)
         rocksdb_readoptions_destroy(r->ro);
     if (r->wo)
         rocksdb_writeoptions_destroy(r->wo);
-    if (r->wo_nowal)
-        rocksdb_writeoptions_destroy(r->wo_nowal);
-    if (r->fo)
-        rocksdb_flushoptions_destroy(r->fo);
     weir__free(r->kbuf);
     weir__free(r->dir);
     weir__free(r->db_path);
@@ -711,10 +712,6 @@ static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
     }
     r->ro = rocksdb_readoptions_create();
     r->wo = rocksdb_writeoptions_create();
-    r->wo_nowal = rocksdb_writeoptions_create();
-    rocksdb_writeoptions_disable_WAL(r->wo_nowal, 1);
-    r->fo = rocksdb_flushoptions_create();
-    rocksdb_flushoptions_set_wait(r->fo, 1);
 
     if (mkdir(r->dir, 0755) && errno != EEXIST) {
         *errp = weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE

@@ -22,6 +22,8 @@ struct weir_store_env_s {
     weir__wbm_t *wbm;
     rocksdb_block_based_table_options_t *bbto;
     rocksdb_options_t *opts; /* shared by every open (RocksDB copies it) */
+    rocksdb_options_t *ingest_opts; /* restore table files: no compression */
+    size_t restore_buffer;   /* bytes buffered per restoring store */
     weir__logger_t log;
 };
 

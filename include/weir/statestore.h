@@ -28,9 +28,12 @@
  * **Restore.** weir_kv_store_restore_begin(), then
  * weir_kv_store_restore_apply() with batches of changelog records as read
  * from the changelog topic, then weir_kv_store_restore_end(). Restore
- * writes skip the transaction and, on RocksDB, the write-ahead log; the
- * end flushes. A progress callback reports records done, the expected
- * total and the rate.
+ * writes skip the transaction; on RocksDB they skip the memtable and the
+ * write-ahead log too: records are buffered, sorted and ingested as table
+ * files that carry the position, whenever the buffer is full and at the
+ * end (so restored data is readable after restore_end). A crash during
+ * restore leaves the last ingested prefix and its position. A progress
+ * callback reports records done, the expected total and the rate.
  *
  * **Threads.** A store is used by one thread at a time (its task's
  * thread). Distinct stores may be used from distinct threads.
@@ -186,6 +189,15 @@ WEIR_EXPORT weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
 WEIR_EXPORT void weir_store_env_set_log_cb(weir_store_env_t *env,
                                            weir_log_cb_t *cb, void *opaque,
                                            bool debug);
+
+/**
+ * @brief Sets how many bytes a restoring RocksDB store buffers before it
+ *        sorts them into a table file (default: a quarter of the budget,
+ *        at most 64 MiB). This memory is outside statestore.memory.bytes.
+ * @remark Call before restores start; minimum 4 KiB.
+ */
+WEIR_EXPORT void weir_store_env_set_restore_buffer(weir_store_env_t *env,
+                                                   size_t bytes);
 
 /** @brief Current memory figures (for metrics). Thread-safe. */
 WEIR_EXPORT void weir_store_env_memory(weir_store_env_t *env,
@@ -354,7 +366,10 @@ weir_kv_store_restore_apply(weir_kv_store_t *kv,
                             const weir_changelog_record_t *recs, size_t n,
                             int64_t next_offset);
 
-/** @brief Ends a restore: flushes (RocksDB) and reports final progress. */
+/**
+ * @brief Ends a restore: ingests what is still buffered (RocksDB) and
+ *        reports final progress.
+ */
 WEIR_EXPORT weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv);
 
 /* ------------------------------------------------------------------ */
