@@ -20,3 +20,5 @@ add_custom_command(
 weir_add_test(NAME test_serde_protobuf
   SOURCES test_serde_protobuf.c ${serde_proto_out}/test_serde.pb-c.c)
 target_include_directories(test_serde_protobuf PRIVATE ${serde_proto_out})
+weir_add_test(NAME test_registry_protocol SOURCES test_registry_protocol.c
+  LIBS PkgConfig::MHD)
