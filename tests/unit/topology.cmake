@@ -4,3 +4,5 @@ weir_add_test(NAME test_topology_task SOURCES test_topology_task.c)
 target_include_directories(test_topology_task PRIVATE
   ${CMAKE_SOURCE_DIR}/framework/topology)
 weir_add_test(NAME test_test_driver SOURCES test_test_driver.c)
+weir_add_test(NAME test_dsl SOURCES test_dsl.c)
+weir_add_test(NAME test_dsl_window SOURCES test_dsl_window.c)
