@@ -43,6 +43,12 @@ typedef struct drv_store_s {
     void *store;
 } drv_store_t;
 
+/* A locked task directory for RocksDB stores. */
+typedef struct drv_dir_s {
+    char task_id[32];
+    weir_task_dir_t *td;
+} drv_dir_t;
+
 typedef struct topic_out_s {
     char *topic;
     out_list_t list;
@@ -62,6 +68,9 @@ struct weir_test_driver_s {
 
     drv_store_t *stores;
     size_t store_cnt;
+    weir_store_env_t *env; /* RocksDB stores only */
+    drv_dir_t *dirs;
+    size_t dir_cnt;
 
     topic_out_t *topics; /* outputs, per topic */
     size_t topic_cnt;
@@ -117,6 +126,62 @@ static void list_free(out_list_t *l)
 
 /* ---- store provider ---- */
 
+static int64_t segment_of(const weir__store_spec_t *spec)
+{
+    return spec->segment_ms < spec->retention_ms ? spec->segment_ms
+                                                 : spec->retention_ms;
+}
+
+static void store_keep(weir_test_driver_t *drv,
+                       const weir__store_spec_t *spec, const char *task_id,
+                       void *store)
+{
+    drv_store_t *s = &drv->stores[drv->store_cnt++];
+    s->spec = spec;
+    snprintf(s->task_id, sizeof(s->task_id), "%s", task_id);
+    s->store = store;
+}
+
+/* Opens @p spec as a RocksDB store in the task's locked directory under
+ * state_dir/application_id/task_id (drv->stores has room for one more). */
+static weir_error_t *rocksdb_open(weir_test_driver_t *drv,
+                                  const char *task_id,
+                                  const weir__store_spec_t *spec,
+                                  void **storep)
+{
+    weir_error_t *err = NULL;
+    weir_task_dir_t *td = NULL;
+    for (size_t i = 0; i < drv->dir_cnt && !td; i++)
+        if (strcmp(drv->dirs[i].task_id, task_id) == 0)
+            td = drv->dirs[i].td;
+    if (!td) {
+        drv_dir_t *n = weir__realloc(drv->dirs,
+                                     (drv->dir_cnt + 1) * sizeof(*n));
+        if (!n)
+            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+        drv->dirs = n;
+        td = weir_task_dir_open(drv->env, drv->state_dir, drv->app_id,
+                                task_id, &err);
+        if (!td)
+            return err;
+        snprintf(n[drv->dir_cnt].task_id, sizeof(n[0].task_id), "%s",
+                 task_id);
+        n[drv->dir_cnt++].td = td;
+    }
+    void *store;
+    if (spec->kind == WEIR__STORE_KV)
+        store = weir_kv_store_open_rocksdb(td, spec->name, &err);
+    else
+        store = weir_window_store_open_rocksdb(td, spec->name,
+                                               spec->retention_ms,
+                                               segment_of(spec), &err);
+    if (!store)
+        return err;
+    store_keep(drv, spec, task_id, store);
+    *storep = store;
+    return NULL;
+}
+
 static weir_error_t *store_open(void *opaque, const char *task_id,
                                 const weir__store_spec_t *spec, void **storep)
 {
@@ -135,20 +200,17 @@ static weir_error_t *store_open(void *opaque, const char *task_id,
     drv->stores = n;
     weir_error_t *err = NULL;
     void *store;
+    if (drv->rocksdb && spec->persistent)
+        return rocksdb_open(drv, spec->global ? "global" : task_id, spec,
+                            storep);
     if (spec->kind == WEIR__STORE_KV)
         store = weir_kv_store_new_memory(spec->name, &err);
     else
         store = weir_window_store_new_memory(spec->name, spec->retention_ms,
-                                             spec->segment_ms < spec->retention_ms
-                                                 ? spec->segment_ms
-                                                 : spec->retention_ms,
-                                             &err);
+                                             segment_of(spec), &err);
     if (!store)
         return err;
-    drv_store_t *s = &drv->stores[drv->store_cnt++];
-    s->spec = spec;
-    snprintf(s->task_id, sizeof(s->task_id), "%s", task_id);
-    s->store = store;
+    store_keep(drv, spec, task_id, store);
     *storep = store;
     return NULL;
 }
@@ -403,6 +465,10 @@ void weir_test_driver_destroy(weir_test_driver_t *drv)
             weir_window_store_destroy(drv->stores[i].store);
     }
     weir__free(drv->stores);
+    for (size_t i = 0; i < drv->dir_cnt; i++)
+        weir_task_dir_close(drv->dirs[i].td);
+    weir__free(drv->dirs);
+    weir_store_env_destroy(drv->env);
     for (size_t i = 0; i < drv->topic_cnt; i++) {
         list_free(&drv->topics[i].list);
         weir__free(drv->topics[i].topic);
@@ -431,11 +497,10 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
     *errp = weir_topology_build(topo);
     if (*errp)
         return NULL;
-    if (opts->rocksdb_stores) {
-        *errp = weir_error_new(WEIR_ERR_UNSUPPORTED,
-                               "test driver: RocksDB stores are not "
-                               "available yet (statestore has no RocksDB "
-                               "constructor)");
+    if (opts->rocksdb_stores && !opts->state_dir) {
+        *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
+                               "test driver: RocksDB stores need a "
+                               "state_dir");
         return NULL;
     }
     weir_test_driver_t *drv = weir__calloc(1, sizeof(*drv));
@@ -443,17 +508,25 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
         *errp = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
         return NULL;
     }
+    /* drv->topo stays NULL until success: on failure the caller keeps
+     * the topology, and weir_test_driver_destroy() frees the rest. */
     drv->app_id = weir__strdup(opts->application_id ? opts->application_id
                                                     : "weir-test");
     drv->wall_clock = opts->wall_clock_ms;
     drv->log = weir__logger_default();
+    drv->rocksdb = opts->rocksdb_stores;
     drv->tasks = weir__calloc(topo->sub_cnt ? topo->sub_cnt : 1,
                               sizeof(weir__task_t *));
-    if (!drv->app_id || !drv->tasks) {
+    if (drv->rocksdb)
+        drv->state_dir = weir__strdup(opts->state_dir);
+    if (!drv->app_id || !drv->tasks || (drv->rocksdb && !drv->state_dir)) {
         *errp = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-        weir__free(drv->app_id);
-        weir__free(drv->tasks);
-        weir__free(drv);
+        weir_test_driver_destroy(drv);
+        return NULL;
+    }
+    /* Small: test topologies hold little state. */
+    if (drv->rocksdb && !(drv->env = weir_store_env_new(16u << 20, errp))) {
+        weir_test_driver_destroy(drv);
         return NULL;
     }
     drv->provider = (weir__store_provider_t){drv, open_kv, open_window,
@@ -484,7 +557,6 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
         }
     }
     if (*errp) {
-        drv->topo = NULL; /* the caller keeps it */
         weir_test_driver_destroy(drv);
         return NULL;
     }

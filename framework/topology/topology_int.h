@@ -137,6 +137,9 @@ char *weir__topic_name(const char *app_id, const char *topic, bool internal);
 bool weir__topology_keep(weir_topology_t *topo, void *obj,
                          void (*free_fn)(void *obj));
 
+/* "source", "processor" or "sink", for messages. */
+const char *weir__node_kind_name(weir__node_kind_t kind);
+
 int weir__ints_push(weir__ints_t *a, int v);
 bool weir__ints_has(const weir__ints_t *a, int v);
 

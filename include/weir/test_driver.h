@@ -49,8 +49,11 @@ typedef struct weir_test_driver_opts_s {
     const char *application_id;
     /** The simulated wall clock at start, ms since the epoch. */
     int64_t wall_clock_ms;
-    /** true: stores declared persistent are RocksDB stores under
-     *  @c state_dir (which must exist); false: every store in memory. */
+    /** true: stores declared persistent are RocksDB stores in
+     *  "<state_dir>/<application_id>/<task id>/<store>/" (global stores
+     *  under the task id "global"), kept after the driver is destroyed,
+     *  so a new driver on the same directory finds them; false: every
+     *  store in memory. */
     bool rocksdb_stores;
     /** Directory for RocksDB stores (used when rocksdb_stores). */
     const char *state_dir;

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <weir/dsl.h>
 #include <weir/serde.h>
 #include <weir/test_driver.h>
 #include <weir/topology.h>
@@ -589,6 +590,109 @@ START_TEST(test_test_driver_global_store_from_file_and_topic)
 }
 END_TEST
 
+
+/* ---- RocksDB stores ---- */
+
+static weir_topology_t *counter_topology(bool persistent)
+{
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "count", &counter_ops, "counts", "src",
+                                NULL);
+    weir_topology_add_kv_store(topo, "counts", "count");
+    weir_topology_store_set_persistent(topo, "counts", persistent);
+    return topo;
+}
+
+static int64_t stored_count(weir_test_driver_t *drv, const char *key)
+{
+    weir_kv_store_t *kv;
+    void *v;
+    size_t len;
+    bool found;
+    ck_assert_ptr_null(weir_test_driver_kv_store(drv, "counts", &kv));
+    ck_assert_ptr_null(weir_kv_store_get(kv, key, strlen(key), &v, &len,
+                                         &found));
+    int64_t n = found ? *(int64_t *)v : 0;
+    weir_free(v);
+    return n;
+}
+
+START_TEST(test_test_driver_rocksdb_stores_persist)
+{
+    char *dir = weir_test_tmpdir_new("driver-rocks");
+    weir_test_driver_opts_t opts = {.application_id = "wc",
+                                    .rocksdb_stores = true,
+                                    .state_dir = dir};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(counter_topology(true),
+                                                   &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 1));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 2));
+    ck_assert_int_eq(stored_count(drv, "a"), 2);
+    weir_test_driver_destroy(drv);
+
+    /* A second driver on the same state dir finds the counts on disk. */
+    drv = weir_test_driver_new(counter_topology(true), &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 3));
+    ck_assert_int_eq(stored_count(drv, "a"), 3);
+    weir_test_driver_destroy(drv);
+
+    /* A store declared in-memory stays in memory even so. */
+    drv = weir_test_driver_new(counter_topology(false), &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "a", "x", 4));
+    ck_assert_int_eq(stored_count(drv, "a"), 1);
+    weir_test_driver_destroy(drv);
+
+    /* No state dir: a clear error, and the topology is still ours. */
+    weir_test_driver_opts_t bad = {.rocksdb_stores = true};
+    weir_topology_t *topo = counter_topology(true);
+    ck_assert_ptr_null(weir_test_driver_new(topo, &bad, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    weir_topology_destroy(topo);
+    weir_test_tmpdir_remove(dir);
+    free(dir);
+}
+END_TEST
+
+START_TEST(test_test_driver_rocksdb_windowed_count)
+{
+    char *dir = weir_test_tmpdir_new("driver-rocks-win");
+    weir_topology_t *topo = weir_topology_new();
+    weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
+                                    weir_serde_string());
+    weir_kstream_to(weir_kwindowed_count(
+                        weir_kgrouped_windowed_by(
+                            weir_kstream_group_by_key(s),
+                            weir_tumbling_windows(1000, 0)),
+                        "counts"),
+                    "out", NULL, NULL);
+    weir_test_driver_opts_t opts = {.rocksdb_stores = true,
+                                    .state_dir = dir};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 10));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v", 20));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "j", "v", 1500));
+    weir_test_record_t *rec = weir_test_driver_read_output(drv, "out");
+    ck_assert_ptr_nonnull(rec);
+    ck_assert_int_eq(rec->key_len, 17);
+    ck_assert_int_eq(((unsigned char *)rec->value)[7], 2);
+    ck_assert_int_eq(rec->timestamp, 999);
+    weir_test_record_destroy(rec);
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 0);
+    weir_test_driver_destroy(drv);
+    weir_test_tmpdir_remove(dir);
+    free(dir);
+}
+END_TEST
+
 static Suite *driver_suite(void)
 {
     Suite *s = suite_create("test_driver");
@@ -607,6 +711,11 @@ static Suite *driver_suite(void)
     tc = tcase_create("tasks");
     tcase_add_test(tc, test_test_driver_repartition_fed_in_process);
     tcase_add_test(tc, test_test_driver_global_store_from_file_and_topic);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("rocksdb");
+    tcase_set_timeout(tc, 60);
+    tcase_add_test(tc, test_test_driver_rocksdb_stores_persist);
+    tcase_add_test(tc, test_test_driver_rocksdb_windowed_count);
     suite_add_tcase(s, tc);
     return s;
 }
