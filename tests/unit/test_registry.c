@@ -166,9 +166,9 @@ START_TEST(test_registry_bad_arguments)
     err = weir_registry_register(reg, "", NULL, schema_a, &id);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
-    ck_assert_int_eq(
-        weir_error_code(weir_registry_memory_set_available(NULL, true)),
-        WEIR_ERR_INVALID_ARG);
+    err = weir_registry_memory_set_available(NULL, true);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
     weir_registry_destroy(reg);
 }
 END_TEST
