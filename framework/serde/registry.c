@@ -81,7 +81,7 @@ struct weir_registry_s {
     pthread_cond_t cond; /* entry state changes, interrupt */
     id_entry_t *ids;
     subject_entry_t *subjects;
-    bool interrupted;
+    atomic_bool interrupted; /* written under lock, read anywhere */
     atomic_uint_fast64_t requests;
     atomic_uint_fast64_t cache_hits;
     atomic_uint_fast64_t cache_misses;
@@ -273,6 +273,7 @@ weir_registry_t *weir__registry_new(const weir__registry_backend_ops_t *ops,
     reg->ops = ops;
     reg->be = be;
     reg->conf = conf;
+    atomic_init(&reg->interrupted, false);
     atomic_init(&reg->refcnt, 1);
     atomic_init(&reg->requests, 0);
     atomic_init(&reg->cache_hits, 0);
@@ -336,7 +337,7 @@ void weir_registry_destroy(weir_registry_t *reg)
 void weir_registry_interrupt(weir_registry_t *reg)
 {
     pthread_mutex_lock(&reg->lock);
-    reg->interrupted = true;
+    atomic_store(&reg->interrupted, true);
     pthread_cond_broadcast(&reg->cond);
     pthread_mutex_unlock(&reg->lock);
 }
@@ -384,21 +385,18 @@ static bool backoff_sleep(weir_registry_t *reg, long ms)
     struct timespec ts = {.tv_sec = (time_t)(until / 1000),
                           .tv_nsec = (long)(until % 1000) * 1000000};
     pthread_mutex_lock(&reg->lock);
-    while (!reg->interrupted && weir__mono_ms() < until) {
+    while (!atomic_load(&reg->interrupted) && weir__mono_ms() < until) {
         if (pthread_cond_timedwait(&reg->cond, &reg->lock, &ts) == ETIMEDOUT)
             break;
     }
-    bool ok = !reg->interrupted;
+    bool ok = !atomic_load(&reg->interrupted);
     pthread_mutex_unlock(&reg->lock);
     return ok;
 }
 
-static bool is_interrupted(weir_registry_t *reg)
+bool weir__registry_interrupted(weir_registry_t *reg)
 {
-    pthread_mutex_lock(&reg->lock);
-    bool v = reg->interrupted;
-    pthread_mutex_unlock(&reg->lock);
-    return v;
+    return atomic_load(&reg->interrupted);
 }
 
 static long jitter(long ms)
@@ -421,7 +419,7 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
     long backoff = conf->backoff_ms;
     int attempts = 0;
     for (;;) {
-        if (is_interrupted(reg))
+        if (weir__registry_interrupted(reg))
             return cancelled(what);
         weir_error_t *err = fn(reg, arg);
         attempts++;

@@ -74,6 +74,18 @@ static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
     return n;
 }
 
+/* Aborts a transfer in flight once the registry is interrupted (curl
+ * calls this at least once a second, connecting included). */
+static int on_progress(void *opaque, curl_off_t dltotal, curl_off_t dlnow,
+                       curl_off_t ultotal, curl_off_t ulnow)
+{
+    (void)dltotal;
+    (void)dlnow;
+    (void)ultotal;
+    (void)ulnow;
+    return weir__registry_interrupted(opaque) ? 1 : 0;
+}
+
 static bool curl_retriable(CURLcode rc)
 {
     switch (rc) {
@@ -137,6 +149,9 @@ static weir_error_t *http_do(http_backend_t *hb, const char *method,
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir/" WEIR_VERSION_STR);
+    curl_easy_setopt(curl, CURLOPT_NOPROGRESS, 0L);
+    curl_easy_setopt(curl, CURLOPT_XFERINFOFUNCTION, on_progress);
+    curl_easy_setopt(curl, CURLOPT_XFERINFODATA, hb->reg);
     if (body) {
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
@@ -163,6 +178,9 @@ static weir_error_t *http_do(http_backend_t *hb, const char *method,
         weir__dbg(&conf->log, REGISTRY, "REGISTRY",
                   "%s %s -> %ld (%zu bytes, %" PRId64 " ms)", method, url,
                   resp->status, resp->body.len, weir__mono_ms() - t0);
+    } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
+        err = weir_error_new(WEIR_ERR_CANCELLED, "%s %s: interrupted",
+                             method, url);
     } else if (resp->too_large) {
         err = weir_error_new(WEIR_ERR_REGISTRY,
                              "%s %s: response larger than "

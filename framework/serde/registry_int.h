@@ -59,6 +59,9 @@ void *weir__registry_backend(weir_registry_t *reg,
 /* Counts one request sent to the backend (stats.requests). */
 void weir__registry_count_request(weir_registry_t *reg);
 
+/* True once weir_registry_interrupt() was called; cheap, any thread. */
+bool weir__registry_interrupted(weir_registry_t *reg);
+
 /* The conf of @p reg (read-only). */
 const weir_registry_conf_t *weir__registry_conf(const weir_registry_t *reg);
 

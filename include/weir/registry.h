@@ -23,7 +23,8 @@
  * then returns a WEIR_ERR_REGISTRY error flagged retriable
  * (weir_error_is_retriable()). Callers must treat that as "try again
  * later", never as bad data: a record is never skipped because the
- * registry was down. weir_registry_interrupt() ends the waiting early.
+ * registry was down. A call can take up to `retry.timeout.ms` plus one
+ * `request.timeout.ms`. weir_registry_interrupt() ends the waiting early.
  *
  * Thread safety: every function may be called from any thread at the same
  * time, except weir_registry_destroy(), which must be the last call.
@@ -165,7 +166,8 @@ WEIR_EXPORT weir_error_t *weir_registry_lookup(weir_registry_t *reg,
 
 /**
  * @brief Makes every call that is waiting for the registry (backing off
- *        between retries) return WEIR_ERR_CANCELLED, now and from then on.
+ *        between retries, or in an HTTP request, which is aborted within
+ *        about a second) return WEIR_ERR_CANCELLED, now and from then on.
  *        Cached answers are still served. For shutdown.
  */
 WEIR_EXPORT void weir_registry_interrupt(weir_registry_t *reg);

@@ -293,6 +293,38 @@ START_TEST(test_registry_protocol_slow_answer_times_out_retriable)
 }
 END_TEST
 
+static void *interrupter(void *arg)
+{
+    struct timespec ts = {0, 300 * 1000000};
+    nanosleep(&ts, NULL);
+    weir_registry_interrupt(arg);
+    return NULL;
+}
+
+START_TEST(test_registry_protocol_interrupt_aborts_request_in_flight)
+{
+    static const char *const kv[] = {"request.timeout.ms", "10000", NULL};
+    weir_registry_t *reg = client(kv);
+    const weir_registry_schema_t *s;
+    ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s)); /* probes */
+    pthread_t th;
+    pthread_create(&th, NULL, interrupter, reg);
+    struct timespec t0, t1;
+    clock_gettime(CLOCK_MONOTONIC, &t0);
+    weir_error_t *err = weir_registry_get_by_id(reg, 5, &s); /* 2 s */
+    clock_gettime(CLOCK_MONOTONIC, &t1);
+    pthread_join(th, NULL);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CANCELLED);
+    long ms = (t1.tv_sec - t0.tv_sec) * 1000 +
+              (t1.tv_nsec - t0.tv_nsec) / 1000000;
+    ck_assert_int_lt(ms, 1900);
+    weir_error_destroy(err);
+    /* The cache still answers. */
+    ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s));
+    weir_registry_destroy(reg);
+}
+END_TEST
+
 static Suite *registry_protocol_suite(void)
 {
     Suite *s = suite_create("registry_protocol");
@@ -305,6 +337,7 @@ static Suite *registry_protocol_suite(void)
     tcase_add_test(tc, test_registry_protocol_error_answers_are_not_retried);
     tcase_add_test(tc, test_registry_protocol_response_over_cap_is_an_error);
     tcase_add_test(tc, test_registry_protocol_slow_answer_times_out_retriable);
+    tcase_add_test(tc, test_registry_protocol_interrupt_aborts_request_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }
