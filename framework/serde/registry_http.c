@@ -212,7 +212,9 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
     const char *msg = json_string_value(json_object_get(j, "message"));
     weir_error_t *err;
     if (msg)
-        err = weir_error_new(code, "%s %s: HTTP %ld, error_code %" JSON_INTEGER_FORMAT ": %s",
+        err = weir_error_new(code,
+                             "%s %s: HTTP %ld, error_code %" JSON_INTEGER_FORMAT
+                             ": %s",
                              method, url, resp->status, ec, msg);
     else
         err = weir_error_new(code, "%s %s: HTTP %ld: %.200s", method, url,
@@ -500,7 +502,8 @@ weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
 {
     *errp = NULL;
     if (!conf || !conf->url ||
-        (strncmp(conf->url, "http://", 7) && strncmp(conf->url, "https://", 8))) {
+        (strncmp(conf->url, "http://", 7) &&
+         strncmp(conf->url, "https://", 8))) {
         *errp = weir_error_new(WEIR_ERR_CONFIG,
                                "schema registry url must be set to "
                                "http[s]://host:port[/path] (got %s)",

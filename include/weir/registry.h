@@ -60,20 +60,25 @@ WEIR_EXPORT void weir_registry_conf_destroy(weir_registry_conf_t *conf);
  * @brief Sets a property. Names may carry the prefix `schema.registry.`
  *        (so an application's properties pass through unchanged).
  *
- * | name | default | meaning |
- * |---|---|---|
- * | `url` | (none) | `http[s]://host:port[/path]`. With no path, the API is found by probing `/subjects`, then `/apis/ccompat/v7`, then `/apis/ccompat/v6` (at the first request, not in the constructor). With a path (e.g. `http://h:8080/apis/ccompat/v7`), it is used as given. |
- * | `basic.auth.user.info` | (none) | `user:password` for HTTP basic auth |
- * | `ssl.ca.location` | system CAs | CA bundle file for https |
- * | `ssl.endpoint.verify` | `true` | verify the server certificate and host name |
- * | `ssl.certificate.location` / `ssl.key.location` | (none) | client certificate and key (PEM) |
- * | `request.timeout.ms` | 10000 | one HTTP request, all included |
- * | `connect.timeout.ms` | 3000 | TCP + TLS connect |
- * | `retry.backoff.ms` | 100 | first backoff after a failed attempt |
- * | `retry.backoff.max.ms` | 5000 | backoff cap |
- * | `retry.timeout.ms` | 60000 | how long a call keeps retrying an unreachable registry; -1: until interrupted; 0: one attempt |
- * | `max.response.bytes` | 16777216 | a larger response is an error |
- * | `debug` | (none) | `registry` or `all`: debug log lines |
+ * - `url` (required for HTTP): `http[s]://host:port[/path]`. With no
+ *   path, the API is found by probing `/subjects`, then
+ *   `/apis/ccompat/v7`, then `/apis/ccompat/v6` (at the first request, not
+ *   in the constructor). With a path (e.g.
+ *   `http://h:8080/apis/ccompat/v7`), it is used as given.
+ * - `basic.auth.user.info`: `user:password` for HTTP basic auth.
+ * - `ssl.ca.location`: CA bundle file for https (default: system CAs).
+ * - `ssl.endpoint.verify`: `true` (default) or `false`: verify the
+ *   server certificate and host name.
+ * - `ssl.certificate.location`, `ssl.key.location`: client certificate and
+ *   key (PEM).
+ * - `request.timeout.ms` (10000): one HTTP request, all included.
+ * - `connect.timeout.ms` (3000): TCP and TLS connect.
+ * - `retry.backoff.ms` (100): first backoff after a failed attempt.
+ * - `retry.backoff.max.ms` (5000): backoff cap.
+ * - `retry.timeout.ms` (60000): how long a call keeps retrying an
+ *   unreachable registry; -1: until interrupted; 0: one attempt.
+ * - `max.response.bytes` (16777216): a larger response is an error.
+ * - `debug`: `registry` or `all` for debug log lines.
  *
  * @returns NULL, or WEIR_ERR_CONFIG naming the key (unknown name or bad
  *          value).

@@ -44,9 +44,10 @@ typedef struct weir_serde_ops_s {
     const char *name;
     /**
      * bytes -> object. @p topic is the topic the bytes came from (for
-     * subject naming), possibly NULL. On success *objp (length *obj_lenp) belongs to
-     * the caller, who frees them with free_obj. Bad bytes return
-     * WEIR_ERR_SERDE (or SCHEMA/REGISTRY) and never abort the process.
+     * subject naming), possibly NULL. On success the object *objp, of
+     * length *obj_lenp, belongs to the caller, who frees it with
+     * free_obj. Bad bytes return WEIR_ERR_SERDE (or SCHEMA/REGISTRY) and
+     * never abort the process.
      */
     weir_error_t *(*deserialize)(void *opaque, const char *topic,
                                  const void *data, size_t len, void **objp,

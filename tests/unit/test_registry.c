@@ -497,7 +497,8 @@ static Suite *registry_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("retry");
     tcase_set_timeout(tc, 20);
-    tcase_add_test(tc, test_registry_unavailable_retries_then_gives_up_retriable);
+    tcase_add_test(tc,
+                   test_registry_unavailable_retries_then_gives_up_retriable);
     tcase_add_test(tc, test_registry_zero_retry_timeout_makes_one_attempt);
     tcase_add_test(tc, test_registry_waits_for_registry_to_come_back);
     tcase_add_test(tc, test_registry_interrupt_ends_an_endless_retry);

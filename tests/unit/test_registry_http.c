@@ -111,7 +111,8 @@ START_TEST(test_registry_http_register_fetch_and_cache)
     ck_assert_int_gt(id, 0);
     /* root /subjects is a 404 on Apicurio, then ccompat/v7 answers. */
     ck_assert_uint_eq(requests(reg), 3);
-    ck_assert_ptr_null(weir_registry_register(reg, subject, NULL, schema, &id2));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, subject, NULL, schema, &id2));
     ck_assert_int_eq(id2, id);
     ck_assert_uint_eq(requests(reg), 3);
 

@@ -337,7 +337,8 @@ static Suite *registry_protocol_suite(void)
     tcase_add_test(tc, test_registry_protocol_error_answers_are_not_retried);
     tcase_add_test(tc, test_registry_protocol_response_over_cap_is_an_error);
     tcase_add_test(tc, test_registry_protocol_slow_answer_times_out_retriable);
-    tcase_add_test(tc, test_registry_protocol_interrupt_aborts_request_in_flight);
+    tcase_add_test(tc,
+                   test_registry_protocol_interrupt_aborts_request_in_flight);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -287,11 +287,12 @@ static Suite *serde_suite(void)
     tcase_add_test(tc, test_serde_string_rejects_invalid_utf8);
     tcase_add_test(tc, test_serde_int64_is_big_endian);
     tcase_add_test(tc, test_serde_int64_rejects_wrong_length);
-    tcase_add_test(tc,
-                   test_serde_oversize_value_is_too_large_and_leaves_buffer_intact);
+    tcase_add_test(
+        tc, test_serde_oversize_value_is_too_large_and_leaves_buffer_intact);
     suite_add_tcase(s, tc);
     tc = tcase_create("wrapper");
-    tcase_add_test(tc, test_serde_custom_refcount_and_failed_calls_leave_nothing);
+    tcase_add_test(tc,
+                   test_serde_custom_refcount_and_failed_calls_leave_nothing);
     tcase_add_test(tc, test_serde_out_of_memory_is_an_error);
     suite_add_tcase(s, tc);
     return s;

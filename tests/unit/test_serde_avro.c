@@ -511,7 +511,8 @@ START_TEST(test_serde_avro_short_wrong_magic_unknown_id)
         serde, "t", "\0\0\0\0\x63\2ab\2cd", 11, &obj, &len);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
     ck_assert(!weir_error_is_retriable(err));
-    ck_assert_ptr_nonnull(strstr(weir_error_string(err), "unknown schema id 99"));
+    ck_assert_ptr_nonnull(
+        strstr(weir_error_string(err), "unknown schema id 99"));
     weir_error_destroy(err);
     weir_serde_destroy(serde);
 }

@@ -277,7 +277,8 @@ static Suite *serde_csv_suite(void)
     tcase_add_test(tc, test_serde_csv_round_trip_through_serde);
     tcase_add_test(tc, test_serde_csv_single_empty_field_differs_from_no_field);
     tcase_add_test(tc, test_serde_csv_bad_values_are_serde_errors);
-    tcase_add_test(tc, test_serde_csv_oversize_is_too_large_and_buffer_unchanged);
+    tcase_add_test(tc,
+                   test_serde_csv_oversize_is_too_large_and_buffer_unchanged);
     tcase_add_test(tc, test_serde_csv_seed_inventory_file_parses);
     suite_add_tcase(s, tc);
     return s;
