@@ -7,6 +7,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 
+#include "alloc_int.h"
 #include "test_store_common.h"
 #include "test_store_engines.h"
 
@@ -423,6 +424,58 @@ START_TEST(test_store_kv_random_ops_match_model)
 }
 END_TEST
 
+/*
+ * Every allocation of the in-memory engine can fail: each failure must be
+ * reported as WEIR_ERR_NOMEM (or leave the operation undone), never crash
+ * or leak (the ASan build checks the leaks), and the store must stay
+ * consistent: after the hook is off, an abort restores the committed data.
+ */
+START_TEST(test_store_kv_memory_allocation_failures_are_clean)
+{
+    for (long n = 0; n < 120; n++) {
+        weir_error_t *err = NULL;
+        weir__alloc_fail_after(n);
+        weir_kv_store_t *kv = weir_kv_store_new_memory("nomem", &err);
+        if (!kv) {
+            weir__alloc_fail_after(-1);
+            ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOMEM);
+            weir_error_destroy(err);
+            continue;
+        }
+        weir__alloc_fail_after(-1);
+        put_s(kv, "base", "1");
+        weir__alloc_fail_after(n);
+        bool txn = !(err = weir_kv_store_begin(kv));
+        weir_error_destroy(err);
+        for (int i = 0; i < 8; i++) {
+            char k[8];
+            snprintf(k, sizeof(k), "k%d", i);
+            err = weir_kv_store_put(kv, k, strlen(k), "v", 1);
+            ck_assert(!err || weir_error_code(err) == WEIR_ERR_NOMEM);
+            weir_error_destroy(err);
+        }
+        err = weir_kv_store_delete(kv, "base", 4);
+        ck_assert(!err || weir_error_code(err) == WEIR_ERR_NOMEM);
+        weir_error_destroy(err);
+        weir_kv_iter_t *it = NULL;
+        err = weir_kv_store_all(kv, &it);
+        ck_assert(!err || weir_error_code(err) == WEIR_ERR_NOMEM);
+        weir_error_destroy(err);
+        while (it && weir_kv_iter_valid(it))
+            weir_kv_iter_next(it);
+        weir_kv_iter_close(it);
+        weir__alloc_fail_after(-1);
+        if (txn) {
+            OK(weir_kv_store_abort(kv));
+            weir_kv_iter_t *all;
+            OK(weir_kv_store_all(kv, &all));
+            assert_iter(all, "base=1");
+        }
+        weir_kv_store_destroy(kv);
+    }
+}
+END_TEST
+
 static Suite *store_kv_suite(void)
 {
     Suite *s = suite_create("store_kv");
@@ -450,6 +503,7 @@ static Suite *store_kv_suite(void)
                         0, ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_kv_random_ops_match_model, 0,
                         ENGINE_COUNT);
+    tcase_add_test(tc, test_store_kv_memory_allocation_failures_are_clean);
     suite_add_tcase(s, tc);
     tc = tcase_create("changelog_restore");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
