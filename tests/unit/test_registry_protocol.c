@@ -293,6 +293,38 @@ START_TEST(test_registry_protocol_slow_answer_times_out_retriable)
 }
 END_TEST
 
+START_TEST(test_registry_protocol_tls_failure_is_not_retried)
+{
+    /* https to the plain-HTTP server: the handshake fails, which no retry
+     * fixes. With a CA file that does not exist, likewise. */
+    const char *const cas[] = {NULL, "/nonexistent/ca.pem"};
+    for (int i = 0; i < 2; i++) {
+        char url[64];
+        snprintf(url, sizeof(url), "https://127.0.0.1:%d/api", srv.port);
+        weir_registry_conf_t *conf = weir_registry_conf_new();
+        weir_registry_conf_set(conf, "url", url);
+        weir_registry_conf_set(conf, "retry.timeout.ms", "5000");
+        weir_registry_conf_set(conf, "ssl.endpoint.verify", "false");
+        if (cas[i])
+            weir_registry_conf_set(conf, "ssl.ca.location", cas[i]);
+        weir_error_t *err = NULL;
+        weir_registry_t *reg = weir_registry_new_http(conf, &err);
+        ck_assert_ptr_nonnull(reg);
+        const weir_registry_schema_t *s;
+        struct timespec t0, t1;
+        clock_gettime(CLOCK_MONOTONIC, &t0);
+        err = weir_registry_get_by_id(reg, 1, &s);
+        clock_gettime(CLOCK_MONOTONIC, &t1);
+        ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
+        ck_assert_msg(!weir_error_is_retriable(err), "%s",
+                      weir_error_string(err));
+        ck_assert_int_lt(t1.tv_sec - t0.tv_sec, 3);
+        weir_error_destroy(err);
+        weir_registry_destroy(reg);
+    }
+}
+END_TEST
+
 static void *interrupter(void *arg)
 {
     struct timespec ts = {0, 300 * 1000000};
@@ -339,6 +371,7 @@ static Suite *registry_protocol_suite(void)
     tcase_add_test(tc, test_registry_protocol_slow_answer_times_out_retriable);
     tcase_add_test(tc,
                    test_registry_protocol_interrupt_aborts_request_in_flight);
+    tcase_add_test(tc, test_registry_protocol_tls_failure_is_not_retried);
     suite_add_tcase(s, tc);
     return s;
 }
