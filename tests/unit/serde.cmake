@@ -22,3 +22,5 @@ weir_add_test(NAME test_serde_protobuf
 target_include_directories(test_serde_protobuf PRIVATE ${serde_proto_out})
 weir_add_test(NAME test_registry_protocol SOURCES test_registry_protocol.c
   LIBS PkgConfig::MHD)
+# TLS against `openssl s_server` with a certificate made by the test.
+weir_add_test(NAME test_registry_tls SOURCES test_registry_tls.c TIMEOUT 60)
