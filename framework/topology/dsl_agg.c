@@ -21,15 +21,21 @@
  * (the "emit bound") and, whenever stream time moves, fetches the windows
  * between the old bound and the new one, forwards each once and moves the
  * bound. Since a late record never reopens a window at or below the
- * bound, each (key, window) is emitted exactly once per task lifetime.
+ * bound, each (key, window) is emitted exactly once.
  * This runs before a record updates the store (so a jump of stream time
  * cannot expire unemitted windows) and from a stream-time punctuation of
  * 1 ms (so event-time progress that does not come with a record, such as
  * the runtime's watermarks, closes windows too).
  *
- * Known limit: the emit bound is per-task memory. The Kafka runtime must
- * persist it with its commits (see the issue notes) to keep emit-once
- * across restarts.
+ * Restarts: the bound is not stored. A task starts with no bound and
+ * takes the first stream time it sees as "everything closed by then was
+ * emitted": true for a fresh task (its store is empty) and, under
+ * exactly-once, for a restarted one, provided its owner restores the
+ * committed stream time with weir__task_advance_stream_time() before
+ * the first record (as Kafka Streams restores partition time from the
+ * committed offset metadata). Windows restored from the changelog that
+ * closed before the crash were emitted in the same transaction that
+ * closed them, so they are not emitted again.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -114,7 +120,9 @@ typedef struct agg_state_s {
     const agg_cfg_t *cfg;
     weir_kv_store_t *kv;
     weir_window_store_t *ws;
-    int64_t emitted; /* windows with start <= emitted were emitted */
+    /* Windows with start <= emitted were emitted; INT64_MIN: not known
+     * yet (the first stream time sets it). */
+    int64_t emitted;
 } agg_state_t;
 
 static void agg_cfg_free(void *p)
@@ -134,7 +142,7 @@ static weir_error_t *agg_init(weir_processor_context_t *pctx, void *opaque,
     if (!st)
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     st->cfg = cfg;
-    st->emitted = -1; /* window starts are >= 0 */
+    st->emitted = INT64_MIN;
     weir_error_t *err;
     if (cfg->windowed) {
         err = weir_processor_window_store(pctx, cfg->store, &st->ws);
@@ -258,11 +266,18 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
     if (cfg->win.emit != WEIR_EMIT_ON_WINDOW_CLOSE || now == INT64_MIN)
         return NULL;
     int64_t bound = now - cfg->win.grace_ms - cfg->win.size_ms;
+    if (st->emitted == INT64_MIN) {
+        /* The first stream time: what closed before it was emitted before
+         * (see the file comment). */
+        st->emitted = bound;
+        return NULL;
+    }
     if (bound <= st->emitted)
         return NULL;
     weir_window_iter_t *it = NULL;
-    weir_error_t *err = weir_window_store_fetch_all(st->ws, st->emitted + 1,
-                                                    bound, &it);
+    /* Window starts are >= 0. */
+    int64_t from = st->emitted + 1 > 0 ? st->emitted + 1 : 0;
+    weir_error_t *err = weir_window_store_fetch_all(st->ws, from, bound, &it);
     for (; !err && weir_window_iter_valid(it); weir_window_iter_next(it)) {
         size_t klen, vlen;
         const void *kbytes = weir_window_iter_key(it, &klen);

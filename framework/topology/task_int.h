@@ -31,6 +31,12 @@
  * weir__task_queue_size() until every partition has data. Within one
  * partition, offset order is kept.
  *
+ * Restarting a task: restore its committed stream time with
+ * weir__task_advance_stream_time() before the first record. Windowed
+ * aggregations take the first stream time they see as the point up to
+ * which final results were already emitted (see dsl_agg.c), which is what
+ * keeps "emit once" across restarts without storing more state.
+ *
  * Stream time is the largest timestamp taken from the queues; it is
  * updated before the record is processed. Stream-time punctuations fire
  * after the record (and from weir__task_advance_stream_time(), which the
