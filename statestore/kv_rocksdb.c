@@ -62,6 +62,8 @@ typedef struct kv_rocks_s {
     rocksdb_readoptions_t *ro;
     rocksdb_writeoptions_t *wo;
     rocksdb_writebatch_wi_t *wb; /* the open transaction */
+    const char *kind;            /* "kv" or "window" (static strings) */
+    int64_t segment_ms;
     weir__ingest_t *ing;         /* restore buffer (restore_ingest.c) */
     int64_t ing_pos, ing_extra;  /* position the buffer reaches */
     bool ing_dirty;              /* records or position not ingested */
@@ -294,6 +296,47 @@ static weir_error_t *rk_restore_finish(weir_kv_store_t *kv)
     r->ing = NULL;
     r->ing_dirty = false;
     return err;
+}
+
+static weir_error_t *write_format_in(const char *dir, const char *store,
+                                     const char *kind, int64_t segment_ms);
+
+/*
+ * A checkpoint is a store directory of its own (format file + rocksdb/ of
+ * hard links), so it can be moved into another task dir and opened there.
+ * The memtable is flushed first; an open transaction is not included.
+ */
+static weir_error_t *rk_checkpoint(weir_kv_store_t *kv, const char *dir)
+{
+    kv_rocks_t *r = (kv_rocks_t *)kv;
+    if (mkdir(dir, 0755))
+        return weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE
+                              : errno == EEXIST ? WEIR_ERR_EXISTS
+                                                : WEIR_ERR_IO,
+                              "store %s: cannot create checkpoint %s: %s",
+                              kv->name, dir, strerror(errno));
+    weir_error_t *err = write_format_in(dir, kv->name, r->kind,
+                                        r->segment_ms);
+    if (err)
+        return err;
+    size_t len = strlen(dir);
+    char *db_dir = weir__malloc(len + sizeof("/rocksdb"));
+    if (!db_dir)
+        return nomem(r);
+    memcpy(db_dir, dir, len);
+    memcpy(db_dir + len, "/rocksdb", sizeof("/rocksdb"));
+    char *rerr = NULL;
+    rocksdb_checkpoint_t *cp = rocksdb_checkpoint_object_create(r->db, &rerr);
+    if (!rerr) {
+        rocksdb_checkpoint_create(cp, db_dir, 0, &rerr);
+        rocksdb_checkpoint_object_destroy(cp);
+    }
+    weir__free(db_dir);
+    if (rerr)
+        return weir__rocks_error(kv->name, "checkpoint", rerr);
+    weir__dbg(&kv->log, STORE, "STORE", "%s: checkpoint in %s", kv->name,
+              dir);
+    return NULL;
 }
 
 static void rk_close_db(kv_rocks_t *r)
@@ -531,6 +574,7 @@ static const weir__kv_ops_t rk_ops = {
     .delete_range = rk_delete_range,
     .restore_write = rk_restore_write,
     .restore_finish = rk_restore_finish,
+    .checkpoint = rk_checkpoint,
     .destroy = rk_destroy,
 };
 
@@ -605,14 +649,15 @@ static weir_error_t *check_format(kv_rocks_t *r, const char *kind,
     return NULL;
 }
 
-static weir_error_t *write_format(kv_rocks_t *r, const char *kind,
-                                  int64_t segment_ms)
+static weir_error_t *write_format_in(const char *dir, const char *store,
+                                     const char *kind, int64_t segment_ms)
 {
-    char *tmp = join(r->dir, "format.tmp");
-    char *fpath = join(r->dir, "format");
+    char *tmp = join(dir, "format.tmp");
+    char *fpath = join(dir, "format");
     weir_error_t *err = NULL;
     if (!tmp || !fpath) {
-        err = nomem(r);
+        err = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
+                             store);
         goto out;
     }
     char buf[96];
@@ -623,8 +668,8 @@ static weir_error_t *write_format(kv_rocks_t *r, const char *kind,
         rename(tmp, fpath)) {
         int e = errno;
         err = weir_error_new(e == ENOSPC ? WEIR_ERR_NO_SPACE : WEIR_ERR_IO,
-                             "store %s: cannot write format file: %s",
-                             r->base.name, strerror(e));
+                             "store %s: cannot write format file in %s: %s",
+                             store, dir, strerror(e));
     }
     if (fd >= 0)
         close(fd);
@@ -632,6 +677,12 @@ out:
     weir__free(tmp);
     weir__free(fpath);
     return err;
+}
+
+static weir_error_t *write_format(kv_rocks_t *r, const char *kind,
+                                  int64_t segment_ms)
+{
+    return write_format_in(r->dir, r->base.name, kind, segment_ms);
 }
 
 static weir_error_t *wipe(kv_rocks_t *r, const char *why)
@@ -704,6 +755,8 @@ static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
     }
     atomic_fetch_add(&td->refs, 1);
     r->td = td;
+    r->kind = kind;
+    r->segment_ms = segment_ms;
     r->dir = join(td->path, name);
     r->db_path = r->dir ? join(r->dir, "rocksdb") : NULL;
     if (!r->db_path) {

@@ -417,3 +417,20 @@ weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv)
               err ? ", flush failed" : "");
     return err;
 }
+
+weir_error_t *weir_kv_store_checkpoint(weir_kv_store_t *kv, const char *dir)
+{
+    if (!kv->ops->checkpoint)
+        return weir_error_new(WEIR_ERR_UNSUPPORTED,
+                              "store %s: checkpoints need a persistent store",
+                              kv->name);
+    if (!dir || !*dir)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "store %s: empty checkpoint directory",
+                              kv->name);
+    if (kv->restoring)
+        return weir_error_new(WEIR_ERR_STATE,
+                              "store %s: cannot checkpoint during restore",
+                              kv->name);
+    return kv->ops->checkpoint(kv, dir);
+}

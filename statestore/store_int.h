@@ -58,6 +58,8 @@ typedef struct weir__kv_ops_s {
                                    size_t n, int64_t next_offset,
                                    int64_t extra);
     weir_error_t *(*restore_finish)(weir_kv_store_t *kv);
+    /* A hard-linked copy of the committed state; NULL: unsupported. */
+    weir_error_t *(*checkpoint)(weir_kv_store_t *kv, const char *dir);
     void (*destroy)(weir_kv_store_t *kv);
 } weir__kv_ops_t;
 

@@ -600,6 +600,12 @@ void weir_window_iter_close(weir_window_iter_t *it)
 
 /* Transactions and restore -------------------------------------------- */
 
+weir_error_t *weir_window_store_checkpoint(weir_window_store_t *ws,
+                                           const char *dir)
+{
+    return weir_kv_store_checkpoint(ws->inner, dir);
+}
+
 weir_error_t *weir_window_store_begin(weir_window_store_t *ws)
 {
     return weir_kv_store_begin(ws->inner);

@@ -275,6 +275,23 @@ weir_window_store_open_rocksdb(weir_task_dir_t *td, const char *name,
                                int64_t retention_ms, int64_t segment_ms,
                                weir_error_t **errp);
 
+/**
+ * @brief Writes a consistent copy of the store's committed state, position
+ *        included, into @p dir (which must not exist), as a store
+ *        directory: moved to `<task dir>/<name>/` it opens like the
+ *        original. Table files are hard links, so it is cheap.
+ * @returns WEIR_ERR_UNSUPPORTED for in-memory stores, WEIR_ERR_EXISTS,
+ *          WEIR_ERR_IO, WEIR_ERR_NO_SPACE, WEIR_ERR_STATE during restore.
+ * @remark An open transaction's writes are not included. Use it for
+ *         backups or to hand a warm copy to a standby.
+ */
+WEIR_EXPORT weir_error_t *weir_kv_store_checkpoint(weir_kv_store_t *kv,
+                                                   const char *dir);
+
+/** @brief See weir_kv_store_checkpoint(). */
+WEIR_EXPORT weir_error_t *
+weir_window_store_checkpoint(weir_window_store_t *ws, const char *dir);
+
 /** @brief True when the store was found corrupt at open and wiped. */
 WEIR_EXPORT bool weir_kv_store_was_reset(const weir_kv_store_t *kv);
 

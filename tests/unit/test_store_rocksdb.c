@@ -588,6 +588,60 @@ START_TEST(test_store_rocksdb_memory_figures)
 }
 END_TEST
 
+START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
+{
+    weir_kv_store_t *kv = kv_open("snap");
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "a", "1");
+    OK(weir_kv_store_commit(kv, 4));
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "b", "pending");
+    char cp[4096];
+    snprintf(cp, sizeof(cp), "%s/snap-copy", engine_dir);
+    OK(weir_kv_store_checkpoint(kv, cp));
+    FAILS(weir_kv_store_checkpoint(kv, cp), WEIR_ERR_EXISTS);
+    OK(weir_kv_store_commit(kv, 5));
+    weir_kv_store_destroy(kv);
+    /* Move the copy into another task and open it there. */
+    weir_error_t *err = NULL;
+    weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir, "app",
+                                             "1_0", &err);
+    ck_assert_msg(td, "%s", weir_error_string(err));
+    char dst[4096];
+    snprintf(dst, sizeof(dst), "%s/snap", weir_task_dir_path(td));
+    ck_assert_int_eq(rename(cp, dst), 0);
+    kv = weir_kv_store_open_rocksdb(td, "snap", &err);
+    ck_assert_msg(kv, "%s", weir_error_string(err));
+    ck_assert(!weir_kv_store_was_reset(kv));
+    assert_position(kv, true, 4);
+    weir_kv_iter_t *it;
+    OK(weir_kv_store_all(kv, &it));
+    assert_iter(it, "a=1");
+    weir_kv_store_destroy(kv);
+    weir_task_dir_close(td);
+    /* Memory stores have nothing to checkpoint. */
+    kv = engine_kv_open(ENGINE_MEMORY, "mem");
+    FAILS(weir_kv_store_checkpoint(kv, cp), WEIR_ERR_UNSUPPORTED);
+    weir_kv_store_destroy(kv);
+    /* Window stores checkpoint too, segment width included. */
+    weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wsnap", 100,
+                                             10);
+    OK(weir_window_store_put(ws, "k", 1, 50, "v", 1));
+    OK(weir_window_store_commit(ws, 1));
+    snprintf(cp, sizeof(cp), "%s/wsnap-copy", engine_dir);
+    OK(weir_window_store_checkpoint(ws, cp));
+    weir_window_store_destroy(ws);
+    char fmt[4200];
+    snprintf(fmt, sizeof(fmt), "%s/format", cp);
+    FILE *f = fopen(fmt, "r");
+    ck_assert_ptr_nonnull(f);
+    char line[128] = "";
+    ck_assert_ptr_nonnull(fgets(line, sizeof(line), f));
+    fclose(f);
+    ck_assert_str_eq(line, "weir-store-format 1 window 10\n");
+}
+END_TEST
+
 static Suite *store_rocksdb_suite(void)
 {
     Suite *s = suite_create("store_rocksdb");
@@ -601,6 +655,7 @@ static Suite *store_rocksdb_suite(void)
                    test_store_rocksdb_crash_mid_restore_keeps_consistent_position);
     tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
     tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);
+    tcase_add_test(tc, test_store_rocksdb_checkpoint_opens_elsewhere);
     suite_add_tcase(s, tc);
     tc = tcase_create("robustness");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
