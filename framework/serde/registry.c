@@ -430,15 +430,14 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
             return err;
         int64_t spent = weir__mono_ms() - start;
         if (conf->retry_timeout_ms >= 0 && spent >= conf->retry_timeout_ms) {
+            const char *noun = attempts == 1 ? "attempt" : "attempts";
             weir__log(&conf->log, WEIR_LOG_ERR, "REGISTRY",
-                      "%s: giving up after %d attempts in %" PRId64
-                      " ms: %s",
-                      what, attempts, spent, weir_error_string(err));
+                      "%s: giving up after %d %s in %" PRId64 " ms: %s",
+                      what, attempts, noun, spent, weir_error_string(err));
             return weir_error_prefix(err,
                                      "%s: registry unreachable, gave up "
-                                     "after %d attempts in %" PRId64
-                                     " ms: ",
-                                     what, attempts, spent);
+                                     "after %d %s in %" PRId64 " ms: ",
+                                     what, attempts, noun, spent);
         }
         long sleep_ms = jitter(backoff);
         if (conf->retry_timeout_ms >= 0 &&

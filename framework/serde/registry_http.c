@@ -10,7 +10,8 @@
  * serves them at the root, Apicurio 3 under /apis/ccompat/v7, Apicurio 2
  * under /apis/ccompat/v6 and v7. When the configured URL has a path, it is
  * the base; when it has none, the first request probes GET /subjects at the
- * root, then under v7, then v6, and keeps the first that answers 200. The
+ * root, then under v7, then v6, and keeps the first that answers 200 with
+ * a JSON array. The
  * probe runs once per client under a mutex and only when a request needs
  * it, so constructing a client never blocks on the network.
  *
@@ -254,8 +255,16 @@ static weir_error_t *probe(http_backend_t *hb)
             weir__free(base);
             break;
         }
+        /* A registry lists its subjects as a JSON array; a web page or a
+         * proxy's answer at the same path is not the API. */
+        json_t *list = resp.status == 200
+                           ? json_loadb((const char *)resp.body.data,
+                                        resp.body.len, 0, NULL)
+                           : NULL;
+        bool is_api = json_is_array(list);
+        json_decref(list);
         weir_buf_free(&resp.body);
-        if (resp.status == 200) {
+        if (is_api) {
             const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
             weir__log(&conf->log, WEIR_LOG_INFO, "REGISTRY",
                       "schema registry API found at %s", base);

@@ -23,6 +23,7 @@ typedef struct server_s {
     pthread_mutex_t lock;
     int requests;
     int fail_first; /* answer 503 to this many requests first */
+    bool ui_at_root; /* a web page at the root, the API under ccompat/v7 */
     char last_url[512];
     char last_raw[512]; /* the path as sent, before unescaping */
     char last_method[16];
@@ -94,6 +95,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
 
     if (fail)
         return reply(conn, 503, "{\"error_code\":50301,\"message\":\"busy\"}");
+    if (srv.ui_at_root) {
+        if (!strcmp(url, "/subjects"))
+            return reply(conn, 200, "<html>registry UI</html>");
+        if (!strncmp(url, "/apis/ccompat/v7/", 17))
+            url += 16;
+        else
+            return reply(conn, 404, "{}");
+    }
     if (!strcmp(url, "/subjects"))
         return reply(conn, 200, "[]");
     if (!strcmp(url, "/schemas/ids/1"))
@@ -201,6 +210,19 @@ START_TEST(test_registry_protocol_confluent_root_auth_and_body)
     ck_assert_str_eq(srv.last_method, "GET");
     ck_assert_str_eq(weir_registry_schema_text(s), "\"string\"");
     ck_assert_str_eq(weir_registry_schema_type(s), "AVRO");
+    weir_registry_destroy(reg);
+}
+END_TEST
+
+START_TEST(test_registry_protocol_probe_skips_a_page_that_is_not_the_api)
+{
+    srv.ui_at_root = true;
+    weir_registry_t *reg = client(NULL);
+    const weir_registry_schema_t *s;
+    weir_error_t *err = weir_registry_get_by_id(reg, 1, &s);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+    ck_assert_str_eq(srv.last_url, "/apis/ccompat/v7/schemas/ids/1");
+    ck_assert_int_eq(srv.requests, 3);
     weir_registry_destroy(reg);
 }
 END_TEST
@@ -365,6 +387,8 @@ static Suite *registry_protocol_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_registry_protocol_confluent_root_auth_and_body);
     tcase_add_test(tc, test_registry_protocol_subject_is_escaped);
+    tcase_add_test(
+        tc, test_registry_protocol_probe_skips_a_page_that_is_not_the_api);
     tcase_add_test(tc, test_registry_protocol_5xx_is_retried);
     tcase_add_test(tc, test_registry_protocol_error_answers_are_not_retried);
     tcase_add_test(tc, test_registry_protocol_response_over_cap_is_an_error);
