@@ -262,6 +262,118 @@ START_TEST(test_store_window_rejects_bad_segments)
 }
 END_TEST
 
+/*
+ * Random puts, deletes, fetches and transactions against a model that
+ * applies the documented retention rules (live windows start at
+ * observed - retention + 1; puts into older windows are ignored; abort
+ * returns to the committed observed time).
+ */
+#define MK 6
+#define MT 64
+START_TEST(test_store_window_random_ops_match_model)
+{
+    const int64_t retention = 200, segment = 50, step = 10;
+    weir_window_store_t *ws = engine_ws_open(_i, "wmodel", retention,
+                                             segment);
+    int model[MK][MT], saved[MK][MT];
+    int64_t observed = INT64_MIN, saved_observed = INT64_MIN;
+    for (int k = 0; k < MK; k++)
+        for (int t = 0; t < MT; t++)
+            model[k][t] = -1;
+    unsigned seed = 777;
+    bool txn = false;
+    int64_t cursor = 0; /* windows drift forward in time */
+    for (int op = 0; op < 3000; op++) {
+        seed = seed * 1103515245u + 12345u;
+        unsigned r = (seed >> 8) % 100;
+        int k = (int)((seed >> 12) % MK);
+        if (op % 40 == 0 && cursor < MT - 1)
+            cursor++;
+        int lo = cursor - 25 < 0 ? 0 : (int)cursor - 25;
+        int t = lo + (int)((seed >> 18) % (unsigned)(cursor - lo + 1));
+        int64_t ts = (int64_t)t * step;
+        int64_t min_live = observed == INT64_MIN ? INT64_MIN
+                                                 : observed - retention + 1;
+        char key[4] = {'k', (char)('0' + k), 0};
+        if (r < 50) {
+            char val[16];
+            snprintf(val, sizeof(val), "%d", op);
+            OK(weir_window_store_put(ws, key, 2, ts, val, strlen(val)));
+            if (ts >= min_live) {
+                model[k][t] = op;
+                if (ts > observed)
+                    observed = ts;
+            }
+        } else if (r < 60) {
+            OK(weir_window_store_put(ws, key, 2, ts, NULL, 0));
+            if (ts >= min_live) {
+                model[k][t] = -1;
+                if (ts > observed)
+                    observed = ts;
+            }
+        } else if (r < 85) {
+            min_live = observed == INT64_MIN ? INT64_MIN
+                                             : observed - retention + 1;
+            int64_t from = ts - 60, to = ts + 60;
+            weir_window_iter_t *it;
+            OK(weir_window_store_fetch(ws, key, 2, from, to, &it));
+            for (int x = 0; x < MT; x++) {
+                int64_t xt = (int64_t)x * step;
+                if (xt < from || xt > to || xt < min_live || model[k][x] < 0)
+                    continue;
+                ck_assert_msg(weir_window_iter_valid(it),
+                              "op %d: missing %s@%" PRId64, op, key, xt);
+                ck_assert_int_eq(weir_window_iter_window_start(it), xt);
+                size_t vl;
+                const char *v = weir_window_iter_value(it, &vl);
+                char buf[16];
+                snprintf(buf, sizeof(buf), "%.*s", (int)vl, v);
+                ck_assert_int_eq(atoi(buf), model[k][x]);
+                weir_window_iter_next(it);
+            }
+            ck_assert_msg(!weir_window_iter_valid(it), "op %d: extra window",
+                          op);
+            weir_window_iter_close(it);
+        } else if (r < 90) {
+            /* fetch_all over everything: count live entries. */
+            min_live = observed == INT64_MIN ? INT64_MIN
+                                             : observed - retention + 1;
+            int expect = 0;
+            for (int a = 0; a < MK; a++)
+                for (int x = 0; x < MT; x++)
+                    if (model[a][x] >= 0 && (int64_t)x * step >= min_live)
+                        expect++;
+            weir_window_iter_t *it;
+            OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+            int n = 0;
+            while (weir_window_iter_valid(it)) {
+                n++;
+                weir_window_iter_next(it);
+            }
+            weir_window_iter_close(it);
+            ck_assert_int_eq(n, expect);
+        } else if (r < 96) {
+            if (!txn) {
+                OK(weir_window_store_begin(ws));
+                memcpy(saved, model, sizeof(model));
+                saved_observed = observed;
+                txn = true;
+            } else {
+                OK(weir_window_store_commit(ws, op));
+                txn = false;
+            }
+        } else if (txn) {
+            OK(weir_window_store_abort(ws));
+            memcpy(model, saved, sizeof(model));
+            observed = saved_observed;
+            txn = false;
+        }
+        ck_assert_int_eq(weir_window_store_observed_time(ws), observed);
+    }
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
 static Suite *store_window_suite(void)
 {
     Suite *s = suite_create("store_window");
@@ -285,6 +397,8 @@ static Suite *store_window_suite(void)
                         test_store_window_restore_rebuilds_and_skips_expired,
                         0, ENGINE_COUNT);
     tcase_add_test(tc, test_store_window_rejects_bad_segments);
+    tcase_add_loop_test(tc, test_store_window_random_ops_match_model, 0,
+                        ENGINE_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }
