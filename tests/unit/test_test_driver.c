@@ -693,6 +693,174 @@ START_TEST(test_test_driver_rocksdb_windowed_count)
 }
 END_TEST
 
+
+/* ---- headers ---- */
+
+START_TEST(test_test_driver_headers_api)
+{
+    weir_headers_t *h = weir_headers_new();
+    ck_assert_ptr_null(weir_headers_add(h, "a", "1", 1));
+    ck_assert_ptr_null(weir_headers_add(h, "b", NULL, 0));
+    ck_assert_ptr_null(weir_headers_add(h, "a", "2", 1));
+    weir_error_t *err = weir_headers_add(h, NULL, "x", 1);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    ck_assert_int_eq(weir_headers_count(h), 3);
+    const char *name;
+    const void *v;
+    size_t len;
+    ck_assert(weir_headers_get(h, 1, &name, &v, &len));
+    ck_assert_str_eq(name, "b");
+    ck_assert_ptr_null(v);
+    ck_assert(!weir_headers_get(h, 3, &name, &v, &len));
+    ck_assert(weir_headers_last(h, "a", &v, &len));
+    ck_assert_mem_eq(v, "2", 1);
+    weir_headers_t *c = weir_headers_copy(h);
+    weir_headers_remove(h, "a");
+    ck_assert_int_eq(weir_headers_count(h), 1);
+    ck_assert(!weir_headers_last(h, "a", &v, &len));
+    ck_assert_int_eq(weir_headers_count(c), 3);
+    ck_assert_int_eq(weir_headers_count(NULL), 0);
+    weir_headers_destroy(c);
+    weir_headers_destroy(h);
+    weir_headers_destroy(NULL);
+}
+END_TEST
+
+/* ---- partitioners, loops through user topics, multiple parents ---- */
+
+static int32_t part_fn(void *ctx, const char *topic, const void *key,
+                       size_t key_len, const void *value, size_t value_len,
+                       int32_t partition_cnt)
+{
+    (void)topic;
+    (void)key;
+    (void)key_len;
+    (void)value;
+    ck_assert_int_eq(partition_cnt, 1);
+    (*(int *)ctx)++;
+    return value_len > 3 ? 1 : 0; /* long values: a partition that is not */
+}
+
+START_TEST(test_test_driver_partitioner_called)
+{
+    int calls = 0;
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "src", NULL);
+    weir_topology_set_partitioner(topo, "out", part_fn, &calls);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_ptr_nonnull(drv);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "abc", 1));
+    err = weir_test_driver_pipe_str(drv, "in", "k", "abcd", 2);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    ck_assert(strstr(weir_error_string(err), "partition 1 of topic out"));
+    weir_error_destroy(err);
+    ck_assert_int_eq(calls, 2);
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+static weir_error_t *once_process(weir_processor_context_t *pctx, void *state,
+                                  const weir_record_t *rec)
+{
+    (void)state;
+    /* Forward records from "a" only, so the loop through "b" ends. */
+    if (strcmp(weir_processor_record_topic(pctx), "a") != 0)
+        return NULL;
+    return weir_processor_forward(pctx, rec);
+}
+
+static const weir_processor_ops_t once_ops = {.process = once_process};
+
+START_TEST(test_test_driver_user_topic_loop_and_multiple_parents)
+{
+    memset(seen, 0, sizeof(seen));
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "sa", "a", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_source(topo, "sb", "b", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "once", &once_ops, NULL, "sa", NULL);
+    weir_topology_add_sink(topo, "to-b", "b", weir_serde_string(),
+                           weir_serde_string(), "once", NULL);
+    /* "meta" has two parents, the second one added by connect(). */
+    weir_topology_add_processor(topo, "meta", &meta_ops, NULL, "sb", NULL);
+    weir_topology_connect(topo, "once", "meta");
+    ck_assert_ptr_null(weir_topology_build(topo));
+    char *d = weir_topology_describe(topo);
+    ck_assert_msg(strstr(d, "    Processor: meta (stores: [])\n"
+                            "      --> none\n"
+                            "      <-- sb, once\n") != NULL, "%s", d);
+    ck_assert_msg(strstr(d, "    Processor: once (stores: [])\n"
+                            "      --> to-b, meta\n") != NULL, "%s", d);
+    weir_free(d);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_ptr_nonnull(drv);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "a", "k", "v", 5));
+    /* meta saw it from "a" (through once) and again from "b" (fed back);
+     * "b" is an output too. */
+    ck_assert_str_eq(seen, "a/0@0:v ts=5 task=0_0\n"
+                           "b/0@0:v ts=5 task=0_0\n");
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "b"), 1);
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- cancel, and errors from process() ---- */
+
+static weir_error_t *cancel_process(weir_processor_context_t *pctx,
+                                    void *state, const weir_record_t *rec)
+{
+    (void)state;
+    if (strcmp(rec->value, "cancel") == 0)
+        weir_processor_cancel(pctx, 7);
+    if (strcmp(rec->value, "fail") == 0)
+        return weir_error_new(WEIR_ERR_PROCESSING, "cannot handle %s",
+                              (const char *)rec->key);
+    return NULL;
+}
+
+static const weir_processor_ops_t cancel_ops = {
+    .init = punct_init,
+    .process = cancel_process,
+    .punctuate = punct_punctuate,
+};
+
+START_TEST(test_test_driver_cancel_and_processing_error)
+{
+    punct_cfg_t cfg = {WEIR_PUNCTUATE_WALL_CLOCK, 100};
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "p", &cancel_ops, &cfg, "src", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "p", NULL);
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
+    ck_assert_ptr_nonnull(drv);
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 100));
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "cancel",
+                                                 1));
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 1000));
+    ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
+    err = weir_test_driver_pipe_str(drv, "in", "k9", "fail", 2);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_PROCESSING);
+    ck_assert_str_eq(weir_error_string(err),
+                     "task 0_0: processor 'p': cannot handle k9");
+    weir_error_destroy(err);
+    /* The driver goes on after an error. */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "ok", 3));
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
 static Suite *driver_suite(void)
 {
     Suite *s = suite_create("test_driver");
@@ -702,6 +870,10 @@ static Suite *driver_suite(void)
     tcase_add_test(tc, test_test_driver_store_by_name);
     tcase_add_test(tc, test_test_driver_unattached_store_is_clear_error);
     tcase_add_test(tc, test_test_driver_unknown_topic_and_bad_bytes);
+    tcase_add_test(tc, test_test_driver_headers_api);
+    tcase_add_test(tc, test_test_driver_partitioner_called);
+    tcase_add_test(tc, test_test_driver_user_topic_loop_and_multiple_parents);
+    tcase_add_test(tc, test_test_driver_cancel_and_processing_error);
     suite_add_tcase(s, tc);
     tc = tcase_create("punctuation");
     tcase_add_test(tc, test_test_driver_stream_time_punctuation);
