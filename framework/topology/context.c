@@ -265,8 +265,10 @@ weir_error_t *weir_processor_schedule(weir_processor_context_t *pctx,
     s->active = true;
     /* As Kafka Streams: stream-time punctuations are aligned to 0 and
      * fire with the first record; wall-clock ones one interval from now. */
-    s->next = type == WEIR_PUNCTUATE_STREAM_TIME ? 0
-                                                 : task->wall_clock + interval_ms;
+    if (type == WEIR_PUNCTUATE_STREAM_TIME)
+        s->next = 0;
+    else
+        s->next = task->wall_clock + interval_ms;
     return NULL;
 }
 

@@ -79,7 +79,8 @@ weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
         return NULL;
     if (w.size_ms <= 0 || w.advance_ms <= 0 || w.advance_ms > w.size_ms ||
         w.grace_ms < 0 ||
-        (w.emit != WEIR_EMIT_ON_WINDOW_CLOSE && w.emit != WEIR_EMIT_ON_UPDATE)) {
+        (w.emit != WEIR_EMIT_ON_WINDOW_CLOSE &&
+         w.emit != WEIR_EMIT_ON_UPDATE)) {
         weir__topology_fail(g->h.topo, WEIR_ERR_TOPOLOGY,
                             "windowed_by after '%s': invalid windows (size "
                             "%lld, advance %lld, grace %lld ms)",

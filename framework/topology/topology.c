@@ -225,8 +225,8 @@ static weir__node_t *node_add(weir_topology_t *topo, const char *name,
     }
     if (weir__topology_node(topo, name)) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "%s '%s': duplicate node name", weir__node_kind_name(kind),
-                            name);
+                            "%s '%s': duplicate node name",
+                            weir__node_kind_name(kind), name);
         goto fail;
     }
     weir__node_t *node = weir__calloc(1, sizeof(*node));
@@ -373,8 +373,8 @@ static weir__node_t *need_node(weir_topology_t *topo, const char *name,
     weir__node_t *node = weir__topology_node(topo, name);
     if (!node || node->kind != kind) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "%s: unknown %s '%s'", what, weir__node_kind_name(kind),
-                            name ? name : "");
+                            "%s: unknown %s '%s'", what,
+                            weir__node_kind_name(kind), name ? name : "");
         return NULL;
     }
     return node;

@@ -89,7 +89,8 @@ static weir_error_t *resolve_edges(weir_topology_t *topo)
             return fail_build(topo,
                               "store '%s': '%s' is a %s; stores attach to "
                               "processors",
-                              spec->name, proc->name, weir__node_kind_name(proc->kind));
+                              spec->name, proc->name,
+                              weir__node_kind_name(proc->kind));
         if (spec->global && !proc->global)
             return fail_build(topo,
                               "store '%s': a global store is written only by "
