@@ -718,12 +718,13 @@ static weir_error_t *open_db(kv_rocks_t *r)
                              "store %s: position of %zu bytes", r->base.name,
                              vlen);
     } else {
+        /* -1: committed without a changelog position (extra still set). */
         int64_t pos = (int64_t)weir__be64_get((unsigned char *)v);
-        if (pos < 0)
+        if (pos < WEIR_STORE_NO_POSITION)
             err = weir_error_new(WEIR_ERR_STORE_CORRUPT,
                                  "store %s: negative position %" PRId64,
                                  r->base.name, pos);
-        r->base.has_position = !err;
+        r->base.has_position = !err && pos >= 0;
         r->base.position = pos;
         r->base.extra = (int64_t)weir__be64_get((unsigned char *)v + 8);
     }

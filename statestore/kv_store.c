@@ -36,6 +36,8 @@ weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
         return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
                               name);
     kv->log = log ? *log : weir__logger_default();
+    kv->position = WEIR_STORE_NO_POSITION;
+    kv->extra = INT64_MIN;
     return NULL;
 }
 
@@ -264,10 +266,13 @@ weir_error_t *weir_kv_store_begin(weir_kv_store_t *kv)
 weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
                                           int64_t offset, int64_t extra)
 {
-    if (offset < 0)
+    if (offset < WEIR_STORE_NO_POSITION)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
                               "store %s: negative changelog offset %" PRId64,
                               kv->name, offset);
+    /* No new position: keep the one the store has (if any). */
+    if (offset == WEIR_STORE_NO_POSITION && kv->has_position)
+        offset = kv->position;
     if (kv->open_iters)
         return weir_error_new(WEIR_ERR_STATE,
                               "store %s: %d iterator(s) still open at commit",
@@ -280,8 +285,10 @@ weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
     if (err)
         return err;
     kv->in_txn = false;
-    kv->has_position = true;
-    kv->position = offset;
+    if (offset >= 0) {
+        kv->has_position = true;
+        kv->position = offset;
+    }
     kv->extra = extra;
     weir__dbg(&kv->log, STORE, "STORE", "%s: committed at changelog %" PRId64,
               kv->name, offset);

@@ -204,8 +204,8 @@ weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
     ws->inner = inner;
     ws->retention = retention_ms;
     ws->segment = segment_ms;
-    ws->observed = inner->has_position ? inner->extra : INT64_MIN;
-    inner->extra = ws->observed;
+    /* Persisted by the engine next to the position (INT64_MIN: none). */
+    ws->observed = inner->extra;
     ws->committed_observed = ws->observed;
     ws->live_seg = INT64_MIN;
     return ws;

@@ -332,11 +332,17 @@ WEIR_EXPORT void weir_kv_store_set_log_cb(weir_kv_store_t *kv,
  */
 WEIR_EXPORT weir_error_t *weir_kv_store_begin(weir_kv_store_t *kv);
 
+/** @brief "No new changelog position" for weir_kv_store_commit(). */
+#define WEIR_STORE_NO_POSITION ((int64_t)-1)
+
 /**
  * @brief Commits the open transaction, if any, together with the changelog
  *        position it reaches, in one atomic write.
  * @param changelog_offset  the next changelog offset to restore from
- *        (last offset written by this store's changelog + 1), >= 0.
+ *        (last offset written by this store's changelog + 1), >= 0; or
+ *        WEIR_STORE_NO_POSITION to keep the store's current position (a
+ *        store without changelog, or nothing produced yet): the data is
+ *        committed all the same.
  * @returns WEIR_ERR_STATE when iterators are still open; a storage error
  *          (WEIR_ERR_STORE, WEIR_ERR_IO, WEIR_ERR_NO_SPACE) leaves the
  *          transaction open, so the caller can abort it.

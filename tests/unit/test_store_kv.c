@@ -232,7 +232,15 @@ START_TEST(test_store_kv_transaction_commit_keeps_and_sets_position)
     weir_kv_store_position(kv, &pos, &found);
     ck_assert(found);
     ck_assert_int_eq(pos, 42);
-    FAILS(weir_kv_store_commit(kv, -1), WEIR_ERR_INVALID_ARG);
+    FAILS(weir_kv_store_commit(kv, -2), WEIR_ERR_INVALID_ARG);
+    /* No new position: the data commits, the position stays. */
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "np", "1");
+    OK(weir_kv_store_commit(kv, WEIR_STORE_NO_POSITION));
+    weir_kv_store_position(kv, &pos, &found);
+    ck_assert(found);
+    ck_assert_int_eq(pos, 42);
+    assert_get(kv, "np", "1");
     /* A second transaction that aborts leaves the first one's data. */
     OK(weir_kv_store_begin(kv));
     OK(weir_kv_store_delete(kv, "a", 1));

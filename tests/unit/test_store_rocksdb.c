@@ -642,6 +642,35 @@ START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
 }
 END_TEST
 
+START_TEST(test_store_rocksdb_commit_without_position_persists_data)
+{
+    weir_kv_store_t *kv = kv_open("nopos");
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "k", "v");
+    OK(weir_kv_store_commit(kv, WEIR_STORE_NO_POSITION));
+    weir_kv_store_destroy(kv);
+    kv = kv_open("nopos");
+    ck_assert(!weir_kv_store_was_reset(kv));
+    assert_position(kv, false, 0);
+    assert_get(kv, "k", "v");
+    weir_kv_store_destroy(kv);
+    /* A window store keeps its observed time without a position. */
+    weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wnopos", 100,
+                                             10);
+    OK(weir_window_store_begin(ws));
+    OK(weir_window_store_put(ws, "k", 1, 500, "v", 1));
+    OK(weir_window_store_commit(ws, WEIR_STORE_NO_POSITION));
+    weir_window_store_destroy(ws);
+    ws = engine_ws_open(ENGINE_ROCKSDB, "wnopos", 100, 10);
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 500);
+    int64_t pos;
+    bool found;
+    weir_window_store_position(ws, &pos, &found);
+    ck_assert(!found);
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
 static Suite *store_rocksdb_suite(void)
 {
     Suite *s = suite_create("store_rocksdb");
@@ -656,6 +685,8 @@ static Suite *store_rocksdb_suite(void)
     tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
     tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);
     tcase_add_test(tc, test_store_rocksdb_checkpoint_opens_elsewhere);
+    tcase_add_test(tc,
+                   test_store_rocksdb_commit_without_position_persists_data);
     suite_add_tcase(s, tc);
     tc = tcase_create("robustness");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
