@@ -104,10 +104,31 @@ WEIR_EXPORT weir_error_t *weir_serde_serialize(weir_serde_t *serde,
 WEIR_EXPORT void weir_serde_free_obj(weir_serde_t *serde, void *obj,
                                      size_t obj_len);
 
-/* Built-in serdes; each call returns a new reference. */
+/*
+ * Built-in serdes; each call returns a new reference (NULL only when out of
+ * memory), to be dropped with weir_serde_destroy(). More in serde_avro.h,
+ * serde_csv.h and serde_protobuf.h.
+ */
+
+/**
+ * @brief Bytes as they are. The object is a weir-allocated copy (an empty
+ *        value is a non-NULL object of length 0). Never fails on input.
+ */
 WEIR_EXPORT weir_serde_t *weir_serde_bytes(void);
+
+/**
+ * @brief UTF-8 text. The object is a NUL-terminated copy; bytes that are
+ *        not valid UTF-8 are WEIR_ERR_SERDE. Serializing with obj_len 0
+ *        writes strlen(obj) bytes (no NUL).
+ */
 WEIR_EXPORT weir_serde_t *weir_serde_string(void);
-WEIR_EXPORT weir_serde_t *weir_serde_int64(void); /* 8 bytes big-endian */
+
+/**
+ * @brief A signed 64-bit integer as 8 bytes big-endian (Kafka's
+ *        LongSerializer). The object is an int64_t *; any other length
+ *        is WEIR_ERR_SERDE.
+ */
+WEIR_EXPORT weir_serde_t *weir_serde_int64(void);
 
 #ifdef __cplusplus
 }

@@ -32,6 +32,24 @@
  *   its retry.timeout.ms; the record must be retried, never dropped;
  * - WEIR_ERR_TOO_LARGE: the encoded value exceeds the output buffer's cap.
  *
+ * Example: a value serde for the seed's click stream.
+ * @code
+ * weir_registry_conf_t *rconf = weir_registry_conf_new();
+ * weir_registry_conf_set(rconf, "url", "http://localhost:8080");
+ * weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+ * weir_serde_t *clicks = weir_serde_avro_new(reg, click_schema_json, 0,
+ *                                            &err);
+ * weir_registry_destroy(reg);   // the serde keeps its own reference
+ *
+ * avro_value_t v, f;
+ * weir_serde_avro_new_value(clicks, &v);
+ * avro_value_get_by_name(&v, "user_id", &f, NULL);
+ * avro_value_set_string(&f, "user-27");
+ * ...
+ * err = weir_serde_serialize(clicks, "flink.click.streams", &v, 0, &buf);
+ * avro_value_decref(&v);
+ * @endcode
+ *
  * Thread safety: a serde may be used from many threads at once.
  * avro-c's own error string (avro_strerror()) is not thread-local; weir
  * only reads it when parsing schemas, never per record.

@@ -21,8 +21,9 @@
  * The serde: deserialize gives a `weir_csv_row_t *` (obj_len is its field
  * count, for information) freed with weir_serde_free_obj(); serialize
  * takes a `weir_csv_row_t *` (obj_len ignored). Bad input is
- * WEIR_ERR_SERDE; rows are immutable once handed to the serde, so one
- * serde serves all threads.
+ * WEIR_ERR_SERDE. The serde serves all threads at once; a row is a plain
+ * value that one thread at a time may change (reading it from several
+ * threads is fine).
  */
 #ifndef WEIR_SERDE_CSV_H
 #define WEIR_SERDE_CSV_H
