@@ -17,25 +17,33 @@
  * window is dropped and counted as "late".
  *
  * Final results: windows with start <= stream time - grace - size are
- * closed. The processor remembers the largest start it has emitted up to
- * (the "emit bound") and, whenever stream time moves, fetches the windows
- * between the old bound and the new one, forwards each once and moves the
- * bound. Since a late record never reopens a window at or below the
- * bound, each (key, window) is emitted exactly once.
+ * closed. Whenever stream time moves, the processor fetches the closed
+ * windows, forwards each one's result and deletes it from the store, in
+ * the same task step (so, under exactly-once, in the same transaction as
+ * the output). A window in the store is therefore always one whose final
+ * result has not been emitted, and a late record never reopens a closed
+ * window, so each (key, window) is emitted exactly once, across restarts
+ * too, with no state besides the store. The processor also remembers the
+ * largest start it has emitted up to, so that each scan starts there
+ * (after a restart it scans from 0 once).
  * This runs before a record updates the store (so a jump of stream time
- * cannot expire unemitted windows) and from a stream-time punctuation of
- * 1 ms (so event-time progress that does not come with a record, such as
- * the runtime's watermarks, closes windows too).
+ * cannot expire unemitted windows: a window expires only once a start
+ * size + grace later was written, i.e. once it is closed) and from a
+ * stream-time punctuation of 1 ms (so event-time progress that does not
+ * come with a record, such as the runtime's watermarks, closes windows
+ * too).
  *
- * Restarts: the bound is not stored. A task starts with no bound and
- * takes the first stream time it sees as "everything closed by then was
- * emitted": true for a fresh task (its store is empty) and, under
- * exactly-once, for a restarted one, provided its owner restores the
- * committed stream time with weir__task_advance_stream_time() before
- * the first record (as Kafka Streams restores partition time from the
- * committed offset metadata). Windows restored from the changelog that
- * closed before the crash were emitted in the same transaction that
- * closed them, so they are not emitted again.
+ * The price: closed windows cannot be read from the store afterwards (by
+ * interactive queries); their results are in the output topic. With
+ * WEIR_EMIT_ON_UPDATE nothing is deleted and windows live out their
+ * retention, as in Kafka Streams.
+ *
+ * Restarts: which records are late depends on stream time, so an owner
+ * that restarts a task should restore the committed stream time
+ * (weir__task_advance_stream_time()) before the first record, as Kafka
+ * Streams restores partition time from the committed offset metadata;
+ * otherwise a replayed record that was late before the crash may be
+ * counted now.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -121,8 +129,8 @@ typedef struct agg_state_s {
     const agg_cfg_t *cfg;
     weir_kv_store_t *kv;
     weir_window_store_t *ws;
-    /* Windows with start <= emitted were emitted; INT64_MIN: not known
-     * yet (the first stream time sets it). */
+    /* Windows with start <= emitted were emitted (and deleted);
+     * INT64_MIN: none yet in this task's life. */
     int64_t emitted;
 } agg_state_t;
 
@@ -259,6 +267,16 @@ static weir_error_t *kv_update(weir_processor_context_t *pctx,
 }
 
 /* Forwards the final result of every window closed by stream time. */
+/* A closed window to delete once the scan that emitted it is done. */
+typedef struct closed_s {
+    struct closed_s *next;
+    int64_t start;
+    size_t key_len;
+    unsigned char key[]; /* the serialized key */
+} closed_t;
+
+/* Forwards the final result of every window closed by stream time and
+ * deletes those windows from the store. */
 static weir_error_t *emit_closed(weir_processor_context_t *pctx,
                                  agg_state_t *st)
 {
@@ -267,17 +285,12 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
     if (cfg->win.emit != WEIR_EMIT_ON_WINDOW_CLOSE || now == INT64_MIN)
         return NULL;
     int64_t bound = now - cfg->win.grace_ms - cfg->win.size_ms;
-    if (st->emitted == INT64_MIN) {
-        /* The first stream time: what closed before it was emitted before
-         * (see the file comment). */
-        st->emitted = bound;
-        return NULL;
-    }
-    if (bound <= st->emitted)
+    if (bound < 0 || (st->emitted != INT64_MIN && bound <= st->emitted))
         return NULL;
     weir_window_iter_t *it = NULL;
-    /* Window starts are >= 0. */
-    int64_t from = st->emitted + 1 > 0 ? st->emitted + 1 : 0;
+    closed_t *closed = NULL;
+    /* Window starts are >= 0; INT64_MIN: not known yet, scan all. */
+    int64_t from = st->emitted >= 0 ? st->emitted + 1 : 0;
     weir_error_t *err = weir_window_store_fetch_all(st->ws, from, bound, &it);
     for (; !err && weir_window_iter_valid(it); weir_window_iter_next(it)) {
         size_t klen, vlen;
@@ -288,6 +301,16 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
         size_t agg_len = 0;
         wk.start = weir_window_iter_window_start(it);
         wk.end = wk.start + cfg->win.size_ms;
+        closed_t *c = weir__malloc(sizeof(*c) + klen);
+        if (!c) {
+            err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+            break;
+        }
+        c->start = wk.start;
+        c->key_len = klen;
+        memcpy(c->key, kbytes, klen);
+        c->next = closed;
+        closed = c;
         err = weir_serde_deserialize(cfg->ks, cfg->topic, klen ? kbytes : "",
                                      klen, &wk.key, &wk.key_len);
         if (!err)
@@ -307,6 +330,15 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
                              "store '%s': %s", cfg->store,
                              weir_error_string(weir_window_iter_error(it)));
     weir_window_iter_close(it);
+    /* Deleted after the scan: iterators do not survive writes. */
+    while (closed) {
+        closed_t *c = closed;
+        closed = c->next;
+        if (!err)
+            err = weir_window_store_put(st->ws, c->key, c->key_len,
+                                        c->start, NULL, 0);
+        weir__free(c);
+    }
     if (!err)
         st->emitted = bound;
     return err;

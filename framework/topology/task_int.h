@@ -32,10 +32,11 @@
  * partition, offset order is kept.
  *
  * Restarting a task: restore its committed stream time with
- * weir__task_advance_stream_time() before the first record. Windowed
- * aggregations take the first stream time they see as the point up to
- * which final results were already emitted (see dsl_agg.c), which is what
- * keeps "emit once" across restarts without storing more state.
+ * weir__task_advance_stream_time() before the first record, so records
+ * that were late before the crash are late again (windowed aggregations
+ * decide lateness by stream time). Emit-once of final results does not
+ * depend on it: an emitted window is deleted from its store in the same
+ * step (see dsl_agg.c).
  *
  * Stream time is the largest timestamp taken from the queues; it is
  * updated before the record is processed. Stream-time punctuations fire

@@ -108,8 +108,19 @@ START_TEST(test_dsl_window_grace_accepts_then_drops_late)
                                    "x[1000,2000)=2@1999;");
     pipe_str(drv, "x", 9000);
     ck_assert_str_eq(results(drv), "x[5000,6000)=1@5999;");
+    /* Emitted windows leave the store; open ones are there. */
     weir_window_store_t *ws;
     ck_assert_ptr_null(weir_test_driver_window_store(drv, "counts", &ws));
+    void *v;
+    size_t len;
+    bool found;
+    ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len,
+                                             &found));
+    ck_assert(!found);
+    ck_assert_ptr_null(weir_window_store_get(ws, "x", 1, 9000, &v, &len,
+                                             &found));
+    ck_assert(found);
+    weir_free(v);
     weir_test_driver_destroy(drv);
 }
 END_TEST

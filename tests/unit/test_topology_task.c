@@ -323,15 +323,27 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     int64_t committed = weir__task_stream_time(task);
     weir__task_destroy(task);
 
-    /* The restarted task restores stream time first: [0,1024), still in
-     * the store, is not emitted again; open windows close normally. */
+    /* The restarted task, its stream time restored: [0,1024) is not
+     * emitted again; open windows close normally. */
     task = weir__task_new(topo, 0, 0, &conf, &err);
     ck_assert_ptr_nonnull(task);
     ck_assert_ptr_null(weir__task_advance_stream_time(task, committed));
+    ck_assert_str_eq(finals, "k[0]=2;");
     weir__input_record_t r = {"in", 0, 3, "z", 1, "v", 1, 5000, NULL};
     ck_assert_ptr_null(weir__task_add_record(task, &r));
     process_all(task);
     ck_assert_str_eq(finals, "k[0]=2;j[8]=1;");
+    weir__task_destroy(task);
+
+    /* Restarted again without restoring stream time: still nothing twice
+     * (emitted windows left the store), and the open one closes. */
+    task = weir__task_new(topo, 0, 0, &conf, &err);
+    ck_assert_ptr_nonnull(task);
+    r.offset = 4;
+    r.timestamp = 9000;
+    ck_assert_ptr_null(weir__task_add_record(task, &r));
+    process_all(task);
+    ck_assert_str_eq(finals, "k[0]=2;j[8]=1;z[16]=1;");
     weir__task_destroy(task);
     weir_window_store_destroy(kept_ws);
     kept_ws = NULL;
