@@ -55,7 +55,7 @@
 weir_time_windows_t weir_tumbling_windows(int64_t size_ms, int64_t grace_ms)
 {
     weir_time_windows_t w = {size_ms, size_ms, grace_ms,
-                             WEIR_EMIT_ON_WINDOW_CLOSE};
+                             WEIR_EMIT_ON_WINDOW_CLOSE, 0};
     return w;
 }
 
@@ -63,7 +63,7 @@ weir_time_windows_t weir_hopping_windows(int64_t size_ms, int64_t advance_ms,
                                          int64_t grace_ms)
 {
     weir_time_windows_t w = {size_ms, advance_ms, grace_ms,
-                             WEIR_EMIT_ON_WINDOW_CLOSE};
+                             WEIR_EMIT_ON_WINDOW_CLOSE, 0};
     return w;
 }
 
@@ -87,13 +87,16 @@ weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
         return NULL;
     if (w.size_ms <= 0 || w.advance_ms <= 0 || w.advance_ms > w.size_ms ||
         w.grace_ms < 0 ||
+        (w.retention_ms != 0 && w.retention_ms < w.size_ms + w.grace_ms) ||
         (w.emit != WEIR_EMIT_ON_WINDOW_CLOSE &&
          w.emit != WEIR_EMIT_ON_UPDATE)) {
         weir__topology_fail(g->h.topo, WEIR_ERR_TOPOLOGY,
                             "windowed_by after '%s': invalid windows (size "
-                            "%lld, advance %lld, grace %lld ms)",
+                            "%lld, advance %lld, grace %lld, retention %lld "
+                            "ms)",
                             g->h.node, (long long)w.size_ms,
-                            (long long)w.advance_ms, (long long)w.grace_ms);
+                            (long long)w.advance_ms, (long long)w.grace_ms,
+                            (long long)w.retention_ms);
         return NULL;
     }
     weir__dsl_t *h = weir__dsl_new(g->h.topo, g->h.node,
@@ -486,7 +489,10 @@ static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
     weir_topology_add_processor(topo, name, &agg_ops, cfg, parent, NULL);
     if (cfg->windowed)
         weir_topology_add_window_store(topo, store,
-                                       cfg->win.size_ms + cfg->win.grace_ms,
+                                       cfg->win.retention_ms
+                                           ? cfg->win.retention_ms
+                                           : cfg->win.size_ms +
+                                                 cfg->win.grace_ms,
                                        cfg->win.size_ms, name);
     else
         weir_topology_add_kv_store(topo, store, name);

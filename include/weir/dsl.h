@@ -52,6 +52,11 @@
  * timestamp end - 1, the window's last millisecond, so they stay inside
  * their window downstream.
  *
+ * **Stores.** Aggregations and tables create stores with the names given;
+ * they are ordinary named stores of the topology, so
+ * weir_topology_store_set_persistent() and
+ * weir_topology_store_set_changelog() apply to them as well.
+ *
  * @remark Build topologies on one thread.
  */
 #ifndef WEIR_DSL_H
@@ -181,6 +186,10 @@ typedef struct weir_time_windows_s {
     int64_t advance_ms; /**< == size_ms: tumbling; < size_ms: hopping */
     int64_t grace_ms;   /**< how long after its end a window accepts data */
     weir_emit_t emit;
+    /** How long the window store keeps windows (for queries, and for
+     *  WEIR_EMIT_ON_UPDATE); 0: size + grace, the least allowed. Emitted
+     *  final results leave the store whatever this is. */
+    int64_t retention_ms;
 } weir_time_windows_t;
 
 /** @brief Tumbling windows of @p size_ms with @p grace_ms of grace. */

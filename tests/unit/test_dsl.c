@@ -513,7 +513,8 @@ START_TEST(test_dsl_errors_reported_by_build)
     weir_error_t *err = weir_topology_build(topo);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_TOPOLOGY);
     ck_assert(strstr(weir_error_string(err), "invalid windows (size 100, "
-                                             "advance 200, grace 0 ms)"));
+                                             "advance 200, grace 0, "
+                                             "retention 0 ms)"));
     weir_error_destroy(err);
     /* NULL handles flow through without crashing. */
     ck_assert_ptr_null(weir_kwindowed_count(NULL, "x"));

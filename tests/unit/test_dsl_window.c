@@ -280,6 +280,30 @@ START_TEST(test_dsl_window_serde_rejects_short_bytes)
 }
 END_TEST
 
+
+START_TEST(test_dsl_window_retention_keeps_windows_for_queries)
+{
+    for (int longer = 0; longer < 2; longer++) {
+        weir_time_windows_t w = weir_tumbling_windows(1000, 0);
+        w.emit = WEIR_EMIT_ON_UPDATE;
+        w.retention_ms = longer ? 10000 : 0;
+        weir_test_driver_t *drv = count_driver(w);
+        pipe_str(drv, "k", 5);
+        pipe_str(drv, "k", 5000);
+        weir_window_store_t *ws;
+        ck_assert_ptr_null(weir_test_driver_window_store(drv, "counts", &ws));
+        void *v = NULL;
+        size_t len;
+        bool found;
+        ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len,
+                                                 &found));
+        ck_assert_int_eq(found, longer); /* default: size + grace only */
+        weir_free(v);
+        weir_test_driver_destroy(drv);
+    }
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("dsl_window");
@@ -289,6 +313,7 @@ int main(void)
     tcase_add_test(tc, test_dsl_window_hopping_overlaps);
     tcase_add_test(tc, test_dsl_window_store_holds_windows);
     tcase_add_test(tc, test_dsl_window_emit_on_update);
+    tcase_add_test(tc, test_dsl_window_retention_keeps_windows_for_queries);
     tcase_add_test(tc, test_dsl_window_reduce);
     tcase_add_test(tc, test_dsl_window_count_after_select_key);
     tcase_add_test(tc, test_dsl_window_serde_rejects_short_bytes);
