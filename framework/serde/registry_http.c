@@ -22,6 +22,10 @@
  * other statuses are non-retriable registry errors carrying the registry's
  * error_code as the origin code.
  *
+ * The URL may be a comma-separated list of registries serving the same
+ * data (as Confluent's clients allow): an attempt starts with the one that
+ * answered last and moves on to the next while they cannot be reached.
+ *
  * Each request uses its own curl easy handle, so threads never share one;
  * requests are rare behind the cache, so the lost connection reuse does not
  * matter. Responses are read into a weir_buf_t capped at
@@ -29,6 +33,7 @@
  */
 #include <inttypes.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <curl/curl.h>
@@ -41,11 +46,17 @@
 
 #define CT_SR "application/vnd.schemaregistry.v1+json"
 
+typedef struct endpoint_s {
+    char *url;  /* as configured, without a trailing '/' */
+    char *base; /* the API base; NULL until probed (under probe_lock) */
+} endpoint_t;
+
 typedef struct http_backend_s {
     weir_registry_t *reg; /* back pointer: conf and request counter */
-    char *url;            /* as configured, without a trailing '/' */
+    endpoint_t *eps;      /* the comma-separated URLs of the conf */
+    size_t n_eps;
+    atomic_size_t current; /* the endpoint that answered last */
     pthread_mutex_t probe_lock;
-    char *base; /* the API base; NULL until probed */
 } http_backend_t;
 
 typedef struct http_resp_s {
@@ -229,15 +240,15 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
     return err;
 }
 
-static weir_error_t *probe(http_backend_t *hb)
+static weir_error_t *probe(http_backend_t *hb, endpoint_t *ep)
 {
     static const char *const paths[] = {"", "/apis/ccompat/v7",
                                         "/apis/ccompat/v6"};
     weir_error_t *err = NULL;
     pthread_mutex_lock(&hb->probe_lock);
-    for (size_t i = 0; !hb->base && i < sizeof(paths) / sizeof(paths[0]);
+    for (size_t i = 0; !ep->base && i < sizeof(paths) / sizeof(paths[0]);
          i++) {
-        size_t n = strlen(hb->url) + strlen(paths[i]) + sizeof("/subjects");
+        size_t n = strlen(ep->url) + strlen(paths[i]) + sizeof("/subjects");
         char *url = weir__malloc(n);
         char *base = weir__malloc(n);
         if (!url || !base) {
@@ -246,7 +257,7 @@ static weir_error_t *probe(http_backend_t *hb)
             err = weir_error_new(WEIR_ERR_NOMEM, "registry probe");
             break;
         }
-        snprintf(base, n, "%s%s", hb->url, paths[i]);
+        snprintf(base, n, "%s%s", ep->url, paths[i]);
         snprintf(url, n, "%s/subjects", base);
         http_resp_t resp;
         err = http_do(hb, "GET", url, NULL, &resp);
@@ -268,43 +279,51 @@ static weir_error_t *probe(http_backend_t *hb)
             const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
             weir__log(&conf->log, WEIR_LOG_INFO, "REGISTRY",
                       "schema registry API found at %s", base);
-            hb->base = base;
+            ep->base = base;
         } else {
             weir__free(base);
         }
     }
-    if (!err && !hb->base)
+    if (!err && !ep->base)
         err = weir_error_new(WEIR_ERR_REGISTRY,
                              "no Confluent-compatible registry API at %s "
                              "(tried /subjects, /apis/ccompat/v7, "
                              "/apis/ccompat/v6); give the API path in url",
-                             hb->url);
+                             ep->url);
     pthread_mutex_unlock(&hb->probe_lock);
     return err;
 }
 
 /*
- * One API call: @p path is appended to the base (probing for it first when
- * needed). On a 2xx answer, *jsonp is the parsed body; otherwise *statusp
- * tells which, and *errp the error that status maps to by default.
+ * One API call to one endpoint: @p path is appended to its base (probing
+ * for it first when needed). On a 2xx answer, *jsonp is the parsed body;
+ * otherwise *statusp tells which status, and the error is the one that
+ * status maps to by default.
  */
-static weir_error_t *api_call(http_backend_t *hb, const char *method,
-                              const char *path, const char *body,
-                              long *statusp, json_t **jsonp)
+static weir_error_t *endpoint_call(http_backend_t *hb, endpoint_t *ep,
+                                   const char *method, const char *path,
+                                   const char *body, long *statusp,
+                                   json_t **jsonp)
 {
     *jsonp = NULL;
     *statusp = 0;
     pthread_mutex_lock(&hb->probe_lock);
-    bool have_base = hb->base != NULL;
+    const char *base = ep->base;
     pthread_mutex_unlock(&hb->probe_lock);
-    weir_error_t *err = have_base ? NULL : probe(hb);
-    if (err)
-        return err;
-    size_t n = strlen(hb->base) + strlen(path) + 1;
+    weir_error_t *err = NULL;
+    if (!base) {
+        err = probe(hb, ep);
+        if (err)
+            return err;
+        pthread_mutex_lock(&hb->probe_lock);
+        base = ep->base;
+        pthread_mutex_unlock(&hb->probe_lock);
+    }
+    size_t n = strlen(base) + strlen(path) + 1;
     char *url = weir__malloc(n);
     if (!url)
         return weir_error_new(WEIR_ERR_NOMEM, "registry URL");
-    snprintf(url, n, "%s%s", hb->base, path);
+    snprintf(url, n, "%s%s", base, path);
     http_resp_t resp;
     err = http_do(hb, method, url, body, &resp);
     if (err) {
@@ -332,6 +351,37 @@ static weir_error_t *api_call(http_backend_t *hb, const char *method,
     return err;
 }
 
+/*
+ * One attempt of an API call: the endpoint that answered last first, then
+ * the others in order, each once, while they cannot be reached. The
+ * error of the last one tried is returned.
+ */
+static weir_error_t *api_call(http_backend_t *hb, const char *method,
+                              const char *path, const char *body,
+                              long *statusp, json_t **jsonp)
+{
+    size_t start = atomic_load(&hb->current);
+    weir_error_t *err = NULL;
+    for (size_t k = 0; k < hb->n_eps; k++) {
+        size_t i = (start + k) % hb->n_eps;
+        weir_error_destroy(err);
+        err = endpoint_call(hb, &hb->eps[i], method, path, body, statusp,
+                            jsonp);
+        bool unreachable = err && weir_error_is_retriable(err) &&
+                           weir_error_code(err) == WEIR_ERR_REGISTRY;
+        if (!unreachable) {
+            if (k > 0)
+                atomic_store(&hb->current, i);
+            return err;
+        }
+        if (k + 1 < hb->n_eps)
+            weir__log(&weir__registry_conf(hb->reg)->log, WEIR_LOG_WARNING,
+                      "REGISTRY", "%s; trying %s", weir_error_string(err),
+                      hb->eps[(i + 1) % hb->n_eps].url);
+    }
+    return err;
+}
+
 static char *escape(const char *s)
 {
     char *e = curl_easy_escape(NULL, s, 0);
@@ -353,13 +403,13 @@ static weir_error_t *http_get_by_id(void *be, int32_t id, char **typep,
     weir_error_t *err = api_call(hb, "GET", path, NULL, &status, &j);
     if (err) {
         if (status == 404) {
-            int origin = weir_error_origin_code(err);
+            weir_error_t *nf = weir_error_new(
+                WEIR_ERR_NOT_FOUND,
+                "schema id %" PRId32 " not found in the registry (%s)", id,
+                weir_error_string(err));
+            weir_error_set_origin_code(nf, weir_error_origin_code(err));
             weir_error_destroy(err);
-            err = weir_error_new(WEIR_ERR_NOT_FOUND,
-                                 "schema id %" PRId32 " not found in the "
-                                 "registry at %s",
-                                 id, hb->url);
-            weir_error_set_origin_code(err, origin);
+            err = nf;
         }
         return err;
     }
@@ -482,8 +532,11 @@ static weir_error_t *http_lookup(void *be, const char *subject,
 static void http_destroy(void *be)
 {
     http_backend_t *hb = be;
-    weir__free(hb->url);
-    weir__free(hb->base);
+    for (size_t i = 0; i < hb->n_eps; i++) {
+        weir__free(hb->eps[i].url);
+        weir__free(hb->eps[i].base);
+    }
+    weir__free(hb->eps);
     pthread_mutex_destroy(&hb->probe_lock);
     weir__free(hb);
 }
@@ -506,19 +559,59 @@ static bool url_has_path(const char *url)
     return p && p[1];
 }
 
+/*
+ * Splits the comma-separated URL list into endpoints. Returns NULL, or a
+ * CONFIG error naming the bad URL.
+ */
+static weir_error_t *parse_urls(http_backend_t *hb, const char *list)
+{
+    const char *p = list;
+    while (*p) {
+        while (*p == ' ' || *p == ',')
+            p++;
+        if (!*p)
+            break;
+        size_t len = strcspn(p, ", ");
+        char *url = weir__strndup(p, len);
+        if (!url)
+            return weir_error_new(WEIR_ERR_NOMEM, "registry URL");
+        p += len;
+        if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
+            weir_error_t *err = weir_error_new(
+                WEIR_ERR_CONFIG,
+                "schema registry url \"%s\" is not http[s]://host:port"
+                "[/path]",
+                url);
+            weir__free(url);
+            return err;
+        }
+        bool has_path = url_has_path(url);
+        while (len > 0 && url[len - 1] == '/')
+            url[--len] = '\0';
+        endpoint_t *eps =
+            weir__realloc(hb->eps, (hb->n_eps + 1) * sizeof(*eps));
+        char *base = has_path ? weir__strdup(url) : NULL;
+        if (!eps || (has_path && !base)) {
+            if (eps)
+                hb->eps = eps;
+            weir__free(url);
+            weir__free(base);
+            return weir_error_new(WEIR_ERR_NOMEM, "registry URL");
+        }
+        hb->eps = eps;
+        hb->eps[hb->n_eps++] = (endpoint_t){url, base};
+    }
+    if (!hb->n_eps)
+        return weir_error_new(WEIR_ERR_CONFIG,
+                              "schema registry url must be set to "
+                              "http[s]://host:port[/path][,...]");
+    return NULL;
+}
+
 weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
                                         weir_error_t **errp)
 {
     *errp = NULL;
-    if (!conf || !conf->url ||
-        (strncmp(conf->url, "http://", 7) &&
-         strncmp(conf->url, "https://", 8))) {
-        *errp = weir_error_new(WEIR_ERR_CONFIG,
-                               "schema registry url must be set to "
-                               "http[s]://host:port[/path] (got %s)",
-                               conf && conf->url ? conf->url : "nothing");
-        return NULL;
-    }
     pthread_once(&curl_once, curl_init);
     if (curl_init_rc != CURLE_OK) {
         *errp = weir_error_new(WEIR_ERR_REGISTRY, "curl_global_init: %s",
@@ -526,25 +619,16 @@ weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
         return NULL;
     }
     http_backend_t *hb = weir__calloc(1, sizeof(*hb));
-    char *url = weir__strdup(conf->url);
-    if (!hb || !url) {
-        weir__free(hb);
-        weir__free(url);
+    if (!hb) {
         *errp = weir_error_new(WEIR_ERR_NOMEM, "schema registry client");
         return NULL;
     }
-    size_t n = strlen(url);
-    while (n > 0 && url[n - 1] == '/')
-        url[--n] = '\0';
-    hb->url = url;
     pthread_mutex_init(&hb->probe_lock, NULL);
-    if (url_has_path(conf->url)) {
-        hb->base = weir__strdup(url);
-        if (!hb->base) {
-            http_destroy(hb);
-            *errp = weir_error_new(WEIR_ERR_NOMEM, "schema registry client");
-            return NULL;
-        }
+    atomic_init(&hb->current, 0);
+    *errp = parse_urls(hb, conf && conf->url ? conf->url : "");
+    if (*errp) {
+        http_destroy(hb);
+        return NULL;
     }
     weir_registry_t *reg = weir__registry_new(&http_ops, hb, conf, errp);
     if (!reg)

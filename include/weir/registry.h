@@ -64,7 +64,9 @@ WEIR_EXPORT void weir_registry_conf_destroy(weir_registry_conf_t *conf);
  *   path, the API is found by probing `/subjects`, then
  *   `/apis/ccompat/v7`, then `/apis/ccompat/v6` (at the first request, not
  *   in the constructor). With a path (e.g.
- *   `http://h:8080/apis/ccompat/v7`), it is used as given.
+ *   `http://h:8080/apis/ccompat/v7`), it is used as given. Several
+ *   registries serving the same data may be listed, separated by commas:
+ *   each attempt tries the one that answered last, then the others.
  * - `basic.auth.user.info`: `user:password` for HTTP basic auth.
  * - `ssl.ca.location`: CA bundle file for https (default: system CAs).
  * - `ssl.endpoint.verify`: `true` (default) or `false`: verify the
@@ -98,7 +100,8 @@ WEIR_EXPORT void weir_registry_conf_set_log_cb(weir_registry_conf_t *conf,
 /**
  * @brief A client of an HTTP registry at the conf's `url`.
  * @returns the registry with one reference, or NULL with *errp set
- *          (WEIR_ERR_CONFIG when `url` is missing or not http(s)).
+ *          (WEIR_ERR_CONFIG when `url` is missing or a URL in it is not
+ *          http(s)).
  * @remark Takes @p conf on success only. Does not contact the registry:
  *         the first call does, so an application can start while the
  *         registry is still coming up.

@@ -438,10 +438,14 @@ START_TEST(test_registry_http_needs_an_http_url)
     ck_assert_ptr_null(weir_registry_new_http(conf, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     weir_error_destroy(err);
-    weir_registry_conf_set(conf, "url", "ftp://h:21");
-    ck_assert_ptr_null(weir_registry_new_http(conf, &err));
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    weir_error_destroy(err);
+    static const char *const bad[] = {"ftp://h:21", "http://a:1,ftp://b",
+                                      " , "};
+    for (int i = 0; i < 3; i++) {
+        weir_registry_conf_set(conf, "url", bad[i]);
+        ck_assert_ptr_null(weir_registry_new_http(conf, &err));
+        ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
+        weir_error_destroy(err);
+    }
     weir_registry_conf_destroy(conf); /* not taken on failure */
 }
 END_TEST

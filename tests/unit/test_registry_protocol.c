@@ -7,13 +7,17 @@
  * server slower than request.timeout.ms. What a real registry answers is
  * tested against Apicurio in test_registry_http.c.
  */
+#include <arpa/inet.h>
 #include <check.h>
 #include <microhttpd.h>
+#include <netinet/in.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <weir/registry.h>
 
@@ -227,6 +231,46 @@ START_TEST(test_registry_protocol_probe_skips_a_page_that_is_not_the_api)
 }
 END_TEST
 
+/* A local port with nothing listening on it. */
+static int closed_port(void)
+{
+    int fd = socket(AF_INET, SOCK_STREAM, 0);
+    struct sockaddr_in sa = {.sin_family = AF_INET,
+                             .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+    ck_assert_int_eq(bind(fd, (struct sockaddr *)&sa, sizeof(sa)), 0);
+    socklen_t len = sizeof(sa);
+    getsockname(fd, (struct sockaddr *)&sa, &len);
+    close(fd);
+    return ntohs(sa.sin_port);
+}
+
+START_TEST(test_registry_protocol_fails_over_to_the_next_url)
+{
+    char urls[128];
+    snprintf(urls, sizeof(urls),
+             "http://127.0.0.1:%d/, http://127.0.0.1:%d", closed_port(),
+             srv.port);
+    weir_registry_conf_t *conf = weir_registry_conf_new();
+    ck_assert_ptr_null(weir_registry_conf_set(conf, "url", urls));
+    weir_error_t *err = NULL;
+    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    ck_assert_ptr_nonnull(reg);
+    const weir_registry_schema_t *s;
+    err = weir_registry_get_by_id(reg, 1, &s);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+    weir_registry_stats_t st;
+    weir_registry_stats(reg, &st);
+    ck_assert_uint_eq(st.retries, 0);  /* within one attempt */
+    ck_assert_uint_eq(st.requests, 3); /* refused, probe, GET */
+    /* The registry that answered is tried first from now on. */
+    int32_t id;
+    ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, "\"x\"", &id));
+    weir_registry_stats(reg, &st);
+    ck_assert_uint_eq(st.requests, 4);
+    weir_registry_destroy(reg);
+}
+END_TEST
+
 START_TEST(test_registry_protocol_subject_is_escaped)
 {
     weir_registry_t *reg = client(NULL);
@@ -387,6 +431,7 @@ static Suite *registry_protocol_suite(void)
     tcase_set_timeout(tc, 30);
     tcase_add_test(tc, test_registry_protocol_confluent_root_auth_and_body);
     tcase_add_test(tc, test_registry_protocol_subject_is_escaped);
+    tcase_add_test(tc, test_registry_protocol_fails_over_to_the_next_url);
     tcase_add_test(
         tc, test_registry_protocol_probe_skips_a_page_that_is_not_the_api);
     tcase_add_test(tc, test_registry_protocol_5xx_is_retried);
