@@ -44,11 +44,14 @@
  * that all records of a key meet in one task. The name is the store's
  * name for aggregations and the join node's name for joins.
  *
- * **Windows.** Windowed aggregations emit final results by default: one
- * record per (key, window), once stream time has passed the window's end
- * plus grace (Kafka Streams' suppress(untilWindowCloses)). A record for a
- * window already closed is dropped and counted as "late". Results carry
- * a weir_windowed_key_t key (serde: weir_serde_windowed()) and the
+ * **Windows.** Windows are [start, start + size): a record at a window's
+ * end belongs to the next one. Windowed aggregations emit final results
+ * by default: one record per (key, window), once stream time reaches the
+ * window's end plus grace (Kafka Streams' suppress(untilWindowCloses));
+ * the window then leaves its store. A window stays open to records while
+ * end + grace > stream time; a record that fits no open window is
+ * dropped and counted as "late" (weir_test_driver_dropped()). Results
+ * carry a weir_windowed_key_t key (serde: weir_serde_windowed()) and the
  * timestamp end - 1, the window's last millisecond, so they stay inside
  * their window downstream.
  *
