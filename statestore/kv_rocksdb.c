@@ -26,6 +26,10 @@
  * (restore_ingest.c), so a crash mid-restore leaves the last ingested
  * prefix with its matching position.
  *
+ * Interactive queries (query_get, query_range) read the DB without the
+ * batch: committed data, from any thread, with no state shared with the
+ * owner's calls.
+ *
  * Iterators copy the current key and value (so they stay valid while the
  * processor writes), and a transaction's iterator re-seeks when the batch
  * changed under it, since a WriteBatchWithIndex iterator is not stable
@@ -374,6 +378,7 @@ typedef struct rk_iter_s {
     kv_rocks_t *r;
     rocksdb_iterator_t *it;
     rocksdb_readoptions_t *ro;
+    bool query; /* committed data only, any thread: never the batch */
     bool txn;
     uint64_t gen;
     char ub[1]; /* the namespace's upper bound, NS_DATA + 1 */
@@ -440,20 +445,28 @@ static void rit_make(rk_iter_t *it)
     if (it->it)
         rocksdb_iter_destroy(it->it);
     rocksdb_iterator_t *base = rocksdb_create_iterator(r->db, it->ro);
-    it->txn = r->wb != NULL;
+    it->txn = !it->query && r->wb != NULL;
     it->it = it->txn ? rocksdb_writebatch_wi_create_iterator_with_base(r->wb,
                                                                        base)
                      : base;
 }
 
-/* Positions at the first key >= (or >) key. */
+/*
+ * Positions at the first key >= (or >) key. The namespaced key is built
+ * here, not in the store's scratch buffer: query iterators run on other
+ * threads.
+ */
 static void rit_seek(rk_iter_t *it, const void *key, size_t klen, bool incl)
 {
-    const char *k = data_key(it->r, key, klen);
+    char stack[256];
+    char *k = klen + 1 <= sizeof(stack) ? stack : weir__malloc(klen + 1);
     if (!k) {
         it->base.err = nomem(it->r);
         return;
     }
+    k[0] = NS_DATA;
+    if (klen)
+        memcpy(k + 1, key, klen);
     rocksdb_iter_seek(it->it, k, klen + 1);
     if (!incl && rocksdb_iter_valid(it->it)) {
         size_t kl;
@@ -461,6 +474,8 @@ static void rit_seek(rk_iter_t *it, const void *key, size_t klen, bool incl)
         if (!weir__key_cmp(ik, kl, k, klen + 1))
             rocksdb_iter_next(it->it);
     }
+    if (k != stack)
+        weir__free(k);
     rit_land(it);
 }
 
@@ -516,17 +531,17 @@ static const weir__kv_iter_ops_t rk_iter_ops = {
     .close = rit_close,
 };
 
-static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
-                              size_t flen, bool from_incl, const void *to,
-                              size_t tlen, bool to_incl,
-                              weir_kv_iter_t **itp)
+static weir_error_t *iter_open(kv_rocks_t *r, bool query, const void *from,
+                               size_t flen, bool from_incl, const void *to,
+                               size_t tlen, bool to_incl,
+                               weir_kv_iter_t **itp)
 {
-    kv_rocks_t *r = (kv_rocks_t *)kv;
     rk_iter_t *it = weir__calloc(1, sizeof(*it));
     if (!it)
         return nomem(r);
     it->base.ops = &rk_iter_ops;
     it->r = r;
+    it->query = query;
     if (to) {
         it->to = weir__malloc(tlen + 1);
         if (!it->to) {
@@ -546,7 +561,7 @@ static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
      * bound, as the batch part would not honour it).
      */
     it->ub[0] = NS_DATA + 1;
-    if (!r->wb)
+    if (query || !r->wb)
         rocksdb_readoptions_set_iterate_upper_bound(it->ro, it->ub, 1);
     rit_make(it);
     if (from)
@@ -563,6 +578,60 @@ static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
     return NULL;
 }
 
+static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
+                              size_t flen, bool from_incl, const void *to,
+                              size_t tlen, bool to_incl,
+                              weir_kv_iter_t **itp)
+{
+    return iter_open((kv_rocks_t *)kv, false, from, flen, from_incl, to,
+                     tlen, to_incl, itp);
+}
+
+/*
+ * Queries read the DB itself, never the transaction's batch, so they see
+ * committed data and are as thread-safe as RocksDB reads are.
+ */
+static weir_error_t *rk_query_range(weir_kv_store_t *kv, const void *from,
+                                    size_t flen, bool from_incl,
+                                    const void *to, size_t tlen,
+                                    bool to_incl, weir_kv_iter_t **itp)
+{
+    return iter_open((kv_rocks_t *)kv, true, from, flen, from_incl, to,
+                     tlen, to_incl, itp);
+}
+
+static weir_error_t *rk_query_get(weir_kv_store_t *kv, const void *key,
+                                  size_t klen, void **valp, size_t *vlenp,
+                                  bool *foundp)
+{
+    kv_rocks_t *r = (kv_rocks_t *)kv;
+    char stack[256];
+    char *k = klen + 1 <= sizeof(stack) ? stack : weir__malloc(klen + 1);
+    if (!k)
+        return nomem(r);
+    k[0] = NS_DATA;
+    if (klen)
+        memcpy(k + 1, key, klen);
+    char *rerr = NULL;
+    weir_error_t *err = NULL;
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k,
+                                                     klen + 1, &rerr);
+    if (k != stack)
+        weir__free(k);
+    if (rerr)
+        return weir__rocks_error(kv->name, "query", rerr);
+    if (ps) {
+        size_t vlen = 0;
+        const char *v = rocksdb_pinnableslice_value(ps, &vlen);
+        if (v) {
+            err = copy_out(r, v, vlen, valp, vlenp);
+            *foundp = !err;
+        }
+        rocksdb_pinnableslice_destroy(ps);
+    }
+    return err;
+}
+
 static const weir__kv_ops_t rk_ops = {
     .get = rk_get,
     .write = rk_write,
@@ -575,6 +644,8 @@ static const weir__kv_ops_t rk_ops = {
     .restore_write = rk_restore_write,
     .restore_finish = rk_restore_finish,
     .checkpoint = rk_checkpoint,
+    .query_get = rk_query_get,
+    .query_range = rk_query_range,
     .destroy = rk_destroy,
 };
 

@@ -441,3 +441,163 @@ weir_error_t *weir_kv_store_checkpoint(weir_kv_store_t *kv, const char *dir)
                               kv->name);
     return kv->ops->checkpoint(kv, dir);
 }
+
+/* Interactive queries ------------------------------------------------- */
+
+weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv, const void *key,
+                                      size_t key_len, void **valp,
+                                      size_t *val_lenp, bool *foundp)
+{
+    *valp = NULL;
+    *val_lenp = 0;
+    *foundp = false;
+    weir_error_t *err = check_key(kv, key, key_len);
+    if (err)
+        return err;
+    return kv->ops->query_get(kv, key, key_len, valp, val_lenp, foundp);
+}
+
+weir_error_t *weir_kv_store_query_range(weir_kv_store_t *kv,
+                                        const void *from, size_t from_len,
+                                        bool from_inclusive, const void *to,
+                                        size_t to_len, bool to_inclusive,
+                                        weir_kv_iter_t **iterp)
+{
+    *iterp = NULL;
+    weir_kv_iter_t *it = NULL;
+    weir_error_t *err = kv->ops->query_range(kv, from, from_len,
+                                             from_inclusive, to, to_len,
+                                             to_inclusive, &it);
+    if (err)
+        return err;
+    it->kv = NULL; /* not part of the owner's transaction */
+    *iterp = it;
+    return NULL;
+}
+
+/* Materialized iterators ------------------------------------------------- */
+
+struct weir__vec_iter_s {
+    weir_kv_iter_t base;
+    const char *name;
+    unsigned char *data; /* klen, key, vlen, value, ... */
+    size_t used, cap;
+    size_t *offs;        /* entry start offsets */
+    size_t n, ncap, pos;
+};
+
+static const unsigned char *vec_entry(const weir__vec_iter_t *vi,
+                                      size_t *klenp)
+{
+    const unsigned char *p = vi->data + vi->offs[vi->pos];
+    memcpy(klenp, p, sizeof(*klenp));
+    return p + sizeof(size_t);
+}
+
+static bool vit_valid(const weir_kv_iter_t *base)
+{
+    const weir__vec_iter_t *vi = (const weir__vec_iter_t *)base;
+    return vi->pos < vi->n;
+}
+
+static void vit_next(weir_kv_iter_t *base)
+{
+    ((weir__vec_iter_t *)base)->pos++;
+}
+
+static const void *vit_key(const weir_kv_iter_t *base, size_t *lenp)
+{
+    const weir__vec_iter_t *vi = (const weir__vec_iter_t *)base;
+    if (vi->pos >= vi->n) {
+        *lenp = 0;
+        return NULL;
+    }
+    return vec_entry(vi, lenp);
+}
+
+static const void *vit_value(const weir_kv_iter_t *base, size_t *lenp)
+{
+    const weir__vec_iter_t *vi = (const weir__vec_iter_t *)base;
+    if (vi->pos >= vi->n) {
+        *lenp = 0;
+        return NULL;
+    }
+    size_t klen;
+    const unsigned char *k = vec_entry(vi, &klen);
+    memcpy(lenp, k + klen, sizeof(*lenp));
+    return k + klen + sizeof(size_t);
+}
+
+void weir__vec_iter_free(weir__vec_iter_t *vi)
+{
+    if (!vi)
+        return;
+    weir__free(vi->data);
+    weir__free(vi->offs);
+    weir__free(vi);
+}
+
+static void vit_close(weir_kv_iter_t *base)
+{
+    weir__vec_iter_free((weir__vec_iter_t *)base);
+}
+
+static const weir__kv_iter_ops_t vec_iter_ops = {
+    .valid = vit_valid,
+    .next = vit_next,
+    .key = vit_key,
+    .value = vit_value,
+    .close = vit_close,
+};
+
+weir__vec_iter_t *weir__vec_iter_new(weir_kv_store_t *kv)
+{
+    weir__vec_iter_t *vi = weir__calloc(1, sizeof(*vi));
+    if (vi) {
+        vi->base.ops = &vec_iter_ops;
+        vi->name = kv->name;
+    }
+    return vi;
+}
+
+weir_error_t *weir__vec_iter_add(weir__vec_iter_t *vi, const void *key,
+                                 size_t klen, const void *val, size_t vlen)
+{
+    size_t need = 2 * sizeof(size_t) + klen + vlen;
+    if (vi->used + need > vi->cap) {
+        size_t cap = vi->cap ? vi->cap : 1024;
+        while (cap < vi->used + need)
+            cap *= 2;
+        unsigned char *nd = weir__realloc(vi->data, cap);
+        if (!nd)
+            goto nomem;
+        vi->data = nd;
+        vi->cap = cap;
+    }
+    if (vi->n == vi->ncap) {
+        size_t cap = vi->ncap ? vi->ncap * 2 : 64;
+        size_t *no = weir__realloc(vi->offs, cap * sizeof(*no));
+        if (!no)
+            goto nomem;
+        vi->offs = no;
+        vi->ncap = cap;
+    }
+    unsigned char *p = vi->data + vi->used;
+    vi->offs[vi->n++] = vi->used;
+    memcpy(p, &klen, sizeof(klen));
+    if (klen)
+        memcpy(p + sizeof(klen), key, klen);
+    memcpy(p + sizeof(klen) + klen, &vlen, sizeof(vlen));
+    if (vlen)
+        memcpy(p + 2 * sizeof(klen) + klen, val, vlen);
+    vi->used += need;
+    return NULL;
+nomem:
+    return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
+                          vi->name);
+}
+
+weir_kv_iter_t *weir__vec_iter_done(weir__vec_iter_t *vi)
+{
+    return &vi->base;
+}

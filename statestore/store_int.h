@@ -58,6 +58,18 @@ typedef struct weir__kv_ops_s {
                                    size_t n, int64_t next_offset,
                                    int64_t extra);
     weir_error_t *(*restore_finish)(weir_kv_store_t *kv);
+    /*
+     * Interactive queries: committed data only, callable from any thread
+     * while the owning thread uses the store. The iterator is independent
+     * of the store's transaction (not counted as open at commit).
+     */
+    weir_error_t *(*query_get)(weir_kv_store_t *kv, const void *key,
+                               size_t klen, void **valp, size_t *vlenp,
+                               bool *foundp);
+    weir_error_t *(*query_range)(weir_kv_store_t *kv, const void *from,
+                                 size_t flen, bool from_incl, const void *to,
+                                 size_t tlen, bool to_incl,
+                                 weir_kv_iter_t **itp);
     /* A hard-linked copy of the committed state; NULL: unsupported. */
     weir_error_t *(*checkpoint)(weir_kv_store_t *kv, const char *dir);
     void (*destroy)(weir_kv_store_t *kv);
@@ -166,6 +178,17 @@ weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
                                             int64_t retention_ms,
                                             int64_t segment_ms,
                                             weir_error_t **errp);
+
+/*
+ * A materialized iterator (copies of keys and values, in order), for query
+ * results collected under a lock.
+ */
+typedef struct weir__vec_iter_s weir__vec_iter_t;
+weir__vec_iter_t *weir__vec_iter_new(weir_kv_store_t *kv);
+weir_error_t *weir__vec_iter_add(weir__vec_iter_t *vi, const void *key,
+                                 size_t klen, const void *val, size_t vlen);
+weir_kv_iter_t *weir__vec_iter_done(weir__vec_iter_t *vi);
+void weir__vec_iter_free(weir__vec_iter_t *vi);
 
 /* Monotonic seconds, for restore rates. */
 double weir__store_now(void);

@@ -30,10 +30,15 @@
  * The observed time is persisted next to the changelog position (the
  * engine's "extra" value), in the same atomic commit, and reverts on abort.
  *
+ * Queries (query_fetch, query_fetch_all) may come from other threads: they
+ * use the engine's committed-data queries and the committed observed time
+ * (atomics), and share no other state with the owner's calls.
+ *
  * Changelog records use the key of weir_window_changelog_key_encode() —
  * the user key then the window start — so a restore can rebuild segments
  * from any engine and the changelog topic compacts per (key, window).
  */
+#include <stdatomic.h>
 #include <stdlib.h>
 
 #include "alloc_int.h"
@@ -43,8 +48,9 @@ struct weir_window_store_s {
     weir_kv_store_t *inner; /* owns the name, logger, position, txn flag */
     int64_t retention;
     int64_t segment;
-    int64_t observed;           /* INT64_MIN: nothing written */
-    int64_t committed_observed; /* what abort returns to */
+    /* Atomic: queries read committed_observed from other threads. */
+    _Atomic int64_t observed;           /* INT64_MIN: nothing written */
+    _Atomic int64_t committed_observed; /* what abort returns to */
     int64_t live_seg;           /* segments below this are dropped */
     uint64_t expired_puts;
     const weir_changelog_sink_t *sink;
@@ -55,6 +61,7 @@ struct weir_window_iter_s {
     weir_window_store_t *ws;
     weir_kv_iter_t *inner;
     bool all;         /* fetch_all: filter by time, decode keys */
+    bool query;       /* committed data, any thread (query_range) */
     unsigned char *key; /* fetch: the user key; fetch_all: current key */
     size_t klen, kcap;
     int64_t from, to; /* window start bounds, inclusive */
@@ -84,11 +91,16 @@ static int64_t seg_of(const weir_window_store_t *ws, int64_t t)
     return q;
 }
 
+static int64_t live_from(const weir_window_store_t *ws, int64_t observed)
+{
+    if (observed == INT64_MIN || observed < INT64_MIN + ws->retention)
+        return INT64_MIN;
+    return observed - ws->retention + 1;
+}
+
 static int64_t min_live(const weir_window_store_t *ws)
 {
-    if (ws->observed == INT64_MIN || ws->observed < INT64_MIN + ws->retention)
-        return INT64_MIN;
-    return ws->observed - ws->retention + 1;
+    return live_from(ws, ws->observed);
 }
 
 static size_t enc_max(size_t klen)
@@ -413,10 +425,13 @@ static weir_error_t *open_segment(weir_window_iter_t *it)
         weir__be64_put(from, flip(it->seg));
         if (it->seg < INT64_MAX)
             weir__be64_put(to, flip(it->seg + 1));
-        err = weir_kv_store_range(ws->inner, from, 8, true,
-                                  it->seg < INT64_MAX ? to : NULL, 8, false,
-                                  &it->inner);
-        return err;
+        if (it->query)
+            return weir_kv_store_query_range(
+                ws->inner, from, 8, true, it->seg < INT64_MAX ? to : NULL, 8,
+                false, &it->inner);
+        return weir_kv_store_range(ws->inner, from, 8, true,
+                                   it->seg < INT64_MAX ? to : NULL, 8, false,
+                                   &it->inner);
     }
     size_t max = enc_max(it->klen);
     heap = weir__malloc(2 * max);
@@ -424,8 +439,12 @@ static weir_error_t *open_segment(weir_window_iter_t *it)
         return nomem(ws);
     size_t flen = encode(heap, it->seg, it->key, it->klen, it->from);
     size_t tlen = encode(heap + max, it->seg, it->key, it->klen, it->to);
-    err = weir_kv_store_range(ws->inner, heap, flen, true, heap + max, tlen,
-                              true, &it->inner);
+    if (it->query)
+        err = weir_kv_store_query_range(ws->inner, heap, flen, true,
+                                        heap + max, tlen, true, &it->inner);
+    else
+        err = weir_kv_store_range(ws->inner, heap, flen, true, heap + max,
+                                  tlen, true, &it->inner);
     weir__free(heap);
     return err;
 }
@@ -480,7 +499,7 @@ static void settle(weir_window_iter_t *it)
     }
 }
 
-static weir_error_t *iter_new(weir_window_store_t *ws, bool all,
+static weir_error_t *iter_new(weir_window_store_t *ws, bool all, bool query,
                               const void *key, size_t klen, int64_t from,
                               int64_t to, weir_window_iter_t **iterp)
 {
@@ -494,7 +513,9 @@ static weir_error_t *iter_new(weir_window_store_t *ws, bool all,
         return nomem(ws);
     it->ws = ws;
     it->all = all;
-    int64_t ml = min_live(ws);
+    it->query = query;
+    int64_t observed = query ? ws->committed_observed : ws->observed;
+    int64_t ml = live_from(ws, observed);
     it->from = from > ml ? from : ml;
     it->to = to;
     if (!all) {
@@ -513,13 +534,12 @@ static weir_error_t *iter_new(weir_window_store_t *ws, bool all,
             memcpy(it->key, key, klen);
         it->klen = klen;
     }
-    if (ws->observed == INT64_MIN || it->from > it->to ||
-        it->from > ws->observed) {
+    if (observed == INT64_MIN || it->from > it->to || it->from > observed) {
         it->seg = 1;
         it->last_seg = 0; /* empty */
     } else {
         it->seg = seg_of(ws, it->from);
-        int64_t hi = it->to < ws->observed ? it->to : ws->observed;
+        int64_t hi = it->to < observed ? it->to : observed;
         it->last_seg = seg_of(ws, hi);
     }
     settle(it);
@@ -538,14 +558,29 @@ weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
                                       int64_t from, int64_t to,
                                       weir_window_iter_t **iterp)
 {
-    return iter_new(ws, false, key, key_len, from, to, iterp);
+    return iter_new(ws, false, false, key, key_len, from, to, iterp);
 }
 
 weir_error_t *weir_window_store_fetch_all(weir_window_store_t *ws,
                                           int64_t from, int64_t to,
                                           weir_window_iter_t **iterp)
 {
-    return iter_new(ws, true, NULL, 0, from, to, iterp);
+    return iter_new(ws, true, false, NULL, 0, from, to, iterp);
+}
+
+weir_error_t *weir_window_store_query_fetch(weir_window_store_t *ws,
+                                            const void *key, size_t key_len,
+                                            int64_t from, int64_t to,
+                                            weir_window_iter_t **iterp)
+{
+    return iter_new(ws, false, true, key, key_len, from, to, iterp);
+}
+
+weir_error_t *weir_window_store_query_fetch_all(weir_window_store_t *ws,
+                                                int64_t from, int64_t to,
+                                                weir_window_iter_t **iterp)
+{
+    return iter_new(ws, true, true, NULL, 0, from, to, iterp);
 }
 
 bool weir_window_iter_valid(const weir_window_iter_t *it)

@@ -36,7 +36,9 @@
  * callback reports records done, the expected total and the rate.
  *
  * **Threads.** A store is used by one thread at a time (its task's
- * thread). Distinct stores may be used from distinct threads.
+ * thread). Distinct stores may be used from distinct threads. The query
+ * functions (weir_kv_store_query_get() and friends) are the exception:
+ * they read committed data from any thread, for interactive queries.
  */
 #ifndef WEIR_STATESTORE_H
 #define WEIR_STATESTORE_H
@@ -394,6 +396,49 @@ weir_kv_store_restore_apply(weir_kv_store_t *kv,
  *        reports final progress.
  */
 WEIR_EXPORT weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv);
+
+/* ------------------------------------------------------------------ */
+/* Interactive queries                                                */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief Reads a key's committed value, from any thread.
+ * @remark Thread-safe against the store's own thread: it sees data as of
+ *         the last commit (never the open transaction's writes; outside
+ *         transactions, every write). For interactive queries. The store
+ *         must stay open for the duration of the call. Free *valp with
+ *         weir_free().
+ */
+WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
+                                                  const void *key,
+                                                  size_t key_len, void **valp,
+                                                  size_t *val_lenp,
+                                                  bool *foundp);
+
+/**
+ * @brief Iterates committed keys in a range (bounds as in
+ *        weir_kv_store_range()), from any thread.
+ * @remark The iterator belongs to the calling thread and does not hold up
+ *         the store's commits; close it before the store is destroyed.
+ *         In-memory stores copy the range at the call; RocksDB iterates a
+ *         snapshot.
+ */
+WEIR_EXPORT weir_error_t *
+weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
+                          size_t from_len, bool from_inclusive,
+                          const void *to, size_t to_len, bool to_inclusive,
+                          weir_kv_iter_t **iterp);
+
+/** @brief weir_window_store_fetch() on committed data, from any thread. */
+WEIR_EXPORT weir_error_t *
+weir_window_store_query_fetch(weir_window_store_t *ws, const void *key,
+                              size_t key_len, int64_t from, int64_t to,
+                              weir_window_iter_t **iterp);
+
+/** @brief weir_window_store_fetch_all() on committed data, any thread. */
+WEIR_EXPORT weir_error_t *
+weir_window_store_query_fetch_all(weir_window_store_t *ws, int64_t from,
+                                  int64_t to, weir_window_iter_t **iterp);
 
 /* ------------------------------------------------------------------ */
 /* Window store lifecycle (same semantics as the key-value functions)  */

@@ -5,6 +5,7 @@
  * the engine, so both are held to one set of expectations.
  */
 #include <inttypes.h>
+#include <pthread.h>
 #include <stdio.h>
 
 #include "alloc_int.h"
@@ -484,6 +485,112 @@ START_TEST(test_store_kv_memory_allocation_failures_are_clean)
 }
 END_TEST
 
+START_TEST(test_store_kv_query_sees_committed_data_only)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "queried");
+    put_s(kv, "a", "1");
+    put_s(kv, "c", "3");
+    OK(weir_kv_store_commit(kv, 1));
+    OK(weir_kv_store_begin(kv));
+    put_s(kv, "a", "2");
+    put_s(kv, "b", "new");
+    OK(weir_kv_store_delete(kv, "c", 1));
+    assert_get(kv, "a", "2");
+    void *v;
+    size_t vl;
+    bool found;
+    OK(weir_kv_store_query_get(kv, "a", 1, &v, &vl, &found));
+    ck_assert(found && vl == 1 && !memcmp(v, "1", 1));
+    weir_free(v);
+    OK(weir_kv_store_query_get(kv, "b", 1, &v, &vl, &found));
+    ck_assert(!found && !v);
+    OK(weir_kv_store_query_get(kv, "c", 1, &v, &vl, &found));
+    ck_assert(found && vl == 1 && !memcmp(v, "3", 1));
+    weir_free(v);
+    weir_kv_iter_t *q;
+    OK(weir_kv_store_query_range(kv, NULL, 0, true, NULL, 0, false, &q));
+    /* A query iterator does not hold up the owner's commit. */
+    OK(weir_kv_store_commit(kv, 2));
+    assert_iter(q, "a=1,c=3");
+    OK(weir_kv_store_query_range(kv, "b", 1, true, "c", 1, true, &q));
+    assert_iter(q, "b=new");
+    OK(weir_kv_store_query_get(kv, "c", 1, &v, &vl, &found));
+    ck_assert(!found);
+    weir_kv_store_destroy(kv);
+}
+END_TEST
+
+typedef struct hammer_s {
+    weir_kv_store_t *kv;
+    volatile int stop;
+    long checks;
+    char failure[128];
+} hammer_t;
+
+/* Reads x and y, which every transaction sets to the same value. */
+static void *hammer_queries(void *arg)
+{
+    hammer_t *h = arg;
+    while (!h->stop && !h->failure[0]) {
+        weir_kv_iter_t *it = NULL;
+        weir_error_t *err = weir_kv_store_query_range(h->kv, "x", 1, true,
+                                                      "y", 1, true, &it);
+        if (err) {
+            snprintf(h->failure, sizeof(h->failure), "%s",
+                     weir_error_string(err));
+            weir_error_destroy(err);
+            break;
+        }
+        char vals[2][16] = {"", ""};
+        int n = 0;
+        for (; weir_kv_iter_valid(it) && n < 2; weir_kv_iter_next(it), n++) {
+            size_t vl;
+            const char *v = weir_kv_iter_value(it, &vl);
+            snprintf(vals[n], sizeof(vals[n]), "%.*s", (int)vl, v);
+        }
+        weir_kv_iter_close(it);
+        if (n == 1 || (n == 2 && strcmp(vals[0], vals[1])))
+            snprintf(h->failure, sizeof(h->failure),
+                     "torn read: %d keys, x=%s y=%s", n, vals[0], vals[1]);
+        void *v;
+        size_t vl;
+        bool found;
+        err = weir_kv_store_query_get(h->kv, "x", 1, &v, &vl, &found);
+        weir_error_destroy(err);
+        weir_free(v);
+        h->checks++;
+    }
+    return NULL;
+}
+
+/* Queries from another thread while the owner commits transactions. */
+START_TEST(test_store_kv_query_from_another_thread_never_tears)
+{
+    hammer_t h = {0};
+    h.kv = engine_kv_open(_i, "hammered");
+    pthread_t tid;
+    ck_assert_int_eq(pthread_create(&tid, NULL, hammer_queries, &h), 0);
+    for (int i = 0; i < 3000 && !h.failure[0]; i++) {
+        char v[16];
+        snprintf(v, sizeof(v), "%d", i);
+        OK(weir_kv_store_begin(h.kv));
+        put_s(h.kv, "x", v);
+        put_s(h.kv, "filler", v);
+        put_s(h.kv, "y", v);
+        if (i % 7 == 3) {
+            OK(weir_kv_store_abort(h.kv));
+        } else {
+            OK(weir_kv_store_commit(h.kv, i + 1));
+        }
+    }
+    h.stop = 1;
+    pthread_join(tid, NULL);
+    ck_assert_msg(!h.failure[0], "%s", h.failure);
+    ck_assert_int_gt(h.checks, 0);
+    weir_kv_store_destroy(h.kv);
+}
+END_TEST
+
 static Suite *store_kv_suite(void)
 {
     Suite *s = suite_create("store_kv");
@@ -512,6 +619,14 @@ static Suite *store_kv_suite(void)
     tcase_add_loop_test(tc, test_store_kv_random_ops_match_model, 0,
                         ENGINE_COUNT);
     tcase_add_test(tc, test_store_kv_memory_allocation_failures_are_clean);
+    suite_add_tcase(s, tc);
+    tc = tcase_create("queries");
+    tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
+    tcase_add_loop_test(tc, test_store_kv_query_sees_committed_data_only, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc,
+                        test_store_kv_query_from_another_thread_never_tears,
+                        0, ENGINE_COUNT);
     suite_add_tcase(s, tc);
     tc = tcase_create("changelog_restore");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);

@@ -374,6 +374,29 @@ START_TEST(test_store_window_random_ops_match_model)
 }
 END_TEST
 
+START_TEST(test_store_window_query_sees_committed_windows)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "wquery", 1000, 100);
+    wput(ws, "k", 100, "a");
+    OK(weir_window_store_commit(ws, 1));
+    OK(weir_window_store_begin(ws));
+    wput(ws, "k", 100, "changed");
+    wput(ws, "k", 200, "new");
+    wput(ws, "j", 5000, "far"); /* expires k's windows inside the txn */
+    weir_window_iter_t *it;
+    OK(weir_window_store_query_fetch(ws, "k", 1, 0, 10000, &it));
+    assert_witer(it, "k@100=a");
+    OK(weir_window_store_query_fetch_all(ws, 0, 10000, &it));
+    assert_witer(it, "k@100=a");
+    OK(weir_window_store_fetch_all(ws, 0, 10000, &it));
+    assert_witer(it, "j@5000=far");
+    OK(weir_window_store_commit(ws, 2));
+    OK(weir_window_store_query_fetch_all(ws, 0, 10000, &it));
+    assert_witer(it, "j@5000=far");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
 static Suite *store_window_suite(void)
 {
     Suite *s = suite_create("store_window");
@@ -397,6 +420,8 @@ static Suite *store_window_suite(void)
                         test_store_window_restore_rebuilds_and_skips_expired,
                         0, ENGINE_COUNT);
     tcase_add_test(tc, test_store_window_rejects_bad_segments);
+    tcase_add_loop_test(tc, test_store_window_query_sees_committed_windows, 0,
+                        ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_random_ops_match_model, 0,
                         ENGINE_COUNT);
     suite_add_tcase(s, tc);
