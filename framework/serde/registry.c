@@ -487,6 +487,10 @@ weir_error_t *weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
                                       const weir_registry_schema_t **schemap)
 {
     *schemap = NULL;
+    if (id < 0)
+        /* Registry ids are never negative: garbage costs no request. */
+        return weir_error_new(WEIR_ERR_NOT_FOUND,
+                              "schema id %" PRId32 " cannot exist", id);
     int hash_oom = 0;
     pthread_mutex_lock(&reg->lock);
     id_entry_t *e;

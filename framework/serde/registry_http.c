@@ -18,9 +18,11 @@
  * Every call here is one attempt; registry.c retries. What counts as
  * "unreachable" and so retriable: connect/resolve failures, timeouts, a
  * connection dropped mid-response, and HTTP 5xx, 408 and 429. Everything
- * else is an answer: 404 is "not found", 409 and 422 are schema errors, and
- * other statuses are non-retriable registry errors carrying the registry's
- * error_code as the origin code.
+ * else is an answer: 404 with the registry's error_code 40401/40403 is
+ * "not found", 409 and 422 are schema errors, and other statuses
+ * (including a 404 that is not the registry's) are non-retriable registry
+ * errors carrying the registry's error_code, or the status, as the origin
+ * code.
  *
  * The URL may be a comma-separated list of registries serving the same
  * data (as Confluent's clients allow): an attempt starts with the one that
@@ -402,7 +404,10 @@ static weir_error_t *http_get_by_id(void *be, int32_t id, char **typep,
     json_t *j;
     weir_error_t *err = api_call(hb, "GET", path, NULL, &status, &j);
     if (err) {
-        if (status == 404) {
+        /* Only the registry's own "schema not found" means the id is
+         * unknown. A 404 without it (a wrong API path, a proxy) must not
+         * turn every record into bad data: it stays a registry error. */
+        if (status == 404 && weir_error_origin_code(err) == 40403) {
             weir_error_t *nf = weir_error_new(
                 WEIR_ERR_NOT_FOUND,
                 "schema id %" PRId32 " not found in the registry (%s)", id,
@@ -518,8 +523,10 @@ static weir_error_t *http_lookup(void *be, const char *subject,
     *foundp = false;
     weir_error_t *err = subject_post(be, subject, "", type, text, idp,
                                      &status);
-    if (err && status == 404) {
-        /* 40401 (no subject) or 40403 (not under it): both "not found". */
+    int origin = weir_error_origin_code(err);
+    if (err && status == 404 && (origin == 40401 || origin == 40403)) {
+        /* No such subject, or the schema is not under it: both "not
+         * found". Any other 404 is not the registry speaking. */
         weir_error_destroy(err);
         *idp = -1;
         return NULL;

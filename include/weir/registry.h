@@ -133,11 +133,13 @@ WEIR_EXPORT void weir_registry_destroy(weir_registry_t *reg);
  * @brief The schema with id @p id (cached forever once fetched).
  * @param schemap set to the schema, owned by @p reg and valid until the
  *        registry is destroyed.
- * @returns NULL; WEIR_ERR_NOT_FOUND when the registry has no such id;
- *          WEIR_ERR_REGISTRY (retriable) when it could not be reached in
- *          `retry.timeout.ms`; WEIR_ERR_REGISTRY (not retriable) for
- *          another error answer; WEIR_ERR_CANCELLED after
- *          weir_registry_interrupt().
+ * @returns NULL; WEIR_ERR_NOT_FOUND when the registry says it has no
+ *          such id (or the id is negative); WEIR_ERR_REGISTRY (retriable)
+ *          when it could not be reached in `retry.timeout.ms`;
+ *          WEIR_ERR_REGISTRY (not retriable) for any other answer, e.g.
+ *          401 or a 404 that is not the registry's (wrong API path): a
+ *          misconfiguration, never to be taken for bad data;
+ *          WEIR_ERR_CANCELLED after weir_registry_interrupt().
  * @remark Blocks while fetching; concurrent misses for one id share one
  *         fetch.
  */

@@ -127,6 +127,14 @@ static enum MHD_Result handle(void *cls, struct MHD_Connection *conn,
         nanosleep(&ts, NULL);
         return reply(conn, 200, "{\"schema\":\"\\\"long\\\"\"}");
     }
+    if (!strcmp(url, "/schemas/ids/6"))
+        return reply(conn, 404,
+                     "{\"error_code\":40403,\"message\":\"no schema\"}");
+    if (!strcmp(url, "/subjects/missing"))
+        return reply(conn, 404,
+                     "{\"error_code\":40401,\"message\":\"no subject\"}");
+    if (!strcmp(url, "/subjects/nowhere"))
+        return reply(conn, 404, "<html>Not Found</html>");
     if (!strcmp(url, "/subjects/incompat/versions"))
         return reply(conn, 409,
                      "{\"error_code\":409,\"message\":\"incompatible\"}");
@@ -267,6 +275,43 @@ START_TEST(test_registry_protocol_fails_over_to_the_next_url)
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, "\"x\"", &id));
     weir_registry_stats(reg, &st);
     ck_assert_uint_eq(st.requests, 4);
+    weir_registry_destroy(reg);
+}
+END_TEST
+
+START_TEST(test_registry_protocol_only_the_registrys_404_is_not_found)
+{
+    weir_registry_t *reg = client(NULL);
+    const weir_registry_schema_t *s;
+    weir_error_t *err = weir_registry_get_by_id(reg, 6, &s);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    ck_assert_int_eq(weir_error_origin_code(err), 40403);
+    weir_error_destroy(err);
+    /* A 404 that is not the registry's (the scripted server's generic
+     * 404 has error_code 404): a registry error, not "unknown id". */
+    err = weir_registry_get_by_id(reg, 77, &s);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
+    ck_assert(!weir_error_is_retriable(err));
+    weir_error_destroy(err);
+
+    int32_t id;
+    bool found = true;
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "missing", NULL, "\"x\"", &id, &found));
+    ck_assert(!found);
+    err = weir_registry_lookup(reg, "nowhere", NULL, "\"x\"", &id, &found);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
+    ck_assert_int_eq(weir_error_origin_code(err), 404);
+    weir_error_destroy(err);
+
+    /* A negative id costs no request. */
+    weir_registry_stats_t st0, st1;
+    weir_registry_stats(reg, &st0);
+    err = weir_registry_get_by_id(reg, -3, &s);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    weir_error_destroy(err);
+    weir_registry_stats(reg, &st1);
+    ck_assert_uint_eq(st1.requests, st0.requests);
     weir_registry_destroy(reg);
 }
 END_TEST
@@ -432,6 +477,8 @@ static Suite *registry_protocol_suite(void)
     tcase_add_test(tc, test_registry_protocol_confluent_root_auth_and_body);
     tcase_add_test(tc, test_registry_protocol_subject_is_escaped);
     tcase_add_test(tc, test_registry_protocol_fails_over_to_the_next_url);
+    tcase_add_test(tc,
+                   test_registry_protocol_only_the_registrys_404_is_not_found);
     tcase_add_test(
         tc, test_registry_protocol_probe_skips_a_page_that_is_not_the_api);
     tcase_add_test(tc, test_registry_protocol_5xx_is_retried);
