@@ -30,6 +30,10 @@
  *   schema refused by the registry or not registered (NO_REGISTER);
  * - WEIR_ERR_REGISTRY, retriable: the registry could not be reached in
  *   its retry.timeout.ms; the record must be retried, never dropped;
+ * - WEIR_ERR_REGISTRY, not retriable: the registry answered something
+ *   unexpected (401, a wrong API path): a misconfiguration, to stop on,
+ *   not bad data;
+ * - WEIR_ERR_CANCELLED: the registry was interrupted (shutdown);
  * - WEIR_ERR_TOO_LARGE: the encoded value exceeds the output buffer's cap.
  *
  * Example: a value serde for the seed's click stream.
