@@ -335,6 +335,60 @@ START_TEST(test_registry_http_stopped_then_resumed_succeeds)
 }
 END_TEST
 
+START_TEST(test_registry_http_avro_record_waits_out_a_stopped_registry)
+{
+    /* A consumer that meets a new writer id while the registry is stopped
+     * gets a retriable error for that record, and the same record decodes
+     * once the registry is back: nothing is dropped. */
+    pid_t pid = registry_pid();
+    char *topic = weir_test_unique_name("avro-stop");
+    char *schema = unique_schema();
+    weir_registry_t *wreg = client("/apis/ccompat/v7", NULL);
+    weir_error_t *err = NULL;
+    weir_serde_t *writer = weir_serde_avro_new(wreg, schema, 0, &err);
+    ck_assert_ptr_nonnull(writer);
+    avro_value_t v, f;
+    ck_assert_ptr_null(weir_serde_avro_new_value(writer, &v));
+    avro_value_get_by_name(&v, "a", &f, NULL);
+    avro_value_set_long(&f, 123456789);
+    weir_buf_t buf;
+    weir_buf_init(&buf, 0);
+    err = weir_serde_serialize(writer, topic, &v, 0, &buf);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+
+    static const char *const kv[] = {
+        "request.timeout.ms", "300", "retry.backoff.ms", "100",
+        "retry.timeout.ms",   "800", NULL};
+    weir_registry_t *rreg = client("/apis/ccompat/v7", kv);
+    weir_serde_t *reader = weir_serde_avro_new(rreg, schema, 0, &err);
+    ck_assert_ptr_nonnull(reader);
+    pid_t guard = stop_registry(pid, 10000);
+    void *obj;
+    size_t len;
+    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj,
+                                 &len);
+    resume_registry(pid, guard);
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
+    ck_assert(weir_error_is_retriable(err));
+    weir_error_destroy(err);
+
+    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj,
+                                 &len);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+    ck_assert(avro_value_equal(&v, obj));
+    weir_serde_free_obj(reader, obj, len);
+
+    weir_serde_destroy(reader);
+    weir_registry_destroy(rreg);
+    avro_value_decref(&v);
+    weir_buf_free(&buf);
+    weir_serde_destroy(writer);
+    weir_registry_destroy(wreg);
+    free(schema);
+    free(topic);
+}
+END_TEST
+
 #define N_THREADS 8
 
 typedef struct getter_s {
@@ -473,6 +527,8 @@ static Suite *registry_http_suite(void)
     tcase_add_test(tc, test_registry_http_stopped_retries_then_clear_error);
     tcase_add_test(tc, test_registry_http_stopped_then_resumed_succeeds);
     tcase_add_test(tc, test_registry_http_concurrent_misses_send_one_request);
+    tcase_add_test(tc,
+                   test_registry_http_avro_record_waits_out_a_stopped_registry);
     suite_add_tcase(s, tc);
     return s;
 }
