@@ -40,22 +40,6 @@ typedef struct run_s {
     char first_error[512];
 } run_t;
 
-static void logf_(const rec_datagen_conf_t *conf, int level,
-                  const char *fmt, ...) WEIR_PRINTF(3, 4);
-
-static void logf_(const rec_datagen_conf_t *conf, int level,
-                  const char *fmt, ...)
-{
-    if (!conf->log_cb)
-        return;
-    char msg[1024];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof(msg), fmt, ap);
-    va_end(ap);
-    conf->log_cb(conf->log_opaque, level, "DATAGEN", msg);
-}
-
 static int64_t now_ms(void)
 {
     struct timespec ts;
@@ -136,38 +120,46 @@ static weir_error_t *make_producer(run_t *run)
     return NULL;
 }
 
-/* Creates the two topics with the Admin API; existing ones are fine. */
-static weir_error_t *create_topics(run_t *run)
+typedef struct admin_log_s {
+    weir_log_cb_t *cb;
+    void *opaque;
+} admin_log_t;
+
+static void admin_on_log(const rd_kafka_t *rk, int level, const char *fac,
+                         const char *buf)
 {
-    const rec_datagen_conf_t *conf = run->conf;
-    const char *topics[2] = {conf->topic_clicks, conf->topic_sales};
-    if (conf->mock) {
-        for (int i = 0; i < 2; i++) {
-            weir_error_t *err = weir_mock_cluster_create_topic(
-                conf->mock, topics[i], conf->partitions);
-            if (err)
-                return err;
-        }
-        return NULL;
-    }
+    admin_log_t *al = rd_kafka_opaque(rk);
+    (void)fac;
+    if (al && al->cb)
+        al->cb(al->opaque, level, "KAFKA", buf);
+}
+
+static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
+                                  size_t cnt, int partitions,
+                                  int replication_factor,
+                                  const admin_log_t *al)
+{
     char errstr[512];
-    rd_kafka_NewTopic_t *nt[2] = {NULL, NULL};
-    for (int i = 0; i < 2; i++) {
-        nt[i] = rd_kafka_NewTopic_new(topics[i], conf->partitions,
-                                      conf->replication_factor, errstr,
+    rd_kafka_NewTopic_t **nt = calloc(cnt, sizeof(*nt));
+    if (!nt)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    for (size_t i = 0; i < cnt; i++) {
+        nt[i] = rd_kafka_NewTopic_new(topics[i], partitions,
+                                      replication_factor, errstr,
                                       sizeof(errstr));
         if (!nt[i]) {
-            rd_kafka_NewTopic_destroy_array(nt, (size_t)i);
+            rd_kafka_NewTopic_destroy_array(nt, i);
+            free(nt);
             return weir_error_new(WEIR_ERR_INVALID_ARG, "topic %s: %s",
                                   topics[i], errstr);
         }
     }
-    rd_kafka_queue_t *q = rd_kafka_queue_new(run->rk);
+    rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts =
-        rd_kafka_AdminOptions_new(run->rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(opts, 30000, errstr,
                                               sizeof(errstr));
-    rd_kafka_CreateTopics(run->rk, nt, 2, opts, q);
+    rd_kafka_CreateTopics(rk, nt, cnt, opts, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 60000);
     weir_error_t *err = NULL;
     if (!ev) {
@@ -176,29 +168,82 @@ static weir_error_t *create_topics(run_t *run)
         err = weir_error_new(WEIR_ERR_KAFKA, "CreateTopics: %s",
                              rd_kafka_event_error_string(ev));
     } else {
-        size_t cnt = 0;
-        const rd_kafka_topic_result_t **res = rd_kafka_CreateTopics_result_topics(
-            rd_kafka_event_CreateTopics_result(ev), &cnt);
-        for (size_t i = 0; !err && i < cnt; i++) {
+        size_t n = 0;
+        const rd_kafka_topic_result_t **res =
+            rd_kafka_CreateTopics_result_topics(
+                rd_kafka_event_CreateTopics_result(ev), &n);
+        for (size_t i = 0; !err && i < n; i++) {
             rd_kafka_resp_err_t e = rd_kafka_topic_result_error(res[i]);
-            if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
-                logf_(conf, WEIR_LOG_INFO, "topic %s exists; left as it is",
-                      rd_kafka_topic_result_name(res[i]));
-            else if (e)
-                err = weir_error_new(WEIR_ERR_KAFKA, "create topic %s: %s",
-                                     rd_kafka_topic_result_name(res[i]),
-                                     rd_kafka_topic_result_error_string(
-                                         res[i]));
-            else
-                logf_(conf, WEIR_LOG_INFO,
-                      "created topic %s with %d partition(s)",
-                      rd_kafka_topic_result_name(res[i]), conf->partitions);
+            const char *name = rd_kafka_topic_result_name(res[i]);
+            char msg[256];
+            if (e == RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS) {
+                snprintf(msg, sizeof(msg), "topic %s exists; left as it is",
+                         name);
+            } else if (e) {
+                err = weir_error_set_origin_code(
+                    weir_error_new(WEIR_ERR_KAFKA, "create topic %s: %s",
+                                   name,
+                                   rd_kafka_topic_result_error_string(
+                                       res[i])),
+                    e);
+                break;
+            } else {
+                snprintf(msg, sizeof(msg),
+                         "created topic %s with %d partition(s)", name,
+                         partitions);
+            }
+            if (al->cb)
+                al->cb(al->opaque, WEIR_LOG_INFO, "DATAGEN", msg);
         }
     }
     rd_kafka_event_destroy(ev);
     rd_kafka_AdminOptions_destroy(opts);
     rd_kafka_queue_destroy(q);
-    rd_kafka_NewTopic_destroy_array(nt, 2);
+    rd_kafka_NewTopic_destroy_array(nt, cnt);
+    free(nt);
+    return err;
+}
+
+weir_error_t *rec_datagen_create_topics(const char *bootstrap_servers,
+                                        weir_mock_cluster_t *mock,
+                                        const char *const *topics,
+                                        size_t topic_cnt, int partitions,
+                                        int replication_factor,
+                                        weir_log_cb_t *log_cb,
+                                        void *log_opaque)
+{
+    if (partitions <= 0)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "create topics: partitions must be > 0");
+    if (mock) {
+        for (size_t i = 0; i < topic_cnt; i++) {
+            weir_error_t *err = weir_mock_cluster_create_topic(
+                mock, topics[i], partitions);
+            if (err)
+                return err;
+        }
+        return NULL;
+    }
+    admin_log_t al = {log_cb, log_opaque};
+    char errstr[512];
+    rd_kafka_conf_t *kc = rd_kafka_conf_new();
+    if (rd_kafka_conf_set(kc, "bootstrap.servers", bootstrap_servers, errstr,
+                          sizeof(errstr)) != RD_KAFKA_CONF_OK) {
+        rd_kafka_conf_destroy(kc);
+        return weir_error_new(WEIR_ERR_CONFIG, "bootstrap.servers: %s",
+                              errstr);
+    }
+    rd_kafka_conf_set_log_cb(kc, admin_on_log);
+    rd_kafka_conf_set_opaque(kc, &al);
+    rd_kafka_t *rk = rd_kafka_new(RD_KAFKA_PRODUCER, kc, errstr,
+                                  sizeof(errstr));
+    if (!rk) {
+        rd_kafka_conf_destroy(kc);
+        return weir_error_new(WEIR_ERR_KAFKA, "admin client: %s", errstr);
+    }
+    weir_error_t *err = admin_create(rk, topics, topic_cnt, partitions,
+                                     replication_factor, &al);
+    rd_kafka_destroy(rk);
     return err;
 }
 
@@ -352,8 +397,13 @@ weir_error_t *rec_datagen_run(const rec_datagen_conf_t *conf,
     run.have_sale_value = run.have_click_value && !err;
     if (!err)
         err = make_producer(&run);
-    if (!err && conf->partitions > 0)
-        err = create_topics(&run);
+    if (!err && conf->partitions > 0) {
+        const char *topics[2] = {conf->topic_clicks, conf->topic_sales};
+        err = rec_datagen_create_topics(conf->bootstrap_servers, conf->mock,
+                                        topics, 2, conf->partitions,
+                                        conf->replication_factor,
+                                        conf->log_cb, conf->log_opaque);
+    }
     if (!err)
         err = loop(&run, progress);
     if (run.rk) {

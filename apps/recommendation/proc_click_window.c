@@ -233,6 +233,8 @@ static weir_error_t *window_process(weir_processor_context_t *pctx,
         return err;
     if (end + cfg->grace_ms <= now || end <= answered) {
         weir_processor_record_dropped(pctx, "late");
+        if (cfg->stats)
+            atomic_fetch_add(&cfg->stats->late_clicks, 1);
         return NULL;
     }
     void *old = NULL;

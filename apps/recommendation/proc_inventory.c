@@ -113,6 +113,8 @@ static weir_error_t *loader_process(weir_processor_context_t *pctx,
         return put_product(st, &p);
     if (from_file) {
         weir_processor_record_dropped(pctx, "bad-inventory-row");
+        if (st->cfg->stats)
+            atomic_fetch_add(&st->cfg->stats->bad_inventory_rows, 1);
         /* The file loader skips empty lines, so the count is of non-empty
          * lines; say so rather than print a wrong line number. */
         rec_log(st->cfg, WEIR_LOG_WARNING,

@@ -276,6 +276,10 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
                              NULL};
         err = weir_processor_forward(pctx, &out);
     }
+    if (!err && cfg->stats)
+        atomic_fetch_add(&cfg->stats->windows_closed, 1);
+    if (!err && cfg->on_output)
+        cfg->on_output(cfg->output_opaque, user, value, cw->end);
     free(hist);
     free(value);
     free(ids);

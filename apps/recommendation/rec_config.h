@@ -23,8 +23,29 @@
 #ifndef REC_CONFIG_H
 #define REC_CONFIG_H
 
+#include <stdatomic.h>
+
 #include <weir/error.h>
 #include <weir/log.h>
+
+/** @brief Counters the app's processors keep when given one (for a
+ *         progress line). Updated on stream threads when a processor's
+ *         step succeeds, so a step redone after an aborted transaction
+ *         counts again: a display, not an audit. */
+typedef struct rec_stats_s {
+    atomic_uint_fast64_t windows_closed;   /**< == recommendations emitted */
+    atomic_uint_fast64_t late_clicks;
+    atomic_uint_fast64_t bad_inventory_rows;
+} rec_stats_t;
+
+/**
+ * @brief Called with every recommendation as the recommend processor
+ *        emits it (before the transaction that carries it commits).
+ * @remark Runs on a stream thread; must be quick and thread-safe.
+ *         Strings are borrowed for the call.
+ */
+typedef void(rec_output_cb_t)(void *opaque, const char *user,
+                              const char *value, int64_t window_end);
 
 typedef struct rec_config_s {
     char *topic_clicks;
@@ -40,6 +61,11 @@ typedef struct rec_config_s {
      *  Called on stream threads; must be thread-safe. */
     weir_log_cb_t *log_cb;
     void *log_opaque;
+    /** Optional: counters (NULL: none), and a callback per recommendation
+     *  (NULL: none) with its opaque. Not settings: the CLI sets them. */
+    rec_stats_t *stats;
+    rec_output_cb_t *on_output;
+    void *output_opaque;
 } rec_config_t;
 
 /** @brief Fills @p cfg with the defaults. Returns NULL or WEIR_ERR_NOMEM. */

@@ -52,6 +52,20 @@ typedef struct rec_datagen_progress_s {
 } rec_datagen_progress_t;
 
 /**
+ * @brief Creates @p topics with @p partitions partitions (and
+ *        @p replication_factor, -1: the broker's default) through the
+ *        Admin API at @p bootstrap_servers, or through @p mock when not
+ *        NULL. Existing topics are left as they are.
+ */
+weir_error_t *rec_datagen_create_topics(const char *bootstrap_servers,
+                                        weir_mock_cluster_t *mock,
+                                        const char *const *topics,
+                                        size_t topic_cnt, int partitions,
+                                        int replication_factor,
+                                        weir_log_cb_t *log_cb,
+                                        void *log_opaque);
+
+/**
  * @brief Creates the topics (if asked), then produces until a limit is
  *        reached or *stop is set, then flushes.
  * @param progress may be NULL.
