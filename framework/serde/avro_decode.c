@@ -19,18 +19,20 @@
  * applications get). The walk is the same with no destination, which is
  * how writer-only fields are skipped.
  *
- * Resolution follows the Avro specification: records match fields by name
- * (the records' unqualified names must be equal; aliases are not
- * supported), fields only the writer has are skipped, fields only the
- * reader has take their default or fail with WEIR_ERR_SCHEMA; numbers are
- * promoted int -> long -> float -> double; string and bytes convert both
- * ways; enums resolve by symbol; a writer union resolves the branch it
- * wrote, a reader union takes the first branch that matches the writer
- * exactly, else the first it can be promoted to.
+ * Resolution follows the Avro specification: named types match by
+ * unqualified name or by the reader's aliases; records match fields by
+ * name or by the reader field's aliases; fields only the writer has are
+ * skipped, fields only the reader has take their default or fail with
+ * WEIR_ERR_SCHEMA; numbers are promoted int -> long -> float -> double;
+ * string and bytes convert both ways; enums resolve by symbol, and a
+ * symbol the reader lacks takes the reader enum's default; a writer union
+ * resolves the branch it wrote, a reader union takes the first branch
+ * that matches the writer exactly, else the first it can be promoted to.
  *
- * Defaults. avro-c keeps no default values, so weir__avro_schema_parse()
+ * Defaults and aliases. avro-c keeps neither, so weir__avro_schema_parse()
  * walks the schema's JSON (jansson) in step with the avro_schema_t it
- * parsed and records, per (record schema, field index), the JSON default.
+ * parsed and records, per (record schema, field index) or per named type,
+ * the JSON of field defaults, field and type aliases and enum defaults.
  * Setting a default converts that JSON to a value as the specification
  * says (bytes and fixed are strings of code points 0-255; a union's
  * default is for its first branch).
@@ -47,10 +49,19 @@
  * of null or empty records take no bytes). */
 #define FREE_ITEMS 65536
 
+/* What avro-c drops from a schema's JSON and resolution needs. */
+enum {
+    EXTRA_FIELD_DEFAULT, /* (record, field): "default" */
+    EXTRA_FIELD_ALIASES, /* (record, field): "aliases" */
+    EXTRA_NAME_ALIASES,  /* (named type, -1): "aliases" */
+    EXTRA_ENUM_DEFAULT,  /* (enum, -1): "default" */
+};
+
 typedef struct default_s {
-    avro_schema_t record;
-    int field;
-    json_t *value; /* borrowed from root */
+    int kind;
+    avro_schema_t record; /* or the named type */
+    int field;            /* -1 for a type's own */
+    json_t *value;        /* borrowed from root */
 } default_t;
 
 struct weir__avro_defaults_s {
@@ -88,19 +99,54 @@ const char *weir__avro_schema_label(avro_schema_t schema)
     return avro_schema_type_name(schema);
 }
 
-static bool same_name(avro_schema_t a, avro_schema_t b)
+static const json_t *find_extra(const weir__avro_defaults_t *x, int kind,
+                                avro_schema_t schema, int field)
 {
-    const char *na = avro_schema_name(a), *nb = avro_schema_name(b);
-    return na && nb && !strcmp(na, nb);
+    if (!x)
+        return NULL;
+    for (size_t i = 0; i < x->n; i++) {
+        if (x->items[i].kind == kind && x->items[i].record == schema &&
+            x->items[i].field == field)
+            return x->items[i].value;
+    }
+    return NULL;
+}
+
+/* Whether the JSON array of aliases @p aliases names @p name (full or
+ * unqualified). */
+static bool has_alias(const json_t *aliases, const char *name)
+{
+    for (size_t i = 0; i < json_array_size(aliases); i++) {
+        const char *a = json_string_value(json_array_get(aliases, i));
+        if (!a)
+            continue;
+        const char *dot = strrchr(a, '.');
+        if (!strcmp(a, name) || (dot && !strcmp(dot + 1, name)))
+            return true;
+    }
+    return false;
+}
+
+/* The unqualified names match, or the reader's type lists the writer's
+ * name among its aliases. */
+static bool same_name(const weir__avro_defaults_t *x, avro_schema_t w,
+                      avro_schema_t r)
+{
+    const char *nw = avro_schema_name(w), *nr = avro_schema_name(r);
+    if (!nw || !nr)
+        return false;
+    return !strcmp(nw, nr) ||
+           has_alias(find_extra(x, EXTRA_NAME_ALIASES, r, -1), nw);
 }
 
 /* Whether a writer of type @p w is read exactly as @p r. */
-static bool exact_match(avro_schema_t w, avro_schema_t r)
+static bool exact_match(const weir__avro_defaults_t *x, avro_schema_t w,
+                        avro_schema_t r)
 {
     if (avro_typeof(w) != avro_typeof(r))
         return false;
     if (is_avro_named_type(w))
-        return same_name(w, r);
+        return same_name(x, w, r);
     return true;
 }
 
@@ -123,9 +169,10 @@ static bool promotes(avro_schema_t w, avro_schema_t r)
     }
 }
 
-static bool resolvable(avro_schema_t w, avro_schema_t r)
+static bool resolvable(const weir__avro_defaults_t *x, avro_schema_t w,
+                       avro_schema_t r)
 {
-    return exact_match(w, r) || promotes(w, r);
+    return exact_match(x, w, r) || promotes(w, r);
 }
 
 /* ---- errors ----------------------------------------------------------- */
@@ -223,14 +270,7 @@ static int set_string(avro_value_t *dest, const unsigned char *p, size_t n)
 static const json_t *find_default(const weir__avro_defaults_t *defaults,
                                   avro_schema_t record, int field)
 {
-    if (!defaults)
-        return NULL;
-    for (size_t i = 0; i < defaults->n; i++) {
-        if (defaults->items[i].record == record &&
-            defaults->items[i].field == field)
-            return defaults->items[i].value;
-    }
-    return NULL;
+    return find_extra(defaults, EXTRA_FIELD_DEFAULT, record, field);
 }
 
 /* JSON string of code points 0-255 -> bytes (the spec's bytes default). */
@@ -502,6 +542,15 @@ static int decode_record(dec_t *dec, avro_schema_t w, avro_schema_t r,
         const char *name = avro_schema_record_field_name(w, (int)i);
         avro_schema_t wf = avro_schema_record_field_get_by_index(w, (int)i);
         int ri = r ? avro_schema_record_field_get_index(r, name) : -1;
+        for (size_t j = 0; ri < 0 && j < nr; j++) {
+            /* A reader field that names this one among its aliases (a
+             * renamed field). */
+            if (!seen[j] &&
+                has_alias(find_extra(dec->defaults, EXTRA_FIELD_ALIASES, r,
+                                     (int)j),
+                          name))
+                ri = (int)j;
+        }
         if (ri < 0) {
             rc = decode(dec, wf, NULL, NULL, depth + 1);
             continue;
@@ -636,7 +685,8 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
             for (size_t i = 0; i < n; i++) {
                 avro_schema_t b =
                     unlink_schema(avro_schema_union_branch(r, (int)i));
-                if (pass == 0 ? exact_match(w, b) : promotes(w, b)) {
+                if (pass == 0 ? exact_match(dec->defaults, w, b)
+                              : promotes(w, b)) {
                     pick = (int)i;
                     break;
                 }
@@ -653,7 +703,7 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
         return decode(dec, w, avro_schema_union_branch(r, pick), &branch,
                       depth + 1);
     }
-    if (r && !resolvable(w, r))
+    if (r && !resolvable(dec->defaults, w, r))
         return fail(dec, WEIR_ERR_SCHEMA,
                     "writer type %s cannot be read as reader type %s",
                     weir__avro_schema_label(w), weir__avro_schema_label(r));
@@ -713,6 +763,14 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
             break;
         const char *sym = avro_schema_enum_get(w, (int)idx);
         int ridx = avro_schema_enum_get_by_name(r, sym);
+        if (ridx < 0) {
+            /* The reader's enum default stands for symbols it lacks. */
+            const json_t *dflt =
+                find_extra(dec->defaults, EXTRA_ENUM_DEFAULT, r, -1);
+            if (json_is_string(dflt))
+                ridx = avro_schema_enum_get_by_name(r,
+                                                    json_string_value(dflt));
+        }
         if (ridx < 0)
             return fail(dec, WEIR_ERR_SCHEMA,
                         "enum symbol %s is not in the reader's %s", sym,
@@ -756,8 +814,8 @@ weir_error_t *weir__avro_decode(avro_schema_t writer, avro_schema_t reader,
 
 /* ---- schema parsing with defaults ------------------------------------- */
 
-static int add_default(weir__avro_defaults_t *d, avro_schema_t record,
-                       int field, json_t *value)
+static int add_default(weir__avro_defaults_t *d, int kind,
+                       avro_schema_t record, int field, json_t *value)
 {
     if (d->n == d->cap) {
         size_t cap = d->cap ? d->cap * 2 : 8;
@@ -767,7 +825,7 @@ static int add_default(weir__avro_defaults_t *d, avro_schema_t record,
         d->items = items;
         d->cap = cap;
     }
-    d->items[d->n++] = (default_t){record, field, value};
+    d->items[d->n++] = (default_t){kind, record, field, value};
     return 0;
 }
 
@@ -799,6 +857,14 @@ static int collect(weir__avro_defaults_t *d, json_t *j, avro_schema_t s,
     if (is_avro_map(s))
         return collect(d, json_object_get(j, "values"),
                        avro_schema_map_values(s), depth + 1);
+    json_t *aliases = json_object_get(j, "aliases");
+    if (is_avro_named_type(s) && json_is_array(aliases) &&
+        add_default(d, EXTRA_NAME_ALIASES, s, -1, aliases) < 0)
+        return -1;
+    json_t *enum_dflt = json_object_get(j, "default");
+    if (is_avro_enum(s) && enum_dflt &&
+        add_default(d, EXTRA_ENUM_DEFAULT, s, -1, enum_dflt) < 0)
+        return -1;
     if (!is_avro_record(s))
         return 0;
     json_t *fields = json_object_get(j, "fields");
@@ -809,7 +875,11 @@ static int collect(weir__avro_defaults_t *d, json_t *j, avro_schema_t s,
         if (idx < 0)
             continue;
         json_t *dflt = json_object_get(f, "default");
-        if (dflt && add_default(d, s, idx, dflt) < 0)
+        if (dflt && add_default(d, EXTRA_FIELD_DEFAULT, s, idx, dflt) < 0)
+            return -1;
+        json_t *faliases = json_object_get(f, "aliases");
+        if (json_is_array(faliases) &&
+            add_default(d, EXTRA_FIELD_ALIASES, s, idx, faliases) < 0)
             return -1;
         if (collect(d, json_object_get(f, "type"),
                     avro_schema_record_field_get_by_index(s, idx),
@@ -854,6 +924,23 @@ weir_error_t *weir__avro_schema_parse(const char *json, size_t len,
     /* Check every default against its type once, so a bad default is a
      * schema error now rather than a failed record later. */
     for (size_t i = 0; i < d->n; i++) {
+        if (d->items[i].kind == EXTRA_ENUM_DEFAULT) {
+            const char *sym = json_string_value(d->items[i].value);
+            if (!sym ||
+                avro_schema_enum_get_by_name(d->items[i].record, sym) < 0) {
+                weir_error_t *err = weir_error_new(
+                    WEIR_ERR_SCHEMA,
+                    "Avro schema: enum %s: default is not one of its "
+                    "symbols",
+                    avro_schema_name(d->items[i].record));
+                weir__avro_defaults_destroy(d);
+                avro_schema_decref(schema);
+                return err;
+            }
+            continue;
+        }
+        if (d->items[i].kind != EXTRA_FIELD_DEFAULT)
+            continue;
         avro_schema_t ft = avro_schema_record_field_get_by_index(
             d->items[i].record, d->items[i].field);
         avro_value_iface_t *iface = avro_generic_class_from_schema(ft);

@@ -13,9 +13,10 @@
 #include <weir/error.h>
 
 /*
- * The field defaults of a reader schema. avro-c parses "default" but does
- * not keep it, so they are read from the schema's JSON alongside the
- * parsed schema: one entry per (record schema, field index) that has one.
+ * What resolution needs from a reader schema's JSON that avro-c parses but
+ * does not keep: field defaults, field and type aliases, enum defaults.
+ * Read from the JSON alongside the parsed schema, keyed by the parsed
+ * schema nodes.
  */
 typedef struct weir__avro_defaults_s weir__avro_defaults_t;
 
@@ -35,7 +36,8 @@ void weir__avro_defaults_destroy(weir__avro_defaults_t *defaults);
  * two by Avro's rules: fields matched by name, writer-only fields skipped,
  * reader-only fields set from their defaults, numeric promotions
  * (int -> long/float/double, long -> float/double, float -> double),
- * string <-> bytes, enums by symbol, unions by branch. @p reader may be
+ * string <-> bytes, enums by symbol (or the reader enum's default),
+ * aliases of reader fields and types, unions by branch. @p reader may be
  * @p writer. @p defaults may be NULL (no defaults).
  *
  * Returns NULL, WEIR_ERR_SERDE for bytes that are not a valid datum of

@@ -493,6 +493,59 @@ START_TEST(test_serde_avro_unresolvable_writer_is_schema_error)
 }
 END_TEST
 
+START_TEST(test_serde_avro_resolves_renames_by_aliases_and_enum_default)
+{
+    static const char writer[] =
+        "{\"type\":\"record\",\"name\":\"OldClick\",\"fields\":["
+        "{\"name\":\"uid\",\"type\":\"string\"},"
+        "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"K\","
+        "\"symbols\":[\"VIEW\",\"HOVER\"]}}]}";
+    static const char reader[] =
+        "{\"type\":\"record\",\"name\":\"Click\",\"aliases\":"
+        "[\"old.ns.OldClick\"],\"fields\":["
+        "{\"name\":\"user_id\",\"type\":\"string\",\"aliases\":[\"uid\"]},"
+        "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"K\","
+        "\"symbols\":[\"VIEW\",\"OTHER\"],\"default\":\"OTHER\"}}]}";
+    int32_t id;
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "t-value", NULL, writer, &id));
+    avro_schema_t ws;
+    avro_value_iface_t *wi;
+    avro_value_t wv, f;
+    value_of(writer, &ws, &wi, &wv);
+    set_str(&wv, "uid", "user-9");
+    avro_value_get_by_name(&wv, "kind", &f, NULL);
+    avro_value_set_enum(&f, 1); /* HOVER: not in the reader */
+    unsigned char data[128];
+    size_t n = frame(&wv, id, data, sizeof(data));
+    value_free(ws, wi, &wv);
+
+    weir_serde_t *serde = serde_for(reader, 0);
+    void *obj;
+    size_t len;
+    weir_error_t *err =
+        weir_serde_deserialize(serde, "t", data, n, &obj, &len);
+    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
+    ck_assert_str_eq(get_str(obj, "user_id"), "user-9");
+    int e;
+    avro_value_get_by_name((avro_value_t *)obj, "kind", &f, NULL);
+    avro_value_get_enum(&f, &e);
+    ck_assert_int_eq(e, 1); /* OTHER */
+    weir_serde_free_obj(serde, obj, len);
+    weir_serde_destroy(serde);
+
+    /* Without the aliases and the enum default, the same data does not
+     * resolve. */
+    static const char strict[] =
+        "{\"type\":\"record\",\"name\":\"OldClick\",\"fields\":["
+        "{\"name\":\"kind\",\"type\":{\"type\":\"enum\",\"name\":\"K\","
+        "\"symbols\":[\"VIEW\",\"OTHER\"]}}]}";
+    serde = serde_for(strict, 0);
+    ck_assert_int_eq(deser_code(serde, data, n), WEIR_ERR_SCHEMA);
+    weir_serde_destroy(serde);
+}
+END_TEST
+
 /* ---- bad input -------------------------------------------------------- */
 
 START_TEST(test_serde_avro_short_wrong_magic_unknown_id)
@@ -698,6 +751,8 @@ START_TEST(test_serde_avro_bad_schema_or_default_fails_at_creation)
         "\"type\":\"int\",\"default\":\"seven\"}]}",
         "{\"type\":\"record\",\"name\":\"R\",\"fields\":[{\"name\":\"a\","
         "\"type\":[\"null\",\"int\"],\"default\":3}]}",
+        "{\"type\":\"enum\",\"name\":\"E\",\"symbols\":[\"A\"],"
+        "\"default\":\"B\"}",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         weir_error_t *err = NULL;
@@ -876,6 +931,8 @@ static Suite *serde_avro_suite(void)
     tcase_add_test(tc,
                    test_serde_avro_resolves_writer_into_reader_with_defaults);
     tcase_add_test(tc, test_serde_avro_unresolvable_writer_is_schema_error);
+    tcase_add_test(
+        tc, test_serde_avro_resolves_renames_by_aliases_and_enum_default);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_add_checked_fixture(tc, setup, teardown);
