@@ -15,7 +15,9 @@
  * Deserializing fetches the writer schema by id from the registry (cached)
  * and resolves it into the serde's schema, the reader schema, by Avro's
  * rules: fields the writer lacks take their defaults, writer-only fields
- * are skipped, numbers are promoted, enums match by symbol. Serializing
+ * are skipped, renamed fields and types match by the reader's aliases,
+ * numbers are promoted, enums match by symbol (or take the reader enum's
+ * default). Serializing
  * registers the serde's schema under the subject `<topic>-value` (or
  * `<topic>-key`) on first use per topic, or only looks it up with
  * WEIR_SERDE_AVRO_NO_REGISTER, and caches the id.
