@@ -6,11 +6,11 @@
  * The 64 stores are spread over 8 task dirs, like a process holding 8
  * tasks of 8 stores each. Writes go round-robin in transactions of 1000
  * (the exactly-once path), then 200 k random gets (the data is 4x the
- * budget, so most of them read table files through the OS page cache). The table shows the RSS
- * before any store is opened (libraries, allocator), the peak, the budget
- * and the overhead above it; the shared cache and write-buffer manager
- * must keep the peak near budget + a fixed overhead however many keys
- * are written.
+ * budget, so most of them read table files through the OS page cache).
+ * The table shows the RSS before any store is opened (libraries,
+ * allocator), the peak, the budget and the overhead above it; the shared
+ * cache and write-buffer manager must keep the peak near budget + a fixed
+ * overhead however many keys are written.
  *
  * Usage: bench_store_memory [total_keys] [budget_mib]
  */

@@ -36,11 +36,8 @@
  * across batch writes. Outside transactions an iterator reads the snapshot
  * taken when it was created.
  *
- * Open-time checks: a format file from a newer version fails with
- * WEIR_ERR_STORE_VERSION; another kind of store, or a window store with
- * another segment width, fails with WEIR_ERR_STORE; a corrupt DB, format
- * file or position is wiped with a warning and the store opens empty with
- * no position, so the framework restores it in full.
+ * Open-time checks (format version, store kind, corruption wipe) are in
+ * rocks_open.c.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -50,31 +47,8 @@
 #include <unistd.h>
 
 #include "alloc_int.h"
-#include "ingest_int.h"
-#include "rocks_int.h"
+#include "kv_rocksdb_int.h"
 
-#define NS_META 0x00
-#define NS_DATA 0x01
-static const char META_POSITION[2] = {NS_META, 'p'};
-
-typedef struct kv_rocks_s {
-    weir_kv_store_t base;
-    weir_task_dir_t *td;
-    char *dir;
-    char *db_path;
-    rocksdb_t *db;
-    rocksdb_readoptions_t *ro;
-    rocksdb_writeoptions_t *wo;
-    rocksdb_writebatch_wi_t *wb; /* the open transaction */
-    const char *kind;            /* "kv" or "window" (static strings) */
-    int64_t segment_ms;
-    weir__ingest_t *ing;         /* restore buffer (restore_ingest.c) */
-    int64_t ing_pos, ing_extra;  /* position the buffer reaches */
-    bool ing_dirty;              /* records or position not ingested */
-    uint64_t gen;                /* bumped by every transactional write */
-    unsigned char *kbuf;         /* scratch for namespaced keys */
-    size_t kcap;
-} kv_rocks_t;
 
 static weir_error_t *nomem(const kv_rocks_t *r)
 {
@@ -213,7 +187,8 @@ static weir_error_t *rk_commit(weir_kv_store_t *kv, int64_t offset,
     char *rerr = NULL;
     if (r->wb) {
         /* Data and position: one atomic write. */
-        rocksdb_writebatch_wi_put(r->wb, META_POSITION, 2, pos, 16);
+        rocksdb_writebatch_wi_put(r->wb, META_POSITION, META_POSITION_LEN,
+                                  pos, 16);
         rocksdb_write_writebatch_wi(r->db, r->wo, r->wb, &rerr);
         if (rerr)
             return weir__rocks_error(kv->name, "commit", rerr);
@@ -221,7 +196,7 @@ static weir_error_t *rk_commit(weir_kv_store_t *kv, int64_t offset,
         r->wb = NULL;
         return NULL;
     }
-    rocksdb_put(r->db, r->wo, META_POSITION, 2, pos, 16, &rerr);
+    rocksdb_put(r->db, r->wo, META_POSITION, META_POSITION_LEN, pos, 16, &rerr);
     return rerr ? weir__rocks_error(kv->name, "checkpoint", rerr) : NULL;
 }
 
@@ -264,9 +239,9 @@ static weir_error_t *ingest(kv_rocks_t *r)
 {
     char pos[16];
     position_value(pos, r->ing_pos, r->ing_extra);
-    weir_error_t *err = weir__ingest_flush(r->ing, r->db, r->td->env->ingest_opts,
-                                           r->dir, r->base.name, NS_DATA,
-                                           META_POSITION, 2, pos, 16);
+    weir_error_t *err = weir__ingest_flush(
+        r->ing, r->db, r->td->env->ingest_opts, r->dir, r->base.name,
+        NS_DATA, META_POSITION, META_POSITION_LEN, pos, 16);
     if (!err)
         r->ing_dirty = false;
     return err;
@@ -302,9 +277,6 @@ static weir_error_t *rk_restore_finish(weir_kv_store_t *kv)
     return err;
 }
 
-static weir_error_t *write_format_in(const char *dir, const char *store,
-                                     const char *kind, int64_t segment_ms);
-
 /*
  * A checkpoint is a store directory of its own (format file + rocksdb/ of
  * hard links), so it can be moved into another task dir and opened there.
@@ -319,7 +291,7 @@ static weir_error_t *rk_checkpoint(weir_kv_store_t *kv, const char *dir)
                                                 : WEIR_ERR_IO,
                               "store %s: cannot create checkpoint %s: %s",
                               kv->name, dir, strerror(errno));
-    weir_error_t *err = write_format_in(dir, kv->name, r->kind,
+    weir_error_t *err = weir__rocks_write_format(dir, kv->name, r->kind,
                                         r->segment_ms);
     if (err)
         return err;
@@ -343,7 +315,7 @@ static weir_error_t *rk_checkpoint(weir_kv_store_t *kv, const char *dir)
     return NULL;
 }
 
-static void rk_close_db(kv_rocks_t *r)
+void weir__rocks_close_db(kv_rocks_t *r)
 {
     if (r->wb)
         rocksdb_writebatch_wi_destroy(r->wb);
@@ -353,10 +325,10 @@ static void rk_close_db(kv_rocks_t *r)
     r->db = NULL;
 }
 
-static void rk_destroy(weir_kv_store_t *kv)
+void weir__rocks_destroy(weir_kv_store_t *kv)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
-    rk_close_db(r);
+    weir__rocks_close_db(r);
     weir__ingest_destroy(r->ing);
     if (r->ro)
         rocksdb_readoptions_destroy(r->ro);
@@ -632,7 +604,7 @@ static weir_error_t *rk_query_get(weir_kv_store_t *kv, const void *key,
     return err;
 }
 
-static const weir__kv_ops_t rk_ops = {
+const weir__kv_ops_t weir__rocks_ops = {
     .get = rk_get,
     .write = rk_write,
     .range = rk_range,
@@ -646,270 +618,5 @@ static const weir__kv_ops_t rk_ops = {
     .checkpoint = rk_checkpoint,
     .query_get = rk_query_get,
     .query_range = rk_query_range,
-    .destroy = rk_destroy,
+    .destroy = weir__rocks_destroy,
 };
-
-/* Opening ------------------------------------------------------------------- */
-
-typedef enum { FMT_OK, FMT_NEW, FMT_CORRUPT } fmt_state_t;
-
-static char *join(const char *a, const char *b)
-{
-    size_t la = strlen(a), lb = strlen(b);
-    char *p = weir__malloc(la + lb + 2);
-    if (!p)
-        return NULL;
-    memcpy(p, a, la);
-    p[la] = '/';
-    memcpy(p + la + 1, b, lb + 1);
-    return p;
-}
-
-/* Checks the format file; *statep says whether to create or wipe. */
-static weir_error_t *check_format(kv_rocks_t *r, const char *kind,
-                                  int64_t segment_ms, fmt_state_t *statep)
-{
-    const char *name = r->base.name;
-    char *fpath = join(r->dir, "format");
-    if (!fpath)
-        return nomem(r);
-    FILE *f = fopen(fpath, "r");
-    weir__free(fpath);
-    if (!f) {
-        if (errno != ENOENT)
-            return weir_error_new(WEIR_ERR_IO,
-                                  "store %s: cannot read format file: %s",
-                                  name, strerror(errno));
-        /* A DB without its format file is a damaged directory. */
-        struct stat st;
-        char *cur = join(r->db_path, "CURRENT");
-        if (!cur)
-            return nomem(r);
-        *statep = stat(cur, &st) ? FMT_NEW : FMT_CORRUPT;
-        weir__free(cur);
-        return NULL;
-    }
-    int version = 0;
-    char fkind[16] = "";
-    long long seg = -1;
-    int n = fscanf(f, "weir-store-format %d %15s %lld", &version, fkind,
-                   &seg);
-    fclose(f);
-    if (n >= 1 && version > WEIR__STORE_FORMAT_VERSION)
-        return weir_error_new(WEIR_ERR_STORE_VERSION,
-                              "store %s: format version %d is newer than "
-                              "this weir supports (%d); upgrade weir or "
-                              "delete %s",
-                              name, version, WEIR__STORE_FORMAT_VERSION,
-                              r->dir);
-    if (n != 3 || version < 1) {
-        *statep = FMT_CORRUPT;
-        return NULL;
-    }
-    if (strcmp(fkind, kind))
-        return weir_error_new(WEIR_ERR_STORE,
-                              "store %s: directory %s holds a %s store, not "
-                              "a %s store",
-                              name, r->dir, fkind, kind);
-    if (seg != segment_ms)
-        return weir_error_new(WEIR_ERR_STORE,
-                              "store %s: segment width %lld ms on disk, %"
-                              PRId64 " ms requested; delete %s to change it",
-                              name, seg, segment_ms, r->dir);
-    *statep = FMT_OK;
-    return NULL;
-}
-
-static weir_error_t *write_format_in(const char *dir, const char *store,
-                                     const char *kind, int64_t segment_ms)
-{
-    char *tmp = join(dir, "format.tmp");
-    char *fpath = join(dir, "format");
-    weir_error_t *err = NULL;
-    if (!tmp || !fpath) {
-        err = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
-                             store);
-        goto out;
-    }
-    char buf[96];
-    int len = snprintf(buf, sizeof(buf), "weir-store-format %d %s %" PRId64
-                       "\n", WEIR__STORE_FORMAT_VERSION, kind, segment_ms);
-    int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0 || write(fd, buf, (size_t)len) != len || fsync(fd) ||
-        rename(tmp, fpath)) {
-        int e = errno;
-        err = weir_error_new(e == ENOSPC ? WEIR_ERR_NO_SPACE : WEIR_ERR_IO,
-                             "store %s: cannot write format file in %s: %s",
-                             store, dir, strerror(e));
-    }
-    if (fd >= 0)
-        close(fd);
-out:
-    weir__free(tmp);
-    weir__free(fpath);
-    return err;
-}
-
-static weir_error_t *write_format(kv_rocks_t *r, const char *kind,
-                                  int64_t segment_ms)
-{
-    return write_format_in(r->dir, r->base.name, kind, segment_ms);
-}
-
-static weir_error_t *wipe(kv_rocks_t *r, const char *why)
-{
-    weir__log(&r->base.log, WEIR_LOG_WARNING, "STORE",
-              "%s: %s: wiping %s, the store will be restored in full from "
-              "its changelog",
-              r->base.name, why, r->dir);
-    r->base.was_reset = true;
-    weir_error_t *err = weir__rmtree(r->dir);
-    if (!err && mkdir(r->dir, 0755))
-        err = weir_error_new(WEIR_ERR_IO, "cannot create %s: %s", r->dir,
-                             strerror(errno));
-    return err ? weir_error_prefix(err, "store %s: ", r->base.name) : NULL;
-}
-
-/* Opens the DB and reads the position; corruption is reported, not wiped. */
-static weir_error_t *open_db(kv_rocks_t *r)
-{
-    char *rerr = NULL;
-    r->db = rocksdb_open(r->td->env->opts, r->db_path, &rerr);
-    if (rerr)
-        return weir__rocks_error(r->base.name, "open", rerr);
-    size_t vlen = 0;
-    char *v = rocksdb_get(r->db, r->ro, META_POSITION, 2, &vlen, &rerr);
-    if (rerr)
-        return weir__rocks_error(r->base.name, "read position", rerr);
-    if (!v)
-        return NULL;
-    weir_error_t *err = NULL;
-    if (vlen != 16) {
-        err = weir_error_new(WEIR_ERR_STORE_CORRUPT,
-                             "store %s: position of %zu bytes", r->base.name,
-                             vlen);
-    } else {
-        /* -1: committed without a changelog position (extra still set). */
-        int64_t pos = (int64_t)weir__be64_get((unsigned char *)v);
-        if (pos < WEIR_STORE_NO_POSITION)
-            err = weir_error_new(WEIR_ERR_STORE_CORRUPT,
-                                 "store %s: negative position %" PRId64,
-                                 r->base.name, pos);
-        r->base.has_position = !err && pos >= 0;
-        r->base.position = pos;
-        r->base.extra = (int64_t)weir__be64_get((unsigned char *)v + 8);
-    }
-    rocksdb_free(v);
-    return err;
-}
-
-static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
-                              const char *kind, int64_t segment_ms,
-                              weir_error_t **errp)
-{
-    *errp = NULL;
-    if (!name || !*name || strchr(name, '/') || name[0] == '.') {
-        *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
-                               "store \"%s\": bad store name",
-                               name ? name : "");
-        return NULL;
-    }
-    kv_rocks_t *r = weir__calloc(1, sizeof(*r));
-    if (!r) {
-        *errp = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
-                               name);
-        return NULL;
-    }
-    *errp = weir__kv_store_init(&r->base, &rk_ops, name, &td->env->log);
-    if (*errp) {
-        weir__free(r);
-        return NULL;
-    }
-    atomic_fetch_add(&td->refs, 1);
-    r->td = td;
-    r->kind = kind;
-    r->segment_ms = segment_ms;
-    r->dir = join(td->path, name);
-    r->db_path = r->dir ? join(r->dir, "rocksdb") : NULL;
-    if (!r->db_path) {
-        *errp = nomem(r);
-        goto fail;
-    }
-    r->ro = rocksdb_readoptions_create();
-    r->wo = rocksdb_writeoptions_create();
-
-    if (mkdir(r->dir, 0755) && errno != EEXIST) {
-        *errp = weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE
-                                               : WEIR_ERR_IO,
-                               "store %s: cannot create %s: %s", name,
-                               r->dir, strerror(errno));
-        goto fail;
-    }
-    fmt_state_t st = FMT_NEW;
-    *errp = check_format(r, kind, segment_ms, &st);
-    if (*errp)
-        goto fail;
-    if (st == FMT_CORRUPT) {
-        *errp = wipe(r, "format file missing or unreadable");
-        st = FMT_NEW;
-    }
-    if (!*errp && st == FMT_NEW)
-        *errp = write_format(r, kind, segment_ms);
-    if (*errp)
-        goto fail;
-    *errp = open_db(r);
-    if (*errp && weir_error_code(*errp) == WEIR_ERR_STORE_CORRUPT) {
-        char why[256];
-        snprintf(why, sizeof(why), "%s", weir_error_string(*errp));
-        weir_error_destroy(*errp);
-        rk_close_db(r);
-        r->base.has_position = false;
-        *errp = wipe(r, why);
-        if (!*errp)
-            *errp = write_format(r, kind, segment_ms);
-        if (!*errp)
-            *errp = open_db(r);
-    }
-    if (*errp)
-        goto fail;
-    weir__dbg(&r->base.log, STORE, "STORE",
-              "%s: opened %s (%s), position %" PRId64, name, r->dir, kind,
-              r->base.has_position ? r->base.position : -1);
-    return r;
-
-fail:
-    rk_destroy(&r->base);
-    return NULL;
-}
-
-weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
-                                            const char *name,
-                                            weir_error_t **errp)
-{
-    kv_rocks_t *r = rocks_open(td, name, "kv", 0, errp);
-    return r ? &r->base : NULL;
-}
-
-weir_window_store_t *weir_window_store_open_rocksdb(weir_task_dir_t *td,
-                                                    const char *name,
-                                                    int64_t retention_ms,
-                                                    int64_t segment_ms,
-                                                    weir_error_t **errp)
-{
-    if (segment_ms <= 0 || retention_ms < segment_ms) {
-        *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
-                               "window store %s: need 0 < segment_ms "
-                               "(%" PRId64 ") <= retention_ms (%" PRId64 ")",
-                               name ? name : "", segment_ms, retention_ms);
-        return NULL;
-    }
-    kv_rocks_t *r = rocks_open(td, name, "window", segment_ms, errp);
-    if (!r)
-        return NULL;
-    return weir__window_store_new(&r->base, retention_ms, segment_ms, errp);
-}
-
-bool weir_kv_store_was_reset(const weir_kv_store_t *kv)
-{
-    return kv->was_reset;
-}

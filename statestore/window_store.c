@@ -52,6 +52,7 @@ struct weir_window_store_s {
     _Atomic int64_t observed;           /* INT64_MIN: nothing written */
     _Atomic int64_t committed_observed; /* what abort returns to */
     int64_t live_seg;           /* segments below this are dropped */
+    bool owner_time; /* observed time moves by advance_time() only */
     uint64_t expired_puts;
     const weir_changelog_sink_t *sink;
     void *sink_opaque;
@@ -342,6 +343,18 @@ static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
     return err;
 }
 
+/* Moves observed time forward; outside a transaction it is committed at
+ * once and expired segments go. */
+static weir_error_t *move_observed(weir_window_store_t *ws, int64_t t)
+{
+    ws->observed = t;
+    if (ws->inner->in_txn)
+        return NULL;
+    ws->committed_observed = ws->observed;
+    ws->inner->extra = ws->observed;
+    return drop_expired(ws);
+}
+
 weir_error_t *weir_window_store_put(weir_window_store_t *ws, const void *key,
                                     size_t key_len, int64_t window_start,
                                     const void *val, size_t val_len)
@@ -371,17 +384,25 @@ weir_error_t *weir_window_store_put(weir_window_store_t *ws, const void *key,
     weir__free(heap);
     if (err)
         return err;
-    if (window_start > ws->observed) {
-        ws->observed = window_start;
-        if (!ws->inner->in_txn) {
-            ws->committed_observed = ws->observed;
-            ws->inner->extra = ws->observed;
-            err = drop_expired(ws);
-            if (err)
-                return err;
-        }
+    if (!ws->owner_time && window_start > ws->observed) {
+        err = move_observed(ws, window_start);
+        if (err)
+            return err;
     }
     return send_changelog(ws, key, key_len, window_start, val, val_len);
+}
+
+void weir_window_store_set_owner_time(weir_window_store_t *ws, bool on)
+{
+    ws->owner_time = on;
+}
+
+weir_error_t *weir_window_store_advance_time(weir_window_store_t *ws,
+                                             int64_t t)
+{
+    if (t <= ws->observed)
+        return NULL;
+    return move_observed(ws, t);
 }
 
 weir_error_t *weir_window_store_get(weir_window_store_t *ws, const void *key,
@@ -712,7 +733,7 @@ weir_window_store_restore_apply(weir_window_store_t *ws,
         int64_t ts;
         weir_window_changelog_key_decode(recs[i].key, recs[i].key_len, &key,
                                          &klen, &ts);
-        if (ts > ws->observed)
+        if (!ws->owner_time && ts > ws->observed)
             ws->observed = ts;
         if (ts < min_live(ws))
             continue;

@@ -217,7 +217,7 @@ START_TEST(test_store_kv_transaction_abort_discards)
 }
 END_TEST
 
-START_TEST(test_store_kv_transaction_commit_keeps_and_sets_position)
+START_TEST(test_store_kv_transaction_commit_sets_position)
 {
     weir_kv_store_t *kv = engine_kv_open(_i, "txn");
     int64_t pos;
@@ -302,7 +302,7 @@ static void on_progress(void *opaque, const char *store, uint64_t done,
     snprintf(p->store, sizeof(p->store), "%s", store);
 }
 
-START_TEST(test_store_kv_restore_applies_in_order_and_sets_position)
+START_TEST(test_store_kv_restore_applies_in_order)
 {
     weir_kv_store_t *kv = engine_kv_open(_i, "restored");
     put_s(kv, "stale", "x");
@@ -659,7 +659,7 @@ static Suite *store_kv_suite(void)
     tcase_add_loop_test(tc, test_store_kv_transaction_abort_discards, 0,
                         ENGINE_COUNT);
     tcase_add_loop_test(tc,
-                        test_store_kv_transaction_commit_keeps_and_sets_position,
+                        test_store_kv_transaction_commit_sets_position,
                         0, ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_kv_random_ops_match_model, 0,
                         ENGINE_COUNT);
@@ -678,7 +678,7 @@ static Suite *store_kv_suite(void)
     tcase_add_loop_test(tc, test_store_kv_changelog_records_each_write, 0,
                         ENGINE_COUNT);
     tcase_add_loop_test(tc,
-                        test_store_kv_restore_applies_in_order_and_sets_position,
+                        test_store_kv_restore_applies_in_order,
                         0, ENGINE_COUNT);
     suite_add_tcase(s, tc);
     return s;

@@ -217,7 +217,7 @@ END_TEST
  * Restore writes with the WAL off: a crash mid-restore may lose the
  * unflushed tail, but never splits data from position.
  */
-START_TEST(test_store_rocksdb_crash_mid_restore_keeps_consistent_position)
+START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
 {
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -681,7 +681,7 @@ static Suite *store_rocksdb_suite(void)
     tcase_add_test(tc, test_store_rocksdb_crash_after_commit_keeps_it);
     tcase_add_test(tc, test_store_rocksdb_sigkill_leaves_committed_prefix);
     tcase_add_test(tc,
-                   test_store_rocksdb_crash_mid_restore_keeps_consistent_position);
+                   test_store_rocksdb_crash_mid_restore_is_consistent);
     tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
     tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);
     tcase_add_test(tc, test_store_rocksdb_checkpoint_opens_elsewhere);

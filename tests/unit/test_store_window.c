@@ -79,7 +79,7 @@ START_TEST(test_store_window_put_get_fetch)
 }
 END_TEST
 
-START_TEST(test_store_window_keys_that_prefix_each_other_stay_apart)
+START_TEST(test_store_window_prefix_keys_stay_apart)
 {
     weir_window_store_t *ws = engine_ws_open(_i, "prefixes", 1000, 1000);
     OK(weir_window_store_put(ws, "a", 1, 10, "1", 1));
@@ -404,7 +404,7 @@ static Suite *store_window_suite(void)
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
     tcase_add_loop_test(tc, test_store_window_put_get_fetch, 0, ENGINE_COUNT);
     tcase_add_loop_test(tc,
-                        test_store_window_keys_that_prefix_each_other_stay_apart,
+                        test_store_window_prefix_keys_stay_apart,
                         0, ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_negative_times_order_correctly,
                         0, ENGINE_COUNT);
