@@ -367,8 +367,10 @@ const char *weir_registry_schema_text(const weir_registry_schema_t *schema)
 
 /* ---- retry loop ------------------------------------------------------- */
 
-/* One attempt of an operation; @p arg carries its inputs and outputs. */
-typedef weir_error_t *(attempt_fn_t)(weir_registry_t *reg, void *arg);
+/* One attempt of an operation, to end by @p deadline_ms (-1: none);
+ * @p arg carries its inputs and outputs. */
+typedef weir_error_t *(attempt_fn_t)(weir_registry_t *reg,
+                                     int64_t deadline_ms, void *arg);
 
 static weir_error_t *cancelled(const char *what)
 {
@@ -416,12 +418,15 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
 {
     const weir_registry_conf_t *conf = reg->conf;
     int64_t start = weir__mono_ms();
+    int64_t deadline = conf->retry_timeout_ms > 0
+                           ? start + conf->retry_timeout_ms
+                           : -1; /* 0: one attempt of its own length */
     long backoff = conf->backoff_ms;
     int attempts = 0;
     for (;;) {
         if (weir__registry_interrupted(reg))
             return cancelled(what);
-        weir_error_t *err = fn(reg, arg);
+        weir_error_t *err = fn(reg, deadline, arg);
         attempts++;
         /* Only transport errors are retried here; a retriable NOMEM, say,
          * goes back to the caller at once. */
@@ -467,10 +472,12 @@ typedef struct get_arg_s {
     char *text;
 } get_arg_t;
 
-static weir_error_t *get_attempt(weir_registry_t *reg, void *varg)
+static weir_error_t *get_attempt(weir_registry_t *reg, int64_t deadline_ms,
+                                 void *varg)
 {
     get_arg_t *arg = varg;
-    return reg->ops->get_by_id(reg->be, arg->id, &arg->type, &arg->text);
+    return reg->ops->get_by_id(reg->be, deadline_ms, arg->id, &arg->type,
+                               &arg->text);
 }
 
 /* Removes a FAILED entry once nobody waits on it. Lock held. */
@@ -648,18 +655,20 @@ typedef struct subject_arg_s {
     bool found;
 } subject_arg_t;
 
-static weir_error_t *register_attempt(weir_registry_t *reg, void *varg)
+static weir_error_t *register_attempt(weir_registry_t *reg,
+                                      int64_t deadline_ms, void *varg)
 {
     subject_arg_t *arg = varg;
-    return reg->ops->register_schema(reg->be, arg->subject, arg->type,
-                                     arg->text, &arg->id);
+    return reg->ops->register_schema(reg->be, deadline_ms, arg->subject,
+                                     arg->type, arg->text, &arg->id);
 }
 
-static weir_error_t *lookup_attempt(weir_registry_t *reg, void *varg)
+static weir_error_t *lookup_attempt(weir_registry_t *reg, int64_t deadline_ms,
+                                    void *varg)
 {
     subject_arg_t *arg = varg;
-    return reg->ops->lookup(reg->be, arg->subject, arg->type, arg->text,
-                            &arg->id, &arg->found);
+    return reg->ops->lookup(reg->be, deadline_ms, arg->subject, arg->type,
+                            arg->text, &arg->id, &arg->found);
 }
 
 static weir_error_t *subject_call(weir_registry_t *reg, bool do_register,

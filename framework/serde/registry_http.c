@@ -124,11 +124,19 @@ static bool curl_retriable(CURLcode rc)
  * resp->body are set; transport failures are errors (retriable when the
  * registry may come back).
  */
-static weir_error_t *http_do(http_backend_t *hb, const char *method,
-                             const char *url, const char *body,
-                             http_resp_t *resp)
+static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
+                             const char *method, const char *url,
+                             const char *body, http_resp_t *resp)
 {
     const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
+    /* Never past the caller's deadline, so retry.timeout.ms bounds the
+     * whole call, not only the time between requests. */
+    long timeout_ms = conf->request_timeout_ms;
+    if (deadline_ms >= 0) {
+        int64_t left = deadline_ms - weir__mono_ms();
+        if (left < timeout_ms)
+            timeout_ms = left > 1 ? (long)left : 1;
+    }
     resp->status = 0;
     resp->too_large = false;
     weir_buf_init(&resp->body, conf->max_response);
@@ -157,9 +165,11 @@ static weir_error_t *http_do(http_backend_t *hb, const char *method,
     curl_easy_setopt(curl, CURLOPT_NOSIGNAL, 1L);
     curl_easy_setopt(curl, CURLOPT_ERRORBUFFER, errbuf);
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
-    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, conf->request_timeout_ms);
+    curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     conf->connect_timeout_ms);
+                     conf->connect_timeout_ms < timeout_ms
+                         ? conf->connect_timeout_ms
+                         : timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
     curl_easy_setopt(curl, CURLOPT_USERAGENT, "weir/" WEIR_VERSION_STR);
@@ -242,7 +252,8 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
     return err;
 }
 
-static weir_error_t *probe(http_backend_t *hb, endpoint_t *ep)
+static weir_error_t *probe(http_backend_t *hb, int64_t deadline_ms,
+                           endpoint_t *ep)
 {
     static const char *const paths[] = {"", "/apis/ccompat/v7",
                                         "/apis/ccompat/v6"};
@@ -262,7 +273,7 @@ static weir_error_t *probe(http_backend_t *hb, endpoint_t *ep)
         snprintf(base, n, "%s%s", ep->url, paths[i]);
         snprintf(url, n, "%s/subjects", base);
         http_resp_t resp;
-        err = http_do(hb, "GET", url, NULL, &resp);
+        err = http_do(hb, deadline_ms, "GET", url, NULL, &resp);
         weir__free(url);
         if (err) {
             weir__free(base);
@@ -302,10 +313,10 @@ static weir_error_t *probe(http_backend_t *hb, endpoint_t *ep)
  * otherwise *statusp tells which status, and the error is the one that
  * status maps to by default.
  */
-static weir_error_t *endpoint_call(http_backend_t *hb, endpoint_t *ep,
-                                   const char *method, const char *path,
-                                   const char *body, long *statusp,
-                                   json_t **jsonp)
+static weir_error_t *endpoint_call(http_backend_t *hb, int64_t deadline_ms,
+                                   endpoint_t *ep, const char *method,
+                                   const char *path, const char *body,
+                                   long *statusp, json_t **jsonp)
 {
     *jsonp = NULL;
     *statusp = 0;
@@ -314,7 +325,7 @@ static weir_error_t *endpoint_call(http_backend_t *hb, endpoint_t *ep,
     pthread_mutex_unlock(&hb->probe_lock);
     weir_error_t *err = NULL;
     if (!base) {
-        err = probe(hb, ep);
+        err = probe(hb, deadline_ms, ep);
         if (err)
             return err;
         pthread_mutex_lock(&hb->probe_lock);
@@ -327,7 +338,7 @@ static weir_error_t *endpoint_call(http_backend_t *hb, endpoint_t *ep,
         return weir_error_new(WEIR_ERR_NOMEM, "registry URL");
     snprintf(url, n, "%s%s", base, path);
     http_resp_t resp;
-    err = http_do(hb, method, url, body, &resp);
+    err = http_do(hb, deadline_ms, method, url, body, &resp);
     if (err) {
         weir__free(url);
         return err;
@@ -358,17 +369,18 @@ static weir_error_t *endpoint_call(http_backend_t *hb, endpoint_t *ep,
  * the others in order, each once, while they cannot be reached. The
  * error of the last one tried is returned.
  */
-static weir_error_t *api_call(http_backend_t *hb, const char *method,
-                              const char *path, const char *body,
-                              long *statusp, json_t **jsonp)
+static weir_error_t *api_call(http_backend_t *hb, int64_t deadline_ms,
+                              const char *method, const char *path,
+                              const char *body, long *statusp,
+                              json_t **jsonp)
 {
     size_t start = atomic_load(&hb->current);
     weir_error_t *err = NULL;
     for (size_t k = 0; k < hb->n_eps; k++) {
         size_t i = (start + k) % hb->n_eps;
         weir_error_destroy(err);
-        err = endpoint_call(hb, &hb->eps[i], method, path, body, statusp,
-                            jsonp);
+        err = endpoint_call(hb, deadline_ms, &hb->eps[i], method, path, body,
+                            statusp, jsonp);
         bool unreachable = err && weir_error_is_retriable(err) &&
                            weir_error_code(err) == WEIR_ERR_REGISTRY;
         if (!unreachable) {
@@ -394,15 +406,16 @@ static char *escape(const char *s)
     return copy;
 }
 
-static weir_error_t *http_get_by_id(void *be, int32_t id, char **typep,
-                                    char **textp)
+static weir_error_t *http_get_by_id(void *be, int64_t deadline_ms,
+                                    int32_t id, char **typep, char **textp)
 {
     http_backend_t *hb = be;
     char path[64];
     snprintf(path, sizeof(path), "/schemas/ids/%" PRId32, id);
     long status;
     json_t *j;
-    weir_error_t *err = api_call(hb, "GET", path, NULL, &status, &j);
+    weir_error_t *err =
+        api_call(hb, deadline_ms, "GET", path, NULL, &status, &j);
     if (err) {
         /* Only the registry's own "schema not found" means the id is
          * unknown. A 404 without it (a wrong API path, a proxy) must not
@@ -457,10 +470,10 @@ static char *schema_body(const char *type, const char *text)
 }
 
 /* POST of @p text to /subjects/{subject}[suffix]; *idp on 2xx. */
-static weir_error_t *subject_post(http_backend_t *hb, const char *subject,
-                                  const char *suffix, const char *type,
-                                  const char *text, int32_t *idp,
-                                  long *statusp)
+static weir_error_t *subject_post(http_backend_t *hb, int64_t deadline_ms,
+                                  const char *subject, const char *suffix,
+                                  const char *type, const char *text,
+                                  int32_t *idp, long *statusp)
 {
     char *esc = escape(subject);
     char *body = schema_body(type, text);
@@ -474,7 +487,8 @@ static weir_error_t *subject_post(http_backend_t *hb, const char *subject,
     }
     snprintf(path, n, "/subjects/%s%s", esc, suffix);
     json_t *j;
-    weir_error_t *err = api_call(hb, "POST", path, body, statusp, &j);
+    weir_error_t *err =
+        api_call(hb, deadline_ms, "POST", path, body, statusp, &j);
     weir__free(esc);
     weir__free(body);
     weir__free(path);
@@ -494,13 +508,13 @@ static weir_error_t *subject_post(http_backend_t *hb, const char *subject,
     return NULL;
 }
 
-static weir_error_t *http_register(void *be, const char *subject,
-                                   const char *type, const char *text,
-                                   int32_t *idp)
+static weir_error_t *http_register(void *be, int64_t deadline_ms,
+                                   const char *subject, const char *type,
+                                   const char *text, int32_t *idp)
 {
     long status;
-    weir_error_t *err =
-        subject_post(be, subject, "/versions", type, text, idp, &status);
+    weir_error_t *err = subject_post(be, deadline_ms, subject, "/versions",
+                                     type, text, idp, &status);
     if (err && (status == 409 || status == 422)) {
         /* The registry understood and refused the schema: that is the
          * schema's fault, not the registry's. */
@@ -515,14 +529,15 @@ static weir_error_t *http_register(void *be, const char *subject,
     return err;
 }
 
-static weir_error_t *http_lookup(void *be, const char *subject,
-                                 const char *type, const char *text,
-                                 int32_t *idp, bool *foundp)
+static weir_error_t *http_lookup(void *be, int64_t deadline_ms,
+                                 const char *subject, const char *type,
+                                 const char *text, int32_t *idp,
+                                 bool *foundp)
 {
     long status;
     *foundp = false;
-    weir_error_t *err = subject_post(be, subject, "", type, text, idp,
-                                     &status);
+    weir_error_t *err = subject_post(be, deadline_ms, subject, "", type,
+                                     text, idp, &status);
     int origin = weir_error_origin_code(err);
     if (err && status == 404 && (origin == 40401 || origin == 40403)) {
         /* No such subject, or the schema is not under it: both "not

@@ -34,15 +34,21 @@ struct weir_registry_conf_s {
     weir__logger_t log;
 };
 
+/*
+ * Each operation gets @p deadline_ms (weir__mono_ms() time, or -1 for
+ * none): an attempt must not outlast it, so that retry.timeout.ms bounds
+ * a whole call.
+ */
 typedef struct weir__registry_backend_ops_s {
     const char *name; /* "http", "memory" */
     /* *typep and *textp are weir__malloc'd, for the caller. */
-    weir_error_t *(*get_by_id)(void *be, int32_t id, char **typep,
-                               char **textp);
-    weir_error_t *(*register_schema)(void *be, const char *subject,
-                                     const char *type, const char *text,
-                                     int32_t *idp);
-    weir_error_t *(*lookup)(void *be, const char *subject, const char *type,
+    weir_error_t *(*get_by_id)(void *be, int64_t deadline_ms, int32_t id,
+                               char **typep, char **textp);
+    weir_error_t *(*register_schema)(void *be, int64_t deadline_ms,
+                                     const char *subject, const char *type,
+                                     const char *text, int32_t *idp);
+    weir_error_t *(*lookup)(void *be, int64_t deadline_ms,
+                            const char *subject, const char *type,
                             const char *text, int32_t *idp, bool *foundp);
     void (*destroy)(void *be);
 } weir__registry_backend_ops_t;

@@ -83,10 +83,11 @@ static bool subject_has(mem_backend_t *mb, const char *subject, int32_t id)
     return false;
 }
 
-static weir_error_t *mem_get_by_id(void *be, int32_t id, char **typep,
-                                   char **textp)
+static weir_error_t *mem_get_by_id(void *be, int64_t deadline_ms, int32_t id,
+                                   char **typep, char **textp)
 {
     mem_backend_t *mb = be;
+    (void)deadline_ms; /* answers at once */
     weir_error_t *err = mem_enter(mb);
     if (err)
         return err;
@@ -109,11 +110,12 @@ static weir_error_t *mem_get_by_id(void *be, int32_t id, char **typep,
     return NULL;
 }
 
-static weir_error_t *mem_register(void *be, const char *subject,
-                                  const char *type, const char *text,
-                                  int32_t *idp)
+static weir_error_t *mem_register(void *be, int64_t deadline_ms,
+                                  const char *subject, const char *type,
+                                  const char *text, int32_t *idp)
 {
     mem_backend_t *mb = be;
+    (void)deadline_ms;
     weir_error_t *err = mem_enter(mb);
     if (err)
         return err;
@@ -156,11 +158,12 @@ nomem:
                           subject);
 }
 
-static weir_error_t *mem_lookup(void *be, const char *subject,
-                                const char *type, const char *text,
-                                int32_t *idp, bool *foundp)
+static weir_error_t *mem_lookup(void *be, int64_t deadline_ms,
+                                const char *subject, const char *type,
+                                const char *text, int32_t *idp, bool *foundp)
 {
     mem_backend_t *mb = be;
+    (void)deadline_ms;
     weir_error_t *err = mem_enter(mb);
     if (err)
         return err;

@@ -23,8 +23,9 @@
  * then returns a WEIR_ERR_REGISTRY error flagged retriable
  * (weir_error_is_retriable()). Callers must treat that as "try again
  * later", never as bad data: a record is never skipped because the
- * registry was down. A call can take up to `retry.timeout.ms` plus one
- * `request.timeout.ms`. weir_registry_interrupt() ends the waiting early.
+ * registry was down. No request outlasts what is left of
+ * `retry.timeout.ms`, so that bounds a whole call (when it is above 0).
+ * weir_registry_interrupt() ends the waiting early.
  *
  * Thread safety: every function may be called from any thread at the same
  * time, except weir_registry_destroy(), which must be the last call.

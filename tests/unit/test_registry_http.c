@@ -282,8 +282,9 @@ START_TEST(test_registry_http_stopped_retries_then_clear_error)
     const char *msg = weir_error_string(err);
     ck_assert_msg(strstr(msg, "gave up after") && strstr(msg, "/schemas/ids/"),
                   "unclear error: %s", msg);
+    /* retry.timeout.ms bounds the call: the last request is cut short. */
     ck_assert_int_ge(spent, 1500);
-    ck_assert_int_lt(spent, 4000);
+    ck_assert_int_lt(spent, 1700);
     weir_error_destroy(err);
     weir_registry_stats_t st;
     weir_registry_stats(reg, &st);
