@@ -241,8 +241,11 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
                              ": %s",
                              method, url, resp->status, ec, msg);
     else
-        err = weir_error_new(code, "%s %s: HTTP %ld: %.200s", method, url,
+        /* The body is not NUL-terminated: print at most its length. */
+        err = weir_error_new(code, "%s %s: HTTP %ld: %.*s", method, url,
                              resp->status,
+                             (int)(resp->body.len < 200 ? resp->body.len
+                                                        : 200),
                              resp->body.len ? (const char *)resp->body.data
                                             : "");
     json_decref(j);
