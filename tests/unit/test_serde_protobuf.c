@@ -176,6 +176,34 @@ START_TEST(test_serde_protobuf_out_of_memory_is_an_error)
 }
 END_TEST
 
+START_TEST(test_serde_protobuf_random_corruption_never_crashes)
+{
+    weir_serde_t *serde =
+        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    char *tags[] = {"a", "b"};
+    Weirtest__Click click;
+    make_click(&click, tags);
+    weir_buf_t good = packed_click(serde, &click);
+    unsigned int seed = 777;
+    unsigned char bad[256];
+    for (int round = 0; round < 20000; round++) {
+        size_t n = good.len;
+        memcpy(bad, good.data, n);
+        for (int e = 1 + rand_r(&seed) % 3; e > 0; e--) {
+            size_t at = (size_t)rand_r(&seed) % n;
+            if (rand_r(&seed) % 4 == 0)
+                n = at ? at : 1;
+            else
+                bad[at] = (unsigned char)rand_r(&seed);
+        }
+        weir_err_t code = deser_code(serde, bad, n);
+        ck_assert(code == WEIR_ERR_OK || code == WEIR_ERR_SERDE);
+    }
+    weir_buf_free(&good);
+    weir_serde_destroy(serde);
+}
+END_TEST
+
 static Suite *serde_protobuf_suite(void)
 {
     Suite *s = suite_create("serde_protobuf");
@@ -185,6 +213,7 @@ static Suite *serde_protobuf_suite(void)
     tcase_add_test(tc, test_serde_protobuf_wrong_type_and_missing_required);
     tcase_add_test(tc, test_serde_protobuf_oversize_is_too_large);
     tcase_add_test(tc, test_serde_protobuf_out_of_memory_is_an_error);
+    tcase_add_test(tc, test_serde_protobuf_random_corruption_never_crashes);
     suite_add_tcase(s, tc);
     return s;
 }
