@@ -10,9 +10,9 @@
  * so the engine's bytewise order is segment, then user key (bytewise, a
  * shorter key first: the 0x00 0x00 terminator sorts below any escaped
  * continuation), then window start. A per-key time range inside a segment
- * is one seek and a contiguous scan; a fetch visits only the segments that
- * can hold live windows (retention / segment + 1 of them at most), and
- * fetch_all scans each such segment once, in the order window_store.h
+ * is one seek and a contiguous scan; a fetch visits only segments that
+ * hold entries (one probe seek finds the next non-empty one), and
+ * fetch_all is one scan over its segments, in the order window_store.h
  * promises.
  *
  * Segments: segment id = floor(window start / segment_ms). Retention is
@@ -29,6 +29,9 @@
  *
  * The observed time is persisted next to the changelog position (the
  * engine's "extra" value), in the same atomic commit, and reverts on abort.
+ * By default puts move it; with owner time (weir_window_store_set_owner_time)
+ * only weir_window_store_advance_time() does, for aggregations whose event
+ * time comes from watermarks and that write windows ahead of it.
  *
  * Queries (query_fetch, query_fetch_all) may come from other threads: they
  * use the engine's committed-data queries and the committed observed time
@@ -67,6 +70,7 @@ struct weir_window_iter_s {
     size_t klen, kcap;
     int64_t from, to; /* window start bounds, inclusive */
     int64_t seg, last_seg;
+    bool done;
     int64_t ts;
     bool valid;
     weir_error_t *err;
@@ -435,39 +439,78 @@ weir_error_t *weir_window_store_get(weir_window_store_t *ws, const void *key,
 
 /* Iterators --------------------------------------------------------------- */
 
-/* Opens the inner iterator over segment it->seg. */
-static weir_error_t *open_segment(weir_window_iter_t *it)
+static weir_error_t *open_range(weir_window_iter_t *it, const void *from,
+                                size_t flen, bool from_incl, const void *to,
+                                size_t tlen, bool to_incl,
+                                weir_kv_iter_t **itp)
 {
-    weir_window_store_t *ws = it->ws;
-    unsigned char *heap = NULL;
-    weir_error_t *err;
-    if (it->all) {
-        unsigned char from[8], to[8];
-        weir__be64_put(from, flip(it->seg));
-        if (it->seg < INT64_MAX)
-            weir__be64_put(to, flip(it->seg + 1));
-        if (it->query)
-            return weir_kv_store_query_range(
-                ws->inner, from, 8, true, it->seg < INT64_MAX ? to : NULL, 8,
-                false, &it->inner);
-        return weir_kv_store_range(ws->inner, from, 8, true,
-                                   it->seg < INT64_MAX ? to : NULL, 8, false,
-                                   &it->inner);
-    }
-    size_t max = enc_max(it->klen);
-    heap = weir__malloc(2 * max);
-    if (!heap)
-        return nomem(ws);
-    size_t flen = encode(heap, it->seg, it->key, it->klen, it->from);
-    size_t tlen = encode(heap + max, it->seg, it->key, it->klen, it->to);
     if (it->query)
-        err = weir_kv_store_query_range(ws->inner, heap, flen, true,
-                                        heap + max, tlen, true, &it->inner);
-    else
-        err = weir_kv_store_range(ws->inner, heap, flen, true, heap + max,
-                                  tlen, true, &it->inner);
-    weir__free(heap);
+        return weir_kv_store_query_range(it->ws->inner, from, flen,
+                                         from_incl, to, tlen, to_incl, itp);
+    return weir_kv_store_range(it->ws->inner, from, flen, from_incl, to, tlen,
+                               to_incl, itp);
+}
+
+/*
+ * fetch_all: one inner scan over every segment in [seg, last_seg] (keys
+ * are ordered by segment first), filtered by window start.
+ */
+static weir_error_t *open_all(weir_window_iter_t *it)
+{
+    unsigned char from[8], to[8];
+    weir__be64_put(from, flip(it->seg));
+    bool bounded = it->last_seg < INT64_MAX;
+    if (bounded)
+        weir__be64_put(to, flip(it->last_seg + 1));
+    return open_range(it, from, 8, true, bounded ? to : NULL, 8, false,
+                      &it->inner);
+}
+
+/* fetch: the key's windows inside segment it->seg: one seek. */
+static weir_error_t *open_key_segment(weir_window_iter_t *it)
+{
+    size_t max = enc_max(it->klen);
+    unsigned char *buf = weir__malloc(2 * max);
+    if (!buf)
+        return nomem(it->ws);
+    size_t flen = encode(buf, it->seg, it->key, it->klen, it->from);
+    size_t tlen = encode(buf + max, it->seg, it->key, it->klen, it->to);
+    weir_error_t *err = open_range(it, buf, flen, true, buf + max, tlen,
+                                   true, &it->inner);
+    weir__free(buf);
     return err;
+}
+
+/*
+ * Moves it->seg to the next segment after it that holds any entry (one
+ * seek), so a fetch over a wide time range never walks empty segments.
+ * Returns false when there is none up to last_seg.
+ */
+static bool next_segment(weir_window_iter_t *it)
+{
+    if (it->seg >= it->last_seg)
+        return false;
+    unsigned char from[8], to[8];
+    weir__be64_put(from, flip(it->seg + 1));
+    bool bounded = it->last_seg < INT64_MAX;
+    if (bounded)
+        weir__be64_put(to, flip(it->last_seg + 1));
+    weir_kv_iter_t *probe = NULL;
+    it->err = open_range(it, from, 8, true, bounded ? to : NULL, 8, false,
+                         &probe);
+    if (it->err)
+        return false;
+    bool found = false;
+    if (weir_kv_iter_valid(probe)) {
+        size_t elen;
+        const unsigned char *ek = weir_kv_iter_key(probe, &elen);
+        if (elen >= 8) {
+            it->seg = unflip(weir__be64_get(ek));
+            found = true;
+        }
+    }
+    weir_kv_iter_close(probe);
+    return found;
 }
 
 /*
@@ -478,10 +521,10 @@ static void settle(weir_window_iter_t *it)
 {
     it->valid = false;
     for (;;) {
+        if (it->done)
+            return;
         if (!it->inner) {
-            if (it->seg > it->last_seg)
-                return;
-            it->err = open_segment(it);
+            it->err = it->all ? open_all(it) : open_key_segment(it);
             if (it->err)
                 return;
         }
@@ -514,9 +557,8 @@ static void settle(weir_window_iter_t *it)
         }
         weir_kv_iter_close(it->inner);
         it->inner = NULL;
-        if (it->seg == INT64_MAX)
-            return;
-        it->seg++;
+        if (it->all || !next_segment(it))
+            it->done = true;
     }
 }
 
@@ -535,33 +577,33 @@ static weir_error_t *iter_new(weir_window_store_t *ws, bool all, bool query,
     it->ws = ws;
     it->all = all;
     it->query = query;
-    int64_t observed = query ? ws->committed_observed : ws->observed;
-    int64_t ml = live_from(ws, observed);
+    int64_t ml = live_from(ws, query ? ws->committed_observed : ws->observed);
     it->from = from > ml ? from : ml;
     it->to = to;
     if (!all) {
         /*
          * Decoding writes each entry's key into it->key; for a fetch that
-         * is the same key, so a separate buffer of the same size suffices
-         * and the search key stays intact.
+         * is the same key (the range holds nothing else), so the search
+         * key stays intact. Room for the longest encoding.
          */
-        it->key = weir__malloc(klen + 18 + klen);
+        it->kcap = 2 * klen + 18;
+        it->key = weir__malloc(it->kcap);
         if (!it->key) {
             weir__free(it);
             return nomem(ws);
         }
-        it->kcap = klen + 18 + klen;
         if (klen)
             memcpy(it->key, key, klen);
         it->klen = klen;
     }
-    if (observed == INT64_MIN || it->from > it->to || it->from > observed) {
-        it->seg = 1;
-        it->last_seg = 0; /* empty */
-    } else {
+    /*
+     * Segments are not bounded by the observed time: with owner time,
+     * windows may lie ahead of it. Empty segments are skipped by seeking.
+     */
+    it->done = it->from > it->to;
+    if (!it->done) {
         it->seg = seg_of(ws, it->from);
-        int64_t hi = it->to < observed ? it->to : observed;
-        it->last_seg = seg_of(ws, hi);
+        it->last_seg = seg_of(ws, it->to);
     }
     settle(it);
     if (it->err) {

@@ -397,6 +397,74 @@ START_TEST(test_store_window_query_sees_committed_windows)
 }
 END_TEST
 
+START_TEST(test_store_window_owner_time_drives_expiry)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "owned", 2000, 500);
+    weir_window_store_set_owner_time(ws, true);
+    wput(ws, "k", 1000, "a");
+    wput(ws, "k", 5000, "ahead");
+    /* Puts do not move the time; windows ahead of it are visible. */
+    ck_assert_int_eq(weir_window_store_observed_time(ws), INT64_MIN);
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
+    assert_witer(it, "k@1000=a,k@5000=ahead");
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "k@1000=a,k@5000=ahead");
+    OK(weir_window_store_commit(ws, 1));
+    /* Advancing expires from the owner's time. */
+    OK(weir_window_store_advance_time(ws, 3000));
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "k@5000=ahead");
+    OK(weir_window_store_advance_time(ws, 100)); /* never back */
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
+    wput(ws, "k", 900, "late");
+    ck_assert_uint_eq(weir_window_store_expired_puts(ws), 1);
+    /* Inside a transaction an advance is undone by abort. */
+    OK(weir_window_store_begin(ws));
+    OK(weir_window_store_advance_time(ws, 9000));
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "");
+    OK(weir_window_store_abort(ws));
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
+    OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "k@5000=ahead");
+    /* Restored records do not move owner time either. */
+    size_t cl;
+    void *ck = weir_window_changelog_key_encode("r", 1, 100000, &cl);
+    weir_changelog_record_t rec = {ck, cl, "x", 1};
+    OK(weir_window_store_restore_begin(ws, 1, NULL, NULL));
+    OK(weir_window_store_restore_apply(ws, &rec, 1, 7));
+    OK(weir_window_store_restore_end(ws));
+    weir_free(ck);
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
+    OK(weir_window_store_fetch(ws, "r", 1, 0, INT64_MAX, &it));
+    assert_witer(it, "r@100000=x");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
+/* Segments far apart: a fetch seeks to the next non-empty segment. */
+START_TEST(test_store_window_fetch_skips_empty_segments)
+{
+    weir_window_store_t *ws = engine_ws_open(_i, "sparse", 10, 1);
+    weir_window_store_set_owner_time(ws, true);
+    const int64_t far = INT64_C(1) << 50;
+    wput(ws, "k", 5, "near");
+    wput(ws, "k", far, "far");
+    wput(ws, "j", far / 2, "mid");
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
+    assert_witer(it, "k@5=near,k@1125899906842624=far");
+    OK(weir_window_store_fetch(ws, "j", 1, INT64_MIN, INT64_MAX, &it));
+    assert_witer(it, "j@562949953421312=mid");
+    OK(weir_window_store_fetch_all(ws, 0, INT64_MAX, &it));
+    assert_witer(it, "k@5=near,j@562949953421312=mid,"
+                     "k@1125899906842624=far");
+    weir_window_store_destroy(ws);
+}
+END_TEST
+
 static Suite *store_window_suite(void)
 {
     Suite *s = suite_create("store_window");
@@ -421,6 +489,10 @@ static Suite *store_window_suite(void)
                         0, ENGINE_COUNT);
     tcase_add_test(tc, test_store_window_rejects_bad_segments);
     tcase_add_loop_test(tc, test_store_window_query_sees_committed_windows, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_owner_time_drives_expiry, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_fetch_skips_empty_segments, 0,
                         ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_random_ops_match_model, 0,
                         ENGINE_COUNT);
