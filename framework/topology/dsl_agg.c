@@ -158,6 +158,11 @@ static weir_error_t *agg_init(weir_processor_context_t *pctx, void *opaque,
     weir_error_t *err;
     if (cfg->windowed) {
         err = weir_processor_window_store(pctx, cfg->store, &st->ws);
+        /* Retention follows stream time, not the largest window written:
+         * under watermarks, records far ahead of stream time arrive while
+         * earlier windows are still open. */
+        if (!err)
+            weir_window_store_set_owner_time(st->ws, true);
         if (!err && cfg->win.emit == WEIR_EMIT_ON_WINDOW_CLOSE)
             err = weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1,
                                           0);
@@ -364,6 +369,8 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
     int64_t start = first > 0 ? first / w->advance_ms * w->advance_ms : 0;
     bool accepted = false;
     weir_error_t *err = emit_closed(pctx, st);
+    if (!err && now != INT64_MIN)
+        err = weir_window_store_advance_time(st->ws, now);
     for (; !err && start <= ts; start += w->advance_ms) {
         int64_t end = start + w->size_ms;
         if (end + w->grace_ms <= now)
@@ -438,7 +445,12 @@ static weir_error_t *agg_punctuate(weir_processor_context_t *pctx,
     (void)type;
     (void)timestamp;
     (void)tag;
-    return emit_closed(pctx, state);
+    agg_state_t *st = state;
+    weir_error_t *err = emit_closed(pctx, st);
+    int64_t now = weir_processor_stream_time(pctx);
+    if (!err && st->ws && now != INT64_MIN)
+        err = weir_window_store_advance_time(st->ws, now);
+    return err;
 }
 
 static const weir_processor_ops_t agg_ops = {

@@ -481,19 +481,12 @@ WEIR_EXPORT void weir_window_store_position(const weir_window_store_t *ws,
 
 /**
  * @brief The largest window start written (committed or pending), or
- *        INT64_MIN when none: retention is measured from it.
+ *        INT64_MIN when none: retention is measured from it (or, with
+ *        owner time, the time given to weir_window_store_advance_time(),
+ *        declared in weir/window_store.h).
  */
 WEIR_EXPORT int64_t
 weir_window_store_observed_time(const weir_window_store_t *ws);
-
-/*
- * Owner-driven time (also declared in weir/window_store.h, which is where
- * processors see them; repeated here so this header is complete).
- */
-WEIR_EXPORT void weir_window_store_set_owner_time(weir_window_store_t *ws,
-                                                  bool on);
-WEIR_EXPORT weir_error_t *
-weir_window_store_advance_time(weir_window_store_t *ws, int64_t t);
 
 /** @brief Number of puts ignored because their window was expired. */
 WEIR_EXPORT uint64_t

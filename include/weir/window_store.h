@@ -66,6 +66,26 @@ WEIR_EXPORT weir_error_t *
 weir_window_store_fetch_all(weir_window_store_t *ws, int64_t from,
                             int64_t to, weir_window_iter_t **iterp);
 
+/**
+ * @brief Lets the owner drive expiry: puts and restores no longer move the
+ *        observed time, weir_window_store_advance_time() does.
+ *
+ * A windowed aggregation whose event time comes from elsewhere (the
+ * runtime's watermarks) writes windows far ahead of its stream time;
+ * measured from the largest start written, retention would expire
+ * windows that are still open. With owner time, retention is measured
+ * from the time the owner gives.
+ */
+WEIR_EXPORT void weir_window_store_set_owner_time(weir_window_store_t *ws,
+                                                  bool on);
+
+/**
+ * @brief Moves the observed time forward to @p t (never back); windows
+ *        older than @p t - retention + 1 expire.
+ */
+WEIR_EXPORT weir_error_t *
+weir_window_store_advance_time(weir_window_store_t *ws, int64_t t);
+
 WEIR_EXPORT bool weir_window_iter_valid(const weir_window_iter_t *it);
 WEIR_EXPORT void weir_window_iter_next(weir_window_iter_t *it);
 WEIR_EXPORT const void *weir_window_iter_key(const weir_window_iter_t *it,
