@@ -1,0 +1,163 @@
+/*
+ * thread_int.h: one stream thread and the tasks it owns.
+ *
+ * A stream thread is a consumer-group member with its own consumer and
+ * producer (transactional under exactly_once_v2) and a consumer of its own
+ * for restoring stores. The modules that share this struct:
+ *   thread.c          lifecycle, the poll/process loop, rebalancing
+ *   thread_tasks.c    tasks from an assignment, their stores, restore,
+ *                     global stores
+ *   thread_commit.c   commit, abort and rewind, watermark markers, purge
+ *   collector.c       everything the thread produces, and dead letters
+ * All of it runs on the thread itself.
+ */
+#ifndef WEIR_THREAD_INT_H
+#define WEIR_THREAD_INT_H
+
+#include "runtime_int.h"
+
+typedef struct weir__rt_task_s weir__rt_task_t;
+
+/* A store opened for a task: where its changelog records go and the last
+ * offset the producer acknowledged for them in the current commit. */
+typedef struct weir__rt_store_s {
+    const weir__store_spec_t *spec;
+    weir_kv_store_t *kv;
+    weir_window_store_t *ws;
+    char *changelog; /* topic, or NULL: no changelog */
+    int32_t partition;
+    int64_t acked_offset; /* highest offset acknowledged, -1: none */
+    bool dirty;           /* written since the last commit */
+    weir__rt_task_t *task;
+    weir__thread_t *thread;
+} weir__rt_store_t;
+
+/* One input partition of a task. */
+typedef struct weir__rt_input_s {
+    const char *topic; /* rt->topics name */
+    int32_t partition;
+    int64_t next_offset;     /* after the last processed record; -1 none */
+    int64_t committed_offset; /* what the last commit stored */
+    int64_t last_record_ms;  /* wall clock of the last record consumed */
+    bool repartition;
+    /* The consumed messages queued in the task, in offset order: kept so
+     * that a record whose processing fails can be dead-lettered as it
+     * was read. */
+    rd_kafka_message_t **fifo;
+    size_t fifo_head, fifo_cnt, fifo_cap;
+} weir__rt_input_t;
+
+/* A marker that arrived on a repartition partition; applied once the
+ * records queued before it are processed. */
+typedef struct weir__pending_wm_s {
+    weir__wm_t wm;
+} weir__pending_wm_t;
+
+struct weir__rt_task_s {
+    weir__task_t *task;
+    int sub;
+    int32_t partition;
+    char id[32];
+    weir_task_dir_t *dir; /* persistent stores only */
+    weir__rt_store_t **stores;
+    size_t store_cnt;
+    weir__rt_input_t *inputs;
+    size_t input_cnt;
+    weir__wm_tracker_t *wm; /* sub-topologies fed by repartition topics */
+    weir__pending_wm_t *pending;
+    size_t pending_cnt, pending_cap;
+    int64_t last_marker_time; /* stream time in the last markers sent */
+    bool last_marker_idle;
+    int64_t last_marker_ms;   /* wall clock of the last markers sent */
+    uint64_t late_seen, dropped_seen; /* task counters already published */
+};
+
+/* A global store kept by this thread: filled before processing starts
+ * (file, then topic to its end) and kept current from the topic. */
+typedef struct weir__rt_global_s {
+    int sub;
+    weir__task_t *task;
+    rd_kafka_t *consumer; /* NULL: file only */
+} weir__rt_global_t;
+
+struct weir__thread_s {
+    weir__kafka_opaque_t kop_consumer; /* first: librdkafka's opaque */
+    weir__kafka_opaque_t kop_producer;
+    weir__kafka_opaque_t kop_restore;
+    weir__rt_t *rt;
+    int idx;
+    char name[32];
+    pthread_t tid;
+    bool started;
+
+    rd_kafka_t *consumer;
+    rd_kafka_t *producer;
+    rd_kafka_t *restore;
+    rd_kafka_queue_t *consumer_queue;
+
+    weir__rt_task_t **tasks;
+    size_t task_cnt;
+    weir__rt_global_t *globals;
+    size_t global_cnt;
+    /* Global stores by spec index (shared by every task of the thread). */
+    weir_kv_store_t **global_stores;
+
+    rd_kafka_topic_partition_list_t *assignment;
+    bool txn_open;
+    bool need_rewind; /* the transaction was aborted: tasks restart */
+    weir_error_t *production_error; /* from a delivery report */
+    int64_t last_commit_ms;
+    int64_t last_purge_ms;
+    uint64_t processed_since_commit;
+
+    weir__task_conf_t task_conf;
+    weir__store_provider_t provider;
+    weir__record_collector_t collector;
+    weir__rt_task_t *creating; /* the task whose stores are being opened */
+
+    atomic_int state;        /* weir__thread_state_t */
+    atomic_bool stop;
+    weir_error_t *error;     /* why the thread failed */
+};
+
+/* thread_tasks.c */
+weir_error_t *weir__thread_tasks_create(weir__thread_t *th,
+                                        const rd_kafka_topic_partition_list_t
+                                            *parts);
+void weir__thread_tasks_destroy(weir__thread_t *th);
+weir__rt_task_t *weir__thread_task_for(weir__thread_t *th, const char *topic,
+                                       int32_t partition,
+                                       weir__rt_input_t **inputp);
+weir_error_t *weir__thread_globals_start(weir__thread_t *th);
+weir_error_t *weir__thread_globals_poll(weir__thread_t *th);
+void weir__thread_globals_destroy(weir__thread_t *th);
+void weir__thread_provider_init(weir__thread_t *th);
+/* Opens every store's transaction (exactly-once) after a commit. */
+weir_error_t *weir__thread_stores_begin(weir__thread_t *th);
+
+/* thread_commit.c */
+weir_error_t *weir__thread_commit(weir__thread_t *th);
+/* Aborts the transaction and restarts the tasks from committed state;
+ * takes @p cause (logged). */
+weir_error_t *weir__thread_abort_and_rewind(weir__thread_t *th,
+                                            weir_error_t *cause);
+weir_error_t *weir__thread_begin_txn(weir__thread_t *th);
+
+/* collector.c */
+void weir__thread_collector_init(weir__thread_t *th);
+weir_error_t *weir__thread_produce(weir__thread_t *th, const char *topic,
+                                   int32_t partition, const void *key,
+                                   size_t key_len, const void *value,
+                                   size_t value_len, int64_t timestamp,
+                                   rd_kafka_headers_t *hdrs, void *msg_opaque);
+/* Sends a record a handler gave up on to the dead-letter topic, with
+ * headers naming the error and where the record came from. */
+weir_error_t *weir__thread_dead_letter(weir__thread_t *th,
+                                       const rd_kafka_message_t *msg,
+                                       const char *stage,
+                                       const weir_error_t *cause);
+void weir__thread_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
+                        void *opaque);
+extern const weir_changelog_sink_t weir__thread_changelog_sink;
+
+#endif /* WEIR_THREAD_INT_H */

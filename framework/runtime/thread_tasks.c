@@ -1,0 +1,669 @@
+/*
+ * thread_tasks.c: a stream thread's tasks, their stores, and its global
+ * stores.
+ *
+ * An assignment becomes tasks: partition p of every input topic of
+ * sub-topology s is task "s_p". Making a task opens its stores through
+ * the store provider below: persistent stores in the task's locked
+ * directory (RocksDB), others in memory; a store with a changelog is first
+ * restored from it, from the position the store itself committed (so a
+ * restart replays only the tail, and a fresh instance everything), with
+ * read_committed so aborted writes never come back; then, under
+ * exactly_once_v2, its transaction is opened.
+ *
+ * Global stores are per thread (each thread keeps its own copy, filled
+ * before processing starts and kept current from its topic), so they
+ * need no locking; global data is small by nature (a product catalogue,
+ * reference tables).
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "alloc_int.h"
+#include "conf_int.h"
+#include "thread_int.h"
+
+#define RESTORE_BATCH 4096
+#define RESTORE_POLL_MS 200
+
+/* ---- restore ---- */
+
+typedef struct restore_ctx_s {
+    weir__thread_t *th;
+    const char *task_id;
+} restore_ctx_t;
+
+static void restore_progress(void *opaque, const char *store, uint64_t done,
+                             uint64_t total, double rate)
+{
+    restore_ctx_t *rc = opaque;
+    weir__log(&rc->th->rt->log, WEIR_LOG_INFO, "RESTORE",
+              "%s task %s store %s: %" PRIu64 "/%" PRIu64
+              " records (%.0f/s)",
+              rc->th->name, rc->task_id, store, done, total, rate);
+}
+
+/* Applies the changelog of @p st from its position to the end. */
+static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
+                                   const char *task_id)
+{
+    int64_t pos = 0;
+    bool found = false;
+    if (st->kv)
+        weir_kv_store_position(st->kv, &pos, &found);
+    else
+        weir_window_store_position(st->ws, &pos, &found);
+    int64_t lo = 0, hi = 0;
+    rd_kafka_resp_err_t code = rd_kafka_query_watermark_offsets(
+        th->restore, st->changelog, st->partition, &lo, &hi, 30000);
+    if (code)
+        return weir__error_from_resp(code, "restoring %s: watermarks of %s [%"
+                                           PRId32 "]",
+                                     st->spec->name, st->changelog,
+                                     st->partition);
+    int64_t start = found && pos > lo ? pos : lo;
+    if (start >= hi)
+        return NULL;
+    weir__log(&th->rt->log, WEIR_LOG_INFO, "RESTORE",
+              "%s task %s store %s: restoring %s [%" PRId32 "] from offset %"
+              PRId64 " to %" PRId64 "%s",
+              th->name, task_id, st->spec->name, st->changelog, st->partition,
+              start, hi, found ? "" : " (no local position: full restore)");
+
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_add(parts, st->changelog, st->partition)
+        ->offset = start;
+    code = rd_kafka_assign(th->restore, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (code)
+        return weir__error_from_resp(code, "restoring %s: assigning %s",
+                                     st->spec->name, st->changelog);
+
+    restore_ctx_t rc = {th, task_id};
+    weir_error_t *err =
+        st->kv ? weir_kv_store_restore_begin(st->kv, (uint64_t)(hi - start),
+                                             restore_progress, &rc)
+               : weir_window_store_restore_begin(
+                     st->ws, (uint64_t)(hi - start), restore_progress, &rc);
+    rd_kafka_message_t *msgs[RESTORE_BATCH];
+    weir_changelog_record_t recs[RESTORE_BATCH];
+    size_t n = 0;
+    uint64_t total = 0;
+    int64_t deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
+                                             ? INT64_MAX / 2
+                                             : th->rt->broker_down_timeout_ms);
+    bool done = false;
+    while (!err && !done) {
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore,
+                                                       RESTORE_POLL_MS);
+        if (m && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
+            done = true;
+        else if (m && m->err) {
+            if (!weir__kafka_resp_is_retriable(m->err) ||
+                weir__now_ms() > deadline)
+                err = weir__error_from_resp(m->err, "restoring %s from %s",
+                                            st->spec->name, st->changelog);
+        } else if (m) {
+            msgs[n] = m;
+            recs[n] = (weir_changelog_record_t){m->key, m->key_len,
+                                                m->payload, m->len};
+            n++;
+            m = NULL;
+        } else if (weir__now_ms() > deadline) {
+            err = weir_error_new(WEIR_ERR_TIMEOUT,
+                                 "restoring %s: no progress on %s [%" PRId32
+                                 "] for %" PRId64 " ms",
+                                 st->spec->name, st->changelog, st->partition,
+                                 th->rt->broker_down_timeout_ms);
+        }
+        if (m)
+            rd_kafka_message_destroy(m);
+        if (!err && n && (n == RESTORE_BATCH || done)) {
+            int64_t next = msgs[n - 1]->offset + 1;
+            err = st->kv ? weir_kv_store_restore_apply(st->kv, recs, n, next)
+                         : weir_window_store_restore_apply(st->ws, recs, n,
+                                                           next);
+            total += n;
+            deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
+                                             ? INT64_MAX / 2
+                                             : th->rt->broker_down_timeout_ms);
+        }
+        if (n == RESTORE_BATCH || done || err) {
+            for (size_t i = 0; i < n; i++)
+                rd_kafka_message_destroy(msgs[i]);
+            n = 0;
+        }
+    }
+    weir_error_t *end_err = st->kv ? weir_kv_store_restore_end(st->kv)
+                                   : weir_window_store_restore_end(st->ws);
+    if (!err)
+        err = end_err;
+    else
+        weir_error_destroy(end_err);
+    rd_kafka_assign(th->restore, NULL);
+    atomic_fetch_add(&th->rt->metrics.restored_records, total);
+    if (!err)
+        weir__log(&th->rt->log, WEIR_LOG_INFO, "RESTORE",
+                  "%s task %s store %s: restored %" PRIu64 " records",
+                  th->name, task_id, st->spec->name, total);
+    return err ? weir_error_prefix(err, "task %s: ", task_id) : NULL;
+}
+
+/* ---- store provider ---- */
+
+static void store_destroy(weir__rt_store_t *st)
+{
+    if (!st)
+        return;
+    weir_kv_store_destroy(st->kv);
+    weir_window_store_destroy(st->ws);
+    weir__free(st->changelog);
+    weir__free(st);
+}
+
+static weir_error_t *open_task_dir(weir__thread_t *th, weir__rt_task_t *t)
+{
+    if (t->dir)
+        return NULL;
+    weir_error_t *err = NULL;
+    t->dir = weir_task_dir_open(th->rt->env, th->rt->state_dir,
+                                th->rt->app_id, t->id, &err);
+    return err;
+}
+
+static weir_error_t *open_store(weir__thread_t *th, const char *task_id,
+                                const weir__store_spec_t *spec, bool window,
+                                void **storep)
+{
+    weir__rt_task_t *t = th->creating;
+    weir_error_t *err = NULL;
+    if (spec->global) {
+        /* Every task of the thread shares the thread's copy. */
+        if (window)
+            return weir_error_new(WEIR_ERR_UNSUPPORTED,
+                                  "global store %s: global window stores "
+                                  "are not supported",
+                                  spec->name);
+        if (!th->global_stores[spec->idx]) {
+            th->global_stores[spec->idx] =
+                weir_kv_store_new_memory(spec->name, &err);
+            if (err)
+                return err;
+        }
+        *storep = th->global_stores[spec->idx];
+        return NULL;
+    }
+    if (!t)
+        return weir_error_new(WEIR_ERR_STATE,
+                              "store %s opened outside task creation",
+                              spec->name);
+    weir__rt_store_t *st = weir__calloc(1, sizeof(*st));
+    weir__rt_store_t **stores =
+        st ? weir__realloc(t->stores, (t->store_cnt + 1) * sizeof(*stores))
+           : NULL;
+    if (!stores) {
+        weir__free(st);
+        return weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
+    }
+    t->stores = stores;
+    st->spec = spec;
+    st->partition = t->partition;
+    st->acked_offset = -1;
+    st->task = t;
+    st->thread = th;
+    /* Segments never span more than the retention: a short-lived window
+     * store would otherwise keep everything in one segment. */
+    int64_t segment_ms = spec->segment_ms > spec->retention_ms
+                             ? spec->retention_ms
+                             : spec->segment_ms;
+    if (spec->persistent) {
+        err = open_task_dir(th, t);
+        if (!err && window)
+            st->ws = weir_window_store_open_rocksdb(
+                t->dir, spec->name, spec->retention_ms, segment_ms, &err);
+        else if (!err)
+            st->kv = weir_kv_store_open_rocksdb(t->dir, spec->name, &err);
+    } else if (window) {
+        st->ws = weir_window_store_new_memory(spec->name, spec->retention_ms,
+                                              segment_ms, &err);
+    } else {
+        st->kv = weir_kv_store_new_memory(spec->name, &err);
+    }
+    if (!err && spec->changelog) {
+        st->changelog = weir__rt_changelog_topic(th->rt, spec->name);
+        if (!st->changelog)
+            err = weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
+    }
+    if (err) {
+        store_destroy(st);
+        return weir_error_prefix(err, "task %s: ", task_id);
+    }
+    t->stores[t->store_cnt++] = st;
+    const weir__logger_t *log = &th->rt->log;
+    bool debug = (log->debug & WEIR__DBG_STORE) != 0;
+    if (st->kv)
+        weir_kv_store_set_log_cb(st->kv, log->cb, log->opaque, debug);
+    else
+        weir_window_store_set_log_cb(st->ws, log->cb, log->opaque, debug);
+    if (st->changelog) {
+        err = restore_store(th, st, task_id);
+        if (err)
+            return err;
+        if (st->kv)
+            weir_kv_store_set_changelog(st->kv, &weir__thread_changelog_sink,
+                                        st);
+        else
+            weir_window_store_set_changelog(st->ws,
+                                            &weir__thread_changelog_sink, st);
+    }
+    if (th->rt->eos)
+        err = st->kv ? weir_kv_store_begin(st->kv)
+                     : weir_window_store_begin(st->ws);
+    *storep = st->kv ? (void *)st->kv : (void *)st->ws;
+    return err;
+}
+
+static weir_error_t *provider_open_kv(void *opaque, const char *task_id,
+                                      const weir__store_spec_t *spec,
+                                      weir_kv_store_t **kvp)
+{
+    return open_store(opaque, task_id, spec, false, (void **)kvp);
+}
+
+static weir_error_t *provider_open_window(void *opaque, const char *task_id,
+                                          const weir__store_spec_t *spec,
+                                          weir_window_store_t **wsp)
+{
+    return open_store(opaque, task_id, spec, true, (void **)wsp);
+}
+
+static void provider_release(void *opaque, const char *task_id,
+                             const weir__store_spec_t *spec, void *store)
+{
+    /* The runtime closes task stores itself, after the task (whose
+     * close() callbacks may still use them); globals live with the
+     * thread. */
+    (void)opaque;
+    (void)task_id;
+    (void)spec;
+    (void)store;
+}
+
+void weir__thread_provider_init(weir__thread_t *th)
+{
+    th->provider.opaque = th;
+    th->provider.open_kv = provider_open_kv;
+    th->provider.open_window = provider_open_window;
+    th->provider.release = provider_release;
+}
+
+weir_error_t *weir__thread_stores_begin(weir__thread_t *th)
+{
+    for (size_t i = 0; i < th->task_cnt; i++) {
+        weir__rt_task_t *t = th->tasks[i];
+        for (size_t s = 0; s < t->store_cnt; s++) {
+            weir__rt_store_t *st = t->stores[s];
+            weir_error_t *err = st->kv ? weir_kv_store_begin(st->kv)
+                                       : weir_window_store_begin(st->ws);
+            if (err)
+                return weir_error_prefix(err, "task %s: ", t->id);
+        }
+    }
+    return NULL;
+}
+
+/* ---- tasks ---- */
+
+static void input_drop_fifo(weir__rt_input_t *in)
+{
+    for (size_t i = 0; i < in->fifo_cnt; i++)
+        rd_kafka_message_destroy(
+            in->fifo[(in->fifo_head + i) % in->fifo_cap]);
+    weir__free(in->fifo);
+    in->fifo = NULL;
+    in->fifo_head = in->fifo_cnt = in->fifo_cap = 0;
+}
+
+static void rt_task_destroy(weir__thread_t *th, weir__rt_task_t *t)
+{
+    if (!t)
+        return;
+    if (t->task) {
+        /* Counters of the task join the app's totals before it goes. */
+        uint64_t late = weir__task_dropped(t->task, "late");
+        uint64_t all = weir__task_dropped(t->task, NULL);
+        atomic_fetch_add(&th->rt->metrics.late_records, late - t->late_seen);
+        atomic_fetch_add(&th->rt->metrics.dropped_records,
+                         all - t->dropped_seen);
+        weir__task_destroy(t->task);
+    }
+    for (size_t i = 0; i < t->store_cnt; i++)
+        store_destroy(t->stores[i]);
+    weir__free(t->stores);
+    weir_task_dir_close(t->dir);
+    for (size_t i = 0; i < t->input_cnt; i++)
+        input_drop_fifo(&t->inputs[i]);
+    weir__free(t->inputs);
+    weir__wm_tracker_destroy(t->wm);
+    weir__free(t->pending);
+    weir__free(t);
+}
+
+void weir__thread_tasks_destroy(weir__thread_t *th)
+{
+    /* Delivery reports of what the tasks wrote must not outlive their
+     * stores. */
+    if (th->producer)
+        rd_kafka_flush(th->producer, 30000);
+    for (size_t i = 0; i < th->task_cnt; i++)
+        rt_task_destroy(th, th->tasks[i]);
+    weir__free(th->tasks);
+    th->tasks = NULL;
+    th->task_cnt = 0;
+}
+
+static weir_error_t *task_create(weir__thread_t *th, int sub,
+                                 int32_t partition)
+{
+    weir__rt_t *rt = th->rt;
+    const weir__rt_sub_t *rs = &rt->subs[sub];
+    weir__rt_task_t *t = weir__calloc(1, sizeof(*t));
+    if (!t)
+        return weir_error_new(WEIR_ERR_NOMEM, "task %d_%d", sub,
+                              (int)partition);
+    t->sub = sub;
+    t->partition = partition;
+    t->last_marker_time = INT64_MIN;
+    snprintf(t->id, sizeof(t->id), "%d_%d", sub, (int)partition);
+    weir_error_t *err = NULL;
+    t->inputs = weir__calloc(rs->input_cnt, sizeof(*t->inputs));
+    if (!t->inputs)
+        err = weir_error_new(WEIR_ERR_NOMEM, "task %s", t->id);
+    int64_t now = weir__now_ms();
+    for (size_t i = 0; !err && i < rs->input_cnt; i++) {
+        const weir__rt_topic_t *topic = &rt->topics[rs->inputs[i]];
+        weir__rt_input_t *in = &t->inputs[t->input_cnt++];
+        in->topic = topic->name;
+        in->partition = partition;
+        in->next_offset = -1;
+        in->committed_offset = -1;
+        in->last_record_ms = now;
+        in->repartition = topic->repartition;
+        if (topic->repartition) {
+            if (!t->wm)
+                t->wm = weir__wm_tracker_new();
+            if (!t->wm)
+                err = weir_error_new(WEIR_ERR_NOMEM, "task %s", t->id);
+            else
+                err = weir__wm_tracker_add_upstream(
+                    t->wm, topic->writer_sub,
+                    rt->subs[topic->writer_sub].task_cnt);
+        }
+    }
+    weir__rt_task_t **tasks = NULL;
+    if (!err) {
+        tasks = weir__realloc(th->tasks, (th->task_cnt + 1) * sizeof(*tasks));
+        if (!tasks)
+            err = weir_error_new(WEIR_ERR_NOMEM, "task %s", t->id);
+    }
+    if (!err) {
+        th->tasks = tasks;
+        weir__task_conf_t conf = th->task_conf;
+        conf.external_stream_time = rs->reads_repartition;
+        conf.wall_clock_ms = weir__wall_now_ms();
+        th->creating = t;
+        t->task = weir__task_new(rt->topo, sub, partition, &conf, &err);
+        th->creating = NULL;
+    }
+    if (err) {
+        rt_task_destroy(th, t);
+        return err;
+    }
+    th->tasks[th->task_cnt++] = t;
+    weir__log(&rt->log, WEIR_LOG_INFO, "TASK", "%s: task %s ready",
+              th->name, t->id);
+    return NULL;
+}
+
+weir_error_t *weir__thread_tasks_create(
+    weir__thread_t *th, const rd_kafka_topic_partition_list_t *parts)
+{
+    for (int i = 0; i < parts->cnt; i++) {
+        const weir__rt_topic_t *topic =
+            weir__rt_topic(th->rt, parts->elems[i].topic);
+        if (!topic || topic->reader_sub < 0)
+            continue;
+        int32_t p = parts->elems[i].partition;
+        bool exists = false;
+        for (size_t k = 0; k < th->task_cnt && !exists; k++)
+            exists = th->tasks[k]->sub == topic->reader_sub &&
+                     th->tasks[k]->partition == p;
+        if (exists)
+            continue;
+        weir_error_t *err = task_create(th, topic->reader_sub, p);
+        if (err)
+            return err;
+    }
+    return NULL;
+}
+
+weir__rt_task_t *weir__thread_task_for(weir__thread_t *th, const char *topic,
+                                       int32_t partition,
+                                       weir__rt_input_t **inputp)
+{
+    for (size_t i = 0; i < th->task_cnt; i++) {
+        weir__rt_task_t *t = th->tasks[i];
+        if (t->partition != partition)
+            continue;
+        for (size_t k = 0; k < t->input_cnt; k++) {
+            if (!strcmp(t->inputs[k].topic, topic)) {
+                *inputp = &t->inputs[k];
+                return t;
+            }
+        }
+    }
+    return NULL;
+}
+
+/* ---- global stores ---- */
+
+static weir_error_t *global_feed(weir__thread_t *th, weir__rt_global_t *g,
+                                 const weir__input_record_t *in)
+{
+    weir_error_t *err = weir__task_add_record(g->task, in);
+    bool processed = true;
+    while (!err && processed)
+        err = weir__task_process(g->task, &processed);
+    if (err) {
+        /* A bad global record is skipped and counted, never fatal: the
+         * rest of the table is still good. */
+        weir__log(&th->rt->log, WEIR_LOG_WARNING, "GLOBAL",
+                  "%s: skipping %s line/offset %" PRId64 ": %s", th->name,
+                  in->topic, in->offset, weir_error_string(err));
+        weir_error_destroy(err);
+        atomic_fetch_add(&th->rt->metrics.dropped_records, 1);
+    }
+    return NULL;
+}
+
+static weir_error_t *global_load_file(weir__thread_t *th,
+                                      weir__rt_global_t *g, const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return weir_error_new(WEIR_ERR_IO, "global store file %s: %s", path,
+                              strerror(errno));
+    char topic[4200];
+    snprintf(topic, sizeof(topic), "file:%s", path);
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t len;
+    int64_t lineno = 0;
+    weir_error_t *err = NULL;
+    while (!err && (len = getline(&line, &cap, f)) >= 0) {
+        lineno++;
+        while (len > 0 && (line[len - 1] == '\n' || line[len - 1] == '\r'))
+            line[--len] = '\0';
+        if (!len)
+            continue;
+        weir__input_record_t in = {topic, 0, lineno, NULL, 0, line,
+                                   (size_t)len, 0, NULL};
+        err = global_feed(th, g, &in);
+    }
+    free(line);
+    fclose(f);
+    return err;
+}
+
+/* Reads @p g's topic to its current end. */
+static weir_error_t *global_poll(weir__thread_t *th, weir__rt_global_t *g,
+                                 int timeout_ms, bool to_end)
+{
+    int eofs = 0, parts = 0;
+    rd_kafka_topic_partition_list_t *cur = NULL;
+    if (!rd_kafka_assignment(g->consumer, &cur) && cur)
+        parts = cur->cnt;
+    int64_t deadline = weir__now_ms() + timeout_ms;
+    weir_error_t *err = NULL;
+    while (!err) {
+        rd_kafka_message_t *m =
+            rd_kafka_consumer_poll(g->consumer, to_end ? 200 : 0);
+        if (!m) {
+            if (!to_end || weir__now_ms() > deadline)
+                break;
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (to_end && ++eofs >= parts) {
+                rd_kafka_message_destroy(m);
+                break;
+            }
+        } else if (m->err) {
+            weir__log(&th->rt->log, WEIR_LOG_WARNING, "GLOBAL",
+                      "%s: global topic: %s", th->name,
+                      rd_kafka_message_errstr(m));
+        } else {
+            weir__input_record_t in = {
+                rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                m->key, m->key_len, m->payload, m->len,
+                rd_kafka_message_timestamp(m, NULL), NULL};
+            err = global_feed(th, g, &in);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    if (cur)
+        rd_kafka_topic_partition_list_destroy(cur);
+    if (!err && to_end && eofs < parts)
+        err = weir_error_set_retriable(
+            weir_error_new(WEIR_ERR_TIMEOUT,
+                           "global store topic: not read to its end in %d ms",
+                           timeout_ms),
+            true);
+    return err;
+}
+
+static weir_error_t *global_consumer(weir__thread_t *th, weir__rt_global_t *g,
+                                     const weir__node_t *src)
+{
+    rd_kafka_conf_t *rkc;
+    weir_error_t *err =
+        weir__kafka_conf_new(th->rt->conf, "consumer", &th->kop_restore, &rkc);
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "group.id", th->rt->app_id);
+    if (err) {
+        rd_kafka_conf_destroy(rkc);
+        return err;
+    }
+    err = weir__kafka_new(RD_KAFKA_CONSUMER, rkc, &g->consumer);
+    if (err)
+        return err;
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(4);
+    for (size_t t = 0; t < src->topic_cnt; t++) {
+        const weir__rt_topic_t *topic = weir__rt_topic(th->rt, src->topics[t]);
+        for (int32_t p = 0; topic && p < topic->partitions; p++)
+            rd_kafka_topic_partition_list_add(parts, topic->name, p)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_resp_err_t code = rd_kafka_assign(g->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (code)
+        return weir__error_from_resp(code, "global store consumer");
+    int64_t timeout = th->rt->broker_down_timeout_ms < 0
+                          ? 3600 * 1000
+                          : th->rt->broker_down_timeout_ms;
+    return global_poll(th, g, (int)timeout, true);
+}
+
+weir_error_t *weir__thread_globals_start(weir__thread_t *th)
+{
+    const weir_topology_t *topo = th->rt->topo;
+    size_t n = topo->sub_cnt - topo->task_sub_cnt;
+    if (!n)
+        return NULL;
+    th->globals = weir__calloc(n, sizeof(*th->globals));
+    if (!th->globals)
+        return weir_error_new(WEIR_ERR_NOMEM, "global stores");
+    for (size_t i = 0; i < n; i++) {
+        weir__rt_global_t *g = &th->globals[th->global_cnt++];
+        g->sub = (int)(topo->task_sub_cnt + i);
+        weir__task_conf_t conf = th->task_conf;
+        conf.wall_clock_ms = weir__wall_now_ms();
+        weir_error_t *err = NULL;
+        g->task = weir__task_new(topo, g->sub, 0, &conf, &err);
+        if (err)
+            return err;
+        const weir__subtopology_t *sub = &topo->subs[g->sub];
+        for (size_t s = 0; s < sub->sources.cnt && !err; s++) {
+            const weir__node_t *src = topo->nodes[sub->sources.v[s]];
+            if (src->file)
+                err = global_load_file(th, g, src->file);
+            if (!err && src->topic_cnt && !g->consumer)
+                err = global_consumer(th, g, src);
+        }
+        if (err)
+            return err;
+    }
+    return NULL;
+}
+
+weir_error_t *weir__thread_globals_poll(weir__thread_t *th)
+{
+    for (size_t i = 0; i < th->global_cnt; i++) {
+        weir__rt_global_t *g = &th->globals[i];
+        if (!g->consumer)
+            continue;
+        weir_error_t *err = global_poll(th, g, 0, false);
+        if (err)
+            return err;
+    }
+    return NULL;
+}
+
+void weir__thread_globals_destroy(weir__thread_t *th)
+{
+    for (size_t i = 0; i < th->global_cnt; i++) {
+        weir__task_destroy(th->globals[i].task);
+        if (th->globals[i].consumer) {
+            rd_kafka_consumer_close(th->globals[i].consumer);
+            rd_kafka_destroy(th->globals[i].consumer);
+        }
+    }
+    weir__free(th->globals);
+    th->globals = NULL;
+    th->global_cnt = 0;
+    if (th->global_stores) {
+        for (size_t i = 0; i < th->rt->topo->store_cnt; i++)
+            weir_kv_store_destroy(th->global_stores[i]);
+        weir__free(th->global_stores);
+        th->global_stores = NULL;
+    }
+}
