@@ -274,6 +274,29 @@ static weir__handler_t handler_for(const weir__rt_t *rt, const char *stage)
                                              : rt->proc_handler;
 }
 
+/*
+ * True when @p err says something about the record itself (bad bytes, a
+ * schema it does not fit, a processor rejecting it), which a handler may
+ * skip or dead-letter. Anything else (the registry or the brokers being
+ * unreachable, a store failing, memory) is about the environment:
+ * skipping the record would lose good data, so the thread stops instead.
+ */
+static bool is_record_error(const weir_error_t *err)
+{
+    switch (weir_error_code(err)) {
+    case WEIR_ERR_SERDE:
+    case WEIR_ERR_SCHEMA:
+    case WEIR_ERR_CSV:
+    case WEIR_ERR_TOO_LARGE:
+    case WEIR_ERR_PROCESSING:
+    case WEIR_ERR_INVALID_ARG:
+    case WEIR_ERR_NOT_FOUND:
+        return true;
+    default:
+        return false;
+    }
+}
+
 /* Applies the handler of @p stage to a record that failed; takes @p err.
  * Returns the error when the thread must not go on. */
 static weir_error_t *handle_record_error(weir__thread_t *th,
@@ -283,6 +306,12 @@ static weir_error_t *handle_record_error(weir__thread_t *th,
 {
     if (weir_error_txn_requires_abort(err) || weir_error_is_fatal(err))
         return err;
+    if (!is_record_error(err))
+        return weir_error_prefix(err, "%s of %s [%" PRId32 "] offset %" PRId64
+                                      " (not skipped: not a problem of the "
+                                      "record): ",
+                                 stage, rd_kafka_topic_name(m->rkt),
+                                 m->partition, m->offset);
     weir__handler_t h = handler_for(th->rt, stage);
     if (h == WEIR__HANDLER_FAIL)
         return weir_error_prefix(err, "%s error (%s.exception.handler=fail): ",
