@@ -4,9 +4,16 @@
  * recommend.grace.ms).
  *
  * The window [start, end) of a click at ts has start = ts - ts % size,
- * aligned to the epoch. The store "click-windows" keeps, per (user,
- * start), only the latest click: its time and product and the product's
- * category when it was clicked. "Latest" is by timestamp, and for two
+ * aligned to the epoch. The store "click-windows" keeps, per (start,
+ * user), only the latest click: its time and product and the product's
+ * category when it was clicked. It is a key-value store with the key
+ * "<start as 8 bytes big-endian><user>", not a window store: a window
+ * store drops segments by retention relative to the newest window
+ * written, and after a repartition the task's event time (the upstream
+ * watermark) can lag the clicks it has read by any amount while it
+ * catches up, so open windows would vanish before they close. Keys in
+ * (start, user) order make closing one range scan, in a deterministic
+ * order; closed windows are deleted, so the store holds only open ones. "Latest" is by timestamp, and for two
  * clicks of one user at the same millisecond by the larger product id
  * (rec_product_id_cmp), so the result does not depend on the order in
  * which the repartition topic interleaved them.
@@ -36,7 +43,7 @@
 
 typedef struct window_state_s {
     const rec_config_t *cfg;
-    weir_window_store_t *windows;
+    weir_kv_store_t *windows;
     weir_kv_store_t *recent;
     weir_kv_store_t *inventory;
     int64_t emitted; /* window starts <= this have been closed */
@@ -59,8 +66,8 @@ static weir_error_t *window_init(weir_processor_context_t *pctx,
     st->cfg = opaque;
     st->emitted = -1; /* event times are >= 0 */
     *statep = st;
-    weir_error_t *err = weir_processor_window_store(pctx, REC_STORE_WINDOWS,
-                                                    &st->windows);
+    weir_error_t *err = weir_processor_kv_store(pctx, REC_STORE_WINDOWS,
+                                                &st->windows);
     if (!err)
         err = weir_processor_kv_store(pctx, REC_STORE_RECENT, &st->recent);
     if (!err)
@@ -69,14 +76,6 @@ static weir_error_t *window_init(weir_processor_context_t *pctx,
     if (!err)
         err = weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1, 0);
     return err;
-}
-
-static int pending_cmp(const void *va, const void *vb)
-{
-    const pending_t *a = va, *b = vb;
-    if (a->start != b->start)
-        return a->start < b->start ? -1 : 1;
-    return strcmp(a->user, b->user);
 }
 
 static void pending_free(pending_t *v, size_t n)
@@ -105,6 +104,15 @@ static bool decode_value(const unsigned char *val, size_t len,
     return true;
 }
 
+/* "<start be64><user>" into @p key (8 + REC_USER_MAX bytes). */
+static size_t window_key(int64_t start, const char *user, size_t ulen,
+                         unsigned char *key)
+{
+    rec_put_be64(key, start);
+    memcpy(key + 8, user, ulen);
+    return 8 + ulen;
+}
+
 static weir_error_t *forward_closed(weir_processor_context_t *pctx,
                                     window_state_t *st, const pending_t *pw)
 {
@@ -120,9 +128,11 @@ static weir_error_t *forward_closed(weir_processor_context_t *pctx,
     weir_record_t out = {pw->user, strlen(pw->user), &cw, sizeof(cw), cw.end,
                          NULL};
     weir_error_t *err = weir_processor_forward(pctx, &out);
-    if (!err)
-        err = weir_window_store_put(st->windows, pw->user, strlen(pw->user),
-                                    pw->start, NULL, 0);
+    if (!err) {
+        unsigned char key[8 + REC_USER_MAX];
+        size_t klen = window_key(pw->start, pw->user, strlen(pw->user), key);
+        err = weir_kv_store_delete(st->windows, key, klen);
+    }
     return err;
 }
 
@@ -137,15 +147,25 @@ static weir_error_t *close_due(weir_processor_context_t *pctx,
     int64_t bound = now - cfg->grace_ms - cfg->window_ms;
     if (bound <= st->emitted)
         return NULL;
-    weir_window_iter_t *it = NULL;
-    weir_error_t *err = weir_window_store_fetch_all(
-        st->windows, st->emitted + 1, bound, &it);
+    /* Starts are >= 0, so big-endian keys sort by start: the closed
+     * windows are the keys in [from, bound + 1). */
+    unsigned char from[8], to[8];
+    rec_put_be64(from, st->emitted + 1);
+    rec_put_be64(to, bound + 1);
+    weir_kv_iter_t *it = NULL;
+    weir_error_t *err = weir_kv_store_range(st->windows, from, 8, true, to,
+                                            8, false, &it);
     pending_t *v = NULL;
     size_t n = 0, cap = 0;
-    for (; !err && weir_window_iter_valid(it); weir_window_iter_next(it)) {
+    for (; !err && weir_kv_iter_valid(it); weir_kv_iter_next(it)) {
         size_t klen, vlen;
-        const void *k = weir_window_iter_key(it, &klen);
-        const void *val = weir_window_iter_value(it, &vlen);
+        const unsigned char *k = weir_kv_iter_key(it, &klen);
+        const void *val = weir_kv_iter_value(it, &vlen);
+        if (klen <= 8) {
+            err = weir_error_new(WEIR_ERR_STORE, "store %s: bad key",
+                                 REC_STORE_WINDOWS);
+            break;
+        }
         if (n == cap) {
             cap = cap ? cap * 2 : 16;
             pending_t *nv = realloc(v, cap * sizeof(*v));
@@ -156,10 +176,10 @@ static weir_error_t *close_due(weir_processor_context_t *pctx,
             v = nv;
         }
         pending_t *pw = &v[n];
-        pw->user = strndup(k, klen);
+        pw->user = strndup((const char *)k + 8, klen - 8);
         pw->val = malloc(vlen ? vlen : 1);
         pw->val_len = vlen;
-        pw->start = weir_window_iter_window_start(it);
+        pw->start = rec_get_be64(k);
         n++;
         if (!pw->user || !pw->val) {
             err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
@@ -167,13 +187,11 @@ static weir_error_t *close_due(weir_processor_context_t *pctx,
         }
         memcpy(pw->val, val, vlen);
     }
-    if (!err && it && weir_window_iter_error(it))
-        err = weir_error_new(weir_error_code(weir_window_iter_error(it)),
+    if (!err && it && weir_kv_iter_error(it))
+        err = weir_error_new(weir_error_code(weir_kv_iter_error(it)),
                              "store %s: %s", REC_STORE_WINDOWS,
-                             weir_error_string(weir_window_iter_error(it)));
-    weir_window_iter_close(it);
-    if (!err)
-        qsort(v, n, sizeof(*v), pending_cmp);
+                             weir_error_string(weir_kv_iter_error(it)));
+    weir_kv_iter_close(it);
     for (size_t i = 0; !err && i < n; i++)
         err = forward_closed(pctx, st, &v[i]);
     pending_free(v, n);
@@ -237,10 +255,14 @@ static weir_error_t *window_process(weir_processor_context_t *pctx,
             atomic_fetch_add(&cfg->stats->late_clicks, 1);
         return NULL;
     }
+    if (rec->key_len > REC_USER_MAX)
+        return rec_record_error(pctx, "user_id longer than %d bytes",
+                                REC_USER_MAX);
+    unsigned char key[8 + REC_USER_MAX];
+    size_t klen = window_key(start, user, rec->key_len, key);
     void *old = NULL;
     size_t old_len = 0;
-    err = weir_window_store_get(st->windows, user, rec->key_len, start, &old,
-                                &old_len, &found);
+    err = weir_kv_store_get(st->windows, key, klen, &old, &old_len, &found);
     if (err)
         return err;
     if (found) {
@@ -258,8 +280,8 @@ static weir_error_t *window_process(weir_processor_context_t *pctx,
     rec_put_be64(val, ts);
     memcpy(val + 8, p.id, idlen + 1);
     memcpy(val + 8 + idlen + 1, p.category, catlen + 1);
-    return weir_window_store_put(st->windows, user, rec->key_len, start, val,
-                                 8 + idlen + 1 + catlen + 1);
+    return weir_kv_store_put(st->windows, key, klen, val,
+                             8 + idlen + 1 + catlen + 1);
 }
 
 static weir_error_t *window_punctuate(weir_processor_context_t *pctx,

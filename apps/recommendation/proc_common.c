@@ -78,8 +78,8 @@ weir_error_t *rec_record_error(weir_processor_context_t *pctx,
     va_end(ap);
     const char *topic = weir_processor_record_topic(pctx);
     return weir_error_new(WEIR_ERR_PROCESSING,
-                          "%s: record %s [%" PRId32 "] @%" PRId64 ": %s",
-                          weir_processor_name(pctx), topic ? topic : "-",
+                          "record %s [%" PRId32 "] @%" PRId64 ": %s",
+                          topic ? topic : "-",
                           weir_processor_record_partition(pctx),
                           weir_processor_record_offset(pctx), msg);
 }

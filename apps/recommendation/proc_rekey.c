@@ -76,6 +76,9 @@ static weir_error_t *rekey_process(weir_processor_context_t *pctx,
     const char *product = string_field(v, "product_id", &plen);
     if (!user || ulen == 0)
         return rec_record_error(pctx, "%s without a user_id", st->what);
+    if (ulen > REC_USER_MAX)
+        return rec_record_error(pctx, "%s with a user_id longer than %d "
+                                "bytes", st->what, REC_USER_MAX);
     if (memchr(user, '\0', ulen))
         return rec_record_error(pctx, "%s with a NUL in its user_id",
                                 st->what);

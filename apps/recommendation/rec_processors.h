@@ -23,6 +23,9 @@ extern const weir_processor_ops_t rec_recommend_ops;
 /** inventory-loader: CSV rows into the global store (and its index). */
 extern const weir_processor_ops_t rec_inventory_loader_ops;
 
+/** Longest user id accepted (a store key part). */
+#define REC_USER_MAX 1024
+
 /** @brief What click-window forwards to recommend for a closed window:
  *         the record's key is the user id (a C string). */
 typedef struct rec_closed_window_s {

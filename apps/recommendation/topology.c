@@ -78,11 +78,9 @@ weir_topology_t *rec_topology_new(const rec_config_t *cfg,
                                 opaque,
                                 REC_REPARTITION_CLICKS "-repartition-source",
                                 NULL);
-    /* Closed windows are deleted; the retention only bounds what a crash
-     * between segments could leave behind. */
-    weir_topology_add_window_store(topo, REC_STORE_WINDOWS,
-                                   3 * (cfg->window_ms + cfg->grace_ms),
-                                   cfg->window_ms, "click-window");
+    /* Open windows keyed by (start, user); see proc_click_window.c for
+     * why this is not a window store. */
+    weir_topology_add_kv_store(topo, REC_STORE_WINDOWS, "click-window");
 
     weir_topology_add_processor(topo, "recommend", &rec_recommend_ops, opaque,
                                 "click-window", NULL);

@@ -1,0 +1,30 @@
+/*
+ * test_recommend_run.h: the recommendation app end to end on a Kafka
+ * cluster (the embedded mock or the harness's real broker): the data
+ * generator produces a fixed-seed workload faster than real time with a
+ * ground truth, weir-recommend's topology runs on the runtime, and what it
+ * wrote to the output topic must be exactly what the oracle computes from
+ * the ground truth.
+ */
+#ifndef TEST_RECOMMEND_RUN_H
+#define TEST_RECOMMEND_RUN_H
+
+#include <weir/mock.h>
+#include <weir/registry.h>
+
+typedef struct rec_e2e_s {
+    const char *bootstrap;     /* the cluster */
+    weir_mock_cluster_t *mock; /* when it is the mock (else NULL) */
+    weir_registry_t *reg;      /* borrowed */
+    const char *guarantee;     /* processing.guarantee */
+    int partitions;            /* of the input topics */
+    int threads;               /* num.stream.threads */
+    int64_t event_seconds;     /* of generated traffic */
+    double clicks_per_sec;
+    unsigned unknown_every;    /* every Nth click an unknown product */
+} rec_e2e_t;
+
+/* Runs the whole thing; fails the test on any difference. */
+void rec_e2e_run(const rec_e2e_t *e);
+
+#endif
