@@ -147,6 +147,7 @@ weir_error_t *rec_history_encode(const rec_history_t *h, char **datap,
                                     h->v[i].ids[j]);
         out[pos++] = '\n';
     }
+    out[pos] = '\0'; /* not counted: a convenience for readers */
     *datap = out;
     *lenp = pos;
     return NULL;

@@ -182,6 +182,8 @@ static int window_cmp(const void *va, const void *vb)
 /* Closes the open windows with start <= @p bound, in (start, user) order. */
 static weir_error_t *close_until(rec_oracle_t *o, int64_t bound)
 {
+    if (o->open_cnt == 0)
+        return NULL;
     qsort(o->open, o->open_cnt, sizeof(*o->open), window_cmp);
     size_t i = 0;
     weir_error_t *err = NULL;
@@ -326,5 +328,6 @@ static int output_cmp(const void *va, const void *vb)
 
 void rec_outputs_sort(rec_output_t *outs, size_t cnt)
 {
-    qsort(outs, cnt, sizeof(*outs), output_cmp);
+    if (cnt > 1)
+        qsort(outs, cnt, sizeof(*outs), output_cmp);
 }

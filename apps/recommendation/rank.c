@@ -39,6 +39,7 @@ size_t rec_rank(rec_rank_item_t *items, size_t n,
     for (size_t i = 0; i < n; i++)
         if (rec_rank_is_candidate(items[i].product, viewed))
             items[kept++] = items[i];
-    qsort(items, kept, sizeof(*items), item_cmp);
+    if (kept > 1)
+        qsort(items, kept, sizeof(*items), item_cmp);
     return kept < max ? kept : max;
 }

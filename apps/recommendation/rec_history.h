@@ -48,7 +48,8 @@ weir_error_t *rec_history_add(rec_history_t *h, int64_t window_end,
                               const char *const *ids, size_t n,
                               int64_t ttl_ms);
 
-/** @brief Encodes into a malloc()ed buffer (free()). */
+/** @brief Encodes into a malloc()ed buffer (free()), NUL-terminated
+ *         (the NUL is not counted in *lenp). */
 weir_error_t *rec_history_encode(const rec_history_t *h, char **datap,
                                  size_t *lenp);
 
