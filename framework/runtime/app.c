@@ -141,6 +141,10 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     rt->idle_timeout_ms = weir__conf_get_int(conf, "idle.timeout.ms");
     rt->broker_down_timeout_ms =
         weir__conf_get_int(conf, "broker.down.timeout.ms");
+    rt->purge_interval_ms =
+        weir__conf_get_int(conf, "repartition.purge.interval.ms");
+    rt->max_consecutive_aborts =
+        weir__conf_get_int(conf, "max.consecutive.aborts");
     rt->deser_handler = handler_of(conf, "deserialization.exception.handler");
     rt->proc_handler = handler_of(conf, "processing.exception.handler");
     rt->prod_handler = handler_of(conf, "production.exception.handler");

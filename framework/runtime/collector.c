@@ -74,6 +74,32 @@ weir_error_t *weir__thread_produce(weir__thread_t *th, const char *topic,
     }
 }
 
+/*
+ * A record the producer refuses for its size fails every retry the same
+ * way: it goes to production.exception.handler instead of aborting the
+ * transaction over and over. The dead-letter topic would refuse it too, so
+ * dead_letter logs and counts it like log_and_continue.
+ */
+static weir_error_t *too_large(weir__thread_t *th,
+                               const weir__sink_record_t *rec,
+                               weir_error_t *err)
+{
+    weir_error_set_txn_requires_abort(err, false);
+    if (th->rt->prod_handler == WEIR__HANDLER_FAIL)
+        return weir_error_set_fatal(
+            weir_error_prefix(err,
+                              "sink %s (production.exception.handler=fail): ",
+                              rec->sink),
+            true);
+    weir__log(&th->rt->log, WEIR_LOG_ERR, "PRODUCE",
+              "%s: record of %zu bytes for %s dropped: %s", th->name,
+              rec->key_len + rec->value_len, rec->topic,
+              weir_error_string(err));
+    weir_error_destroy(err);
+    atomic_fetch_add(&th->rt->metrics.dropped_records, 1);
+    return NULL;
+}
+
 static weir_error_t *collector_send(void *opaque,
                                     const weir__sink_record_t *rec)
 {
@@ -98,6 +124,8 @@ static weir_error_t *collector_send(void *opaque,
     weir_error_t *err = weir__thread_produce(
         th, rec->topic, partition, rec->key, rec->key_len, rec->value,
         rec->value_len, rec->timestamp, to_rd_headers(rec->headers), NULL);
+    if (err && weir_error_origin_code(err) == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
+        return too_large(th, rec, err);
     if (!err && !rec->internal)
         atomic_fetch_add(&th->rt->metrics.records_out, 1);
     return err;

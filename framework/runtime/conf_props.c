@@ -90,6 +90,15 @@ const weir__prop_t weir__props[] = {
      "-1: never; windows then close only when every upstream task has "
      "passed them, so output is fully deterministic but a quiet partition "
      "stalls it. The one knob that trades determinism for latency."},
+    {"repartition.purge.interval.ms", WEIR__PROP_INT, "30000", 1, I64MAX,
+     NULL, false,
+     "How often records of repartition topics that the app consumed and "
+     "committed are deleted (DeleteRecords), so those topics stay small."},
+    {"max.consecutive.aborts", WEIR__PROP_INT, "10", 1, 1000000, NULL, false,
+     "Transactions a stream thread may abort in a row (each followed by a "
+     "restart of its tasks from committed state) before it gives up and the "
+     "app goes to ERROR: a fault that every retry meets again is reported, "
+     "not retried forever."},
     {"broker.down.timeout.ms", WEIR__PROP_INT, "300000", -1, I64MAX, NULL,
      false,
      "How long weir waits for unreachable brokers (retrying, with log "

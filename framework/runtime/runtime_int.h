@@ -83,6 +83,8 @@ typedef struct weir__rt_s {
     int64_t commit_interval_ms;
     int64_t idle_timeout_ms;
     int64_t broker_down_timeout_ms;
+    int64_t purge_interval_ms;
+    int64_t max_consecutive_aborts;
     weir__handler_t deser_handler, proc_handler, prod_handler;
     char *dlq_topic;
     char process_id[40];

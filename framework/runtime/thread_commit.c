@@ -28,7 +28,6 @@
 #include "thread_int.h"
 
 #define MARKER_RESEND_MS 1000
-#define PURGE_INTERVAL_MS 30000
 
 static int64_t deadline_after_broker_timeout(const weir__thread_t *th)
 {
@@ -164,7 +163,8 @@ static weir_error_t *commit_stores(weir__thread_t *th)
  * topics, so they do not grow without bound. */
 static void purge_repartition(weir__thread_t *th)
 {
-    if (th->rt->mock || weir__now_ms() - th->last_purge_ms < PURGE_INTERVAL_MS)
+    if (th->rt->mock ||
+        weir__now_ms() - th->last_purge_ms < th->rt->purge_interval_ms)
         return;
     th->last_purge_ms = weir__now_ms();
     rd_kafka_topic_partition_list_t *before =
@@ -322,6 +322,7 @@ weir_error_t *weir__thread_commit(weir__thread_t *th)
     if (err)
         return err;
     atomic_fetch_add(&th->rt->metrics.commits, 1);
+    th->consecutive_aborts = 0;
     weir__dbg(&th->rt->log, EOS, "COMMIT", "%s: committed in %" PRId64 " ms",
               th->name, th->last_commit_ms - start);
     purge_repartition(th);
@@ -337,6 +338,12 @@ static rd_kafka_error_t *do_abort(weir__thread_t *th, void *arg)
 weir_error_t *weir__thread_abort_and_rewind(weir__thread_t *th,
                                             weir_error_t *cause)
 {
+    if (++th->consecutive_aborts > th->rt->max_consecutive_aborts)
+        return weir_error_prefix(cause,
+                                 "gave up after %" PRId64 " aborted "
+                                 "transactions in a row "
+                                 "(max.consecutive.aborts); the last: ",
+                                 th->consecutive_aborts - 1);
     weir__log(&th->rt->log, WEIR_LOG_WARNING, "EOS",
               "%s: aborting the transaction and restarting the tasks from "
               "committed state: %s",

@@ -109,6 +109,7 @@ struct weir__thread_s {
     int64_t last_commit_ms;
     int64_t last_purge_ms;
     uint64_t processed_since_commit;
+    int64_t consecutive_aborts; /* since the last successful commit */
 
     weir__task_conf_t task_conf;
     weir__store_provider_t provider;

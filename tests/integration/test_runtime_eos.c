@@ -6,7 +6,9 @@
  * late.
  */
 #include <check.h>
+#include <stdio.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 #include <weir/weir.h>
 
@@ -16,6 +18,29 @@
 #include "word_windows.h"
 
 static const ww_t ww = {3, 7, 600, 100};
+
+/* The consumed part of the repartition topic is deleted (DeleteRecords
+ * every repartition.purge.interval.ms, 1 s here). */
+static void assert_repartition_purged(const char *app_id)
+{
+    char topic[512];
+    snprintf(topic, sizeof(topic), "%s-counts-repartition", app_id);
+    rd_kafka_t *rk = weir_test_producer();
+    int64_t purged = 0;
+    for (int tries = 0; tries < 100 && !purged; tries++) {
+        for (int p = 0; p < ww.partitions; p++) {
+            int64_t lo = 0, hi = 0;
+            ck_assert_int_eq(rd_kafka_query_watermark_offsets(rk, topic, p,
+                                                              &lo, &hi, 10000),
+                             0);
+            purged += lo;
+        }
+        if (!purged)
+            usleep(100 * 1000);
+    }
+    rd_kafka_destroy(rk);
+    ck_assert_msg(purged > 0, "nothing purged from %s", topic);
+}
 
 static void run_app(const char *guarantee, int threads)
 {
@@ -41,6 +66,7 @@ static void run_app(const char *guarantee, int threads)
                      2 * (ww.records + ww.partitions));
     ck_assert_int_eq(weir_app_metric(app, "late-records"), 0);
     ck_assert_int_ne(weir_app_state(app), WEIR_APP_ERROR);
+    assert_repartition_purged(app_id);
     err = weir_app_close(app, 30000);
     ck_assert_msg(!err, "close: %s", weir_error_string(err));
     ck_assert_int_eq(weir_app_state(app), WEIR_APP_NOT_RUNNING);

@@ -326,6 +326,70 @@ START_TEST(test_runtime_configuration_errors_are_clear)
 }
 END_TEST
 
+/* Runs stream(in) -> to(out) with a 1000-byte producer limit and the
+ * given production handler, feeds a 1500-byte record then a small one. */
+static weir_app_t *run_too_large(const char *handler, char **outp)
+{
+    char *in = weir_test_unique_name("big-in");
+    char *out = weir_test_unique_name("big-out");
+    char *app_id = weir_test_unique_name("big-app");
+    char *state = weir_test_tmpdir_new("weir-big");
+    weir_test_create_topic(in, 1);
+    weir_test_create_topic(out, 1);
+    weir_topology_t *topo = weir_topology_new();
+    weir_kstream_to(weir_stream(topo, in, weir_serde_bytes(),
+                                weir_serde_bytes()),
+                    out, NULL, NULL);
+    weir_conf_t *conf = conf_for(app_id, state);
+    ck_assert_ptr_null(weir_conf_set(conf, "producer.message.max.bytes",
+                                     "1000"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "production.exception.handler", handler));
+    weir_error_t *err = NULL;
+    weir_app_t *app = weir_app_new(topo, conf, &err);
+    ck_assert_msg(app && !weir_app_start(app), "%s", weir_error_string(err));
+    rd_kafka_t *rk = weir_test_producer();
+    char big[1500];
+    memset(big, 'x', sizeof(big));
+    weir_test_produce(rk, in, 0, "big", big, sizeof(big), 0);
+    weir_test_produce(rk, in, 0, "small", "ok", 2, 0);
+    ck_assert_int_eq(rd_kafka_flush(rk, 10000), 0);
+    rd_kafka_destroy(rk);
+    weir_test_tmpdir_remove(state);
+    free(state);
+    free(app_id);
+    free(in);
+    *outp = out;
+    return app;
+}
+
+START_TEST(test_runtime_too_large_record_goes_to_production_handler)
+{
+    char *out;
+    weir_app_t *app = run_too_large("log_and_continue", &out);
+    wait_for_value(out, "ok", 0);
+    ck_assert_uint_eq(weir_app_metric(app, "dropped-records"), 1);
+    ck_assert_int_ne(weir_app_state(app), WEIR_APP_ERROR);
+    ck_assert_ptr_null(weir_app_close(app, 30000));
+    weir_app_destroy(app);
+    free(out);
+
+    /* With fail the app stops with an error naming the handler, instead
+     * of aborting transactions forever. */
+    app = run_too_large("fail", &out);
+    for (int i = 0; i < 300 && weir_app_state(app) != WEIR_APP_ERROR; i++)
+        usleep(100 * 1000);
+    ck_assert_int_eq(weir_app_state(app), WEIR_APP_ERROR);
+    weir_error_t *err = weir_app_close(app, 30000);
+    ck_assert_msg(err && strstr(weir_error_string(err),
+                                "production.exception.handler=fail"),
+                  "got: %s", weir_error_string(err));
+    weir_error_destroy(err);
+    weir_app_destroy(app);
+    free(out);
+}
+END_TEST
+
 static Suite *errors_suite(void)
 {
     Suite *s = suite_create("runtime_errors");
@@ -333,6 +397,7 @@ static Suite *errors_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_runtime_global_table_updates_and_dead_letters);
     tcase_add_test(tc, test_runtime_configuration_errors_are_clear);
+    tcase_add_test(tc, test_runtime_too_large_record_goes_to_production_handler);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -133,6 +133,7 @@ weir_conf_t *ww_conf(const char *app_id, const char *state_dir,
         {"num.stream.threads", nthreads},
         {"commit.interval.ms", "100"},
         {"consumer.session.timeout.ms", "6000"},
+        {"repartition.purge.interval.ms", "1000"},
         {"log.level", "5"},
     };
     for (size_t i = 0; i < sizeof(props) / sizeof(props[0]); i++) {
