@@ -17,58 +17,11 @@ set -euo pipefail
 
 usage() { sed -n '2,16p' "$0" | sed 's/^# \{0,1\}//'; }
 
-cmd=${1:-}
-[ $# -gt 0 ] && shift
-case "$cmd" in
--h | --help | "") usage; [ -n "$cmd" ]; exit $? ;;
-start | stop | status) ;;
-*) die "unknown command '$cmd' (start, stop or status)" ;;
-esac
-parse_service_args "$WEIR_CACHE_DIR/services/kafka" "$@"
-dir=$SVC_DIR
-pidfile="$dir/kafka.pid"
-envfile="$dir/kafka.env"
 PATTERN="kafka.Kafka"
-
-running_pid() {
-    local pid
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if pid_is "$pid" "$PATTERN"; then echo "$pid"; fi
-}
-
-case "$cmd" in
-status)
-    pid=$(running_pid)
-    if [ -n "$pid" ]; then
-        echo "Kafka running, pid $pid, $(env_get "$envfile" KAFKA_BOOTSTRAP)"
-        exit 0
-    fi
-    echo "Kafka not running (dir $dir)"
-    exit 3
-    ;;
-stop)
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [ -z "$pid" ]; then
-        info "no broker started in $dir"
-        exit 0
-    fi
-    stop_pid "$pid" "$PATTERN" "Kafka broker"
-    rm -f "$pidfile" "$envfile"
-    exit 0
-    ;;
-esac
-
-# --- start ---
-mkdir -p "$dir"
-if [ -f "$pidfile" ]; then
-    pid=$(running_pid)
-    if [ -n "$pid" ]; then
-        info "Kafka already running in $dir (pid $pid) at $(env_get "$envfile" KAFKA_BOOTSTRAP)"
-        exit 0
-    fi
-    info "removing stale pid file $pidfile (pid $(cat "$pidfile") is not a running broker)"
-    rm -f "$pidfile" "$envfile"
-fi
+service_prepare kafka "Kafka broker" "$PATTERN" KAFKA_BOOTSTRAP "$@"
+dir=$SVC_DIR
+pidfile=$SVC_PIDFILE
+envfile=$SVC_ENVFILE
 
 need_java
 need_cmd kcat "install kcat (scripts/install-deps.sh does); it checks that the broker answers Metadata requests"

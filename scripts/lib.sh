@@ -104,3 +104,55 @@ parse_service_args() {
     *) die "--port must be a number, not '$SVC_PORT'" ;;
     esac
 }
+
+# service_prepare NAME LABEL PATTERN ADDR_KEY "$@": what kafka.sh and
+# registry.sh share. Parses "start|stop|status [--dir DIR] [--port PORT]",
+# answers status and stop itself (by pid, never by name), and for start
+# returns with SVC_DIR, SVC_PORT, SVC_PIDFILE and SVC_ENVFILE set, after
+# clearing a stale pid file, or exits 0 when the service already runs.
+# The caller defines usage().
+service_prepare() {
+    local name=$1 label=$2 pattern=$3 addr_key=$4
+    shift 4
+    local cmd=${1:-}
+    [ $# -gt 0 ] && shift
+    case "$cmd" in
+    -h | --help | "") usage; [ -n "$cmd" ]; exit $? ;;
+    start | stop | status) ;;
+    *) die "unknown command '$cmd' (start, stop or status)" ;;
+    esac
+    parse_service_args "$WEIR_CACHE_DIR/services/$name" "$@"
+    SVC_PIDFILE="$SVC_DIR/$name.pid"
+    SVC_ENVFILE="$SVC_DIR/$name.env"
+    local pid running=
+    pid=$(cat "$SVC_PIDFILE" 2>/dev/null || true)
+    if pid_is "$pid" "$pattern"; then running=$pid; fi
+    case "$cmd" in
+    status)
+        if [ -n "$running" ]; then
+            echo "$label running, pid $running, $(env_get "$SVC_ENVFILE" "$addr_key")"
+            exit 0
+        fi
+        echo "$label not running (dir $SVC_DIR)"
+        exit 3
+        ;;
+    stop)
+        if [ -z "$pid" ]; then
+            info "no $label started in $SVC_DIR"
+            exit 0
+        fi
+        stop_pid "$pid" "$pattern" "$label"
+        rm -f "$SVC_PIDFILE" "$SVC_ENVFILE"
+        exit 0
+        ;;
+    esac
+    mkdir -p "$SVC_DIR"
+    if [ -n "$running" ]; then
+        info "$label already running in $SVC_DIR (pid $running) at $(env_get "$SVC_ENVFILE" "$addr_key")"
+        exit 0
+    fi
+    if [ -n "$pid" ]; then
+        info "removing stale pid file $SVC_PIDFILE (pid $pid is not a running $label)"
+        rm -f "$SVC_PIDFILE" "$SVC_ENVFILE"
+    fi
+}

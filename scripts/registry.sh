@@ -15,58 +15,11 @@ set -euo pipefail
 
 usage() { sed -n '2,13p' "$0" | sed 's/^# \{0,1\}//'; }
 
-cmd=${1:-}
-[ $# -gt 0 ] && shift
-case "$cmd" in
--h | --help | "") usage; [ -n "$cmd" ]; exit $? ;;
-start | stop | status) ;;
-*) die "unknown command '$cmd' (start, stop or status)" ;;
-esac
-parse_service_args "$WEIR_CACHE_DIR/services/registry" "$@"
-dir=$SVC_DIR
-pidfile="$dir/registry.pid"
-envfile="$dir/registry.env"
 PATTERN="-Dweir.service=registry"
-
-running_pid() {
-    local pid
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if pid_is "$pid" "$PATTERN"; then echo "$pid"; fi
-}
-
-case "$cmd" in
-status)
-    pid=$(running_pid)
-    if [ -n "$pid" ]; then
-        echo "registry running, pid $pid, $(env_get "$envfile" REGISTRY_URL)"
-        exit 0
-    fi
-    echo "registry not running (dir $dir)"
-    exit 3
-    ;;
-stop)
-    pid=$(cat "$pidfile" 2>/dev/null || true)
-    if [ -z "$pid" ]; then
-        info "no registry started in $dir"
-        exit 0
-    fi
-    stop_pid "$pid" "$PATTERN" "Apicurio Registry"
-    rm -f "$pidfile" "$envfile"
-    exit 0
-    ;;
-esac
-
-# --- start ---
-mkdir -p "$dir"
-if [ -f "$pidfile" ]; then
-    pid=$(running_pid)
-    if [ -n "$pid" ]; then
-        info "registry already running in $dir (pid $pid) at $(env_get "$envfile" REGISTRY_URL)"
-        exit 0
-    fi
-    info "removing stale pid file $pidfile (pid $(cat "$pidfile") is not a running registry)"
-    rm -f "$pidfile" "$envfile"
-fi
+service_prepare registry "Apicurio Registry" "$PATTERN" REGISTRY_URL "$@"
+dir=$SVC_DIR
+pidfile=$SVC_PIDFILE
+envfile=$SVC_ENVFILE
 
 need_java
 need_cmd curl "install curl (scripts/install-deps.sh does)"
