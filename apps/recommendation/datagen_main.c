@@ -170,33 +170,77 @@ int main(int argc, char **argv)
                             NULL)) != -1) {
         bool ok = true;
         switch (c) {
-        case 'b': conf.bootstrap_servers = optarg; break;
-        case 'r': registry_url = optarg; break;
-        case 'X': props[prop_cnt++] = optarg; break;
-        case OPT_TOPIC_CLICKS: conf.topic_clicks = optarg; break;
-        case OPT_TOPIC_SALES: conf.topic_sales = optarg; break;
-        case 'p': ok = parse_u64(optarg, &u) && u <= 100000;
-                  conf.partitions = (int)u; break;
-        case OPT_REPLICATION: ok = parse_u64(optarg, &u) && u <= 100;
-                              conf.replication_factor = (int)u; break;
-        case OPT_CLICKS_RATE: ok = parse_double(optarg, &conf.gen.clicks_per_sec); break;
-        case OPT_SALES_RATE: ok = parse_double(optarg, &conf.gen.sales_per_sec); break;
-        case OPT_USERS: ok = parse_u64(optarg, &u) && u >= 1 && u <= 1000000000;
-                        conf.gen.users = (int)u; break;
-        case OPT_PRODUCTS: ok = parse_u64(optarg, &u) && u >= 1 && u <= 1000000000;
-                           conf.gen.products = (int)u; break;
-        case 's': ok = parse_u64(optarg, &conf.gen.seed); break;
-        case OPT_UNKNOWN_EVERY: ok = parse_u64(optarg, &conf.gen.unknown_product_every); break;
-        case OPT_START: ok = parse_u64(optarg, &u) && u <= (uint64_t)INT64_MAX / 2;
-                        conf.gen.start_ms = (int64_t)u; break;
-        case OPT_SPEEDUP: ok = parse_double(optarg, &conf.speedup); break;
-        case 'n': ok = parse_u64(optarg, &conf.max_records) && conf.max_records > 0; break;
-        case 'd': ok = parse_double(optarg, &d) && d > 0;
-                  conf.duration_ms = (int64_t)(d * 1000); break;
-        case 'g': gt_path = optarg; break;
-        case 'q': quiet = true; break;
-        case 'h': usage(stdout); free(props); return 0;
-        default: usage(stderr); free(props); return 2;
+        case 'b':
+            conf.bootstrap_servers = optarg;
+            break;
+        case 'r':
+            registry_url = optarg;
+            break;
+        case 'X':
+            props[prop_cnt++] = optarg;
+            break;
+        case OPT_TOPIC_CLICKS:
+            conf.topic_clicks = optarg;
+            break;
+        case OPT_TOPIC_SALES:
+            conf.topic_sales = optarg;
+            break;
+        case 'p':
+            ok = parse_u64(optarg, &u) && u <= 100000;
+            conf.partitions = (int)u;
+            break;
+        case OPT_REPLICATION:
+            ok = parse_u64(optarg, &u) && u <= 100;
+            conf.replication_factor = (int)u;
+            break;
+        case OPT_CLICKS_RATE:
+            ok = parse_double(optarg, &conf.gen.clicks_per_sec);
+            break;
+        case OPT_SALES_RATE:
+            ok = parse_double(optarg, &conf.gen.sales_per_sec);
+            break;
+        case OPT_USERS:
+            ok = parse_u64(optarg, &u) && u >= 1 && u <= 1000000000;
+            conf.gen.users = (int)u;
+            break;
+        case OPT_PRODUCTS:
+            ok = parse_u64(optarg, &u) && u >= 1 && u <= 1000000000;
+            conf.gen.products = (int)u;
+            break;
+        case 's':
+            ok = parse_u64(optarg, &conf.gen.seed);
+            break;
+        case OPT_UNKNOWN_EVERY:
+            ok = parse_u64(optarg, &conf.gen.unknown_product_every);
+            break;
+        case OPT_START:
+            ok = parse_u64(optarg, &u) && u <= (uint64_t)INT64_MAX / 2;
+            conf.gen.start_ms = (int64_t)u;
+            break;
+        case OPT_SPEEDUP:
+            ok = parse_double(optarg, &conf.speedup);
+            break;
+        case 'n':
+            ok = parse_u64(optarg, &conf.max_records) && conf.max_records > 0;
+            break;
+        case 'd':
+            ok = parse_double(optarg, &d) && d > 0;
+            conf.duration_ms = (int64_t)(d * 1000);
+            break;
+        case 'g':
+            gt_path = optarg;
+            break;
+        case 'q':
+            quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            free(props);
+            return 0;
+        default:
+            usage(stderr);
+            free(props);
+            return 2;
         }
         if (!ok) {
             fprintf(stderr, "weir-datagen: bad value '%s' for option %s\n",

@@ -335,12 +335,13 @@ static weir_error_t *loop(run_t *run, rec_datagen_progress_t *progress)
         if (conf->max_records && sent >= conf->max_records)
             break;
         int64_t next = rec_gen_peek_time(gen);
-        if (conf->duration_ms && next >= conf->gen.start_ms + conf->duration_ms)
+        if (conf->duration_ms &&
+            next >= conf->gen.start_ms + conf->duration_ms)
             break;
-        if (conf->speedup > 0)
-            sleep_until(wall_start + (int64_t)((double)(next - conf->gen.start_ms) /
-                                               conf->speedup),
-                        conf->stop);
+        if (conf->speedup > 0) {
+            double lag = (double)(next - conf->gen.start_ms) / conf->speedup;
+            sleep_until(wall_start + (int64_t)lag, conf->stop);
+        }
         if (conf->stop && atomic_load(conf->stop))
             break;
         rec_gt_record_t r;

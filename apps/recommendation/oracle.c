@@ -210,7 +210,8 @@ static weir_error_t *apply_click(rec_oracle_t *o, user_t *u,
         if (w->user != u || w->start != start)
             continue;
         if (ts > w->click_ts ||
-            (ts == w->click_ts && rec_product_id_cmp(p->id, w->product->id) > 0)) {
+            (ts == w->click_ts &&
+             rec_product_id_cmp(p->id, w->product->id) > 0)) {
             w->click_ts = ts;
             w->product = p;
         }

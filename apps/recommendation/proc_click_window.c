@@ -13,8 +13,11 @@
  * watermark) can lag the clicks it has read by any amount while it
  * catches up, so open windows would vanish before they close. Keys in
  * (start, user) order make closing one range scan, in a deterministic
- * order; closed windows are deleted, so the store holds only open ones. "Latest" is by timestamp, and for two
- * clicks of one user at the same millisecond by the larger product id
+ * order; closed windows are deleted, so the store holds only open ones.
+ * (A window store whose time its owner advances with the watermark would
+ * do too; a key-value store needs no such care.) "Latest" is by
+ * timestamp, and for two clicks of one user at the same millisecond by
+ * the larger product id
  * (rec_product_id_cmp), so the result does not depend on the order in
  * which the repartition topic interleaved them.
  *
