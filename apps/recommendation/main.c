@@ -380,11 +380,14 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         case OPT_SALES_RATE:
             ok = parse_double(optarg, &cli->gen.gen.sales_per_sec);
             break;
-        case OPT_SEED:
-            ok = parse_double(optarg, &d) && d == (double)(uint64_t)d;
-            cli->gen.gen.seed = (uint64_t)d;
+        case OPT_SEED: {
+            char *end;
+            errno = 0;
+            cli->gen.gen.seed = strtoull(optarg, &end, 10);
+            ok = *optarg && *optarg != '-' && !*end && !errno;
             cli->seed_set = true;
             break;
+        }
         case OPT_SPEEDUP: ok = parse_double(optarg, &cli->gen.speedup); break;
         case OPT_PARTITIONS:
             ok = parse_double(optarg, &d) && d >= 1 && d <= 10000 &&
