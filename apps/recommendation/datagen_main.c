@@ -165,9 +165,13 @@ int main(int argc, char **argv)
     bool quiet = false;
     uint64_t u;
     double d;
-    int c;
+    int c, idx = -1;
     while ((c = getopt_long(argc, argv, "b:r:X:p:s:n:d:g:qh", longopts,
-                            NULL)) != -1) {
+                            &idx)) != -1) {
+        /* A short option leaves idx alone: find its long name. */
+        if (idx < 0 || longopts[idx].val != c)
+            for (idx = 0; longopts[idx].name && longopts[idx].val != c;)
+                idx++;
         bool ok = true;
         switch (c) {
         case 'b':
@@ -243,8 +247,8 @@ int main(int argc, char **argv)
             return 2;
         }
         if (!ok) {
-            fprintf(stderr, "weir-datagen: bad value '%s' for option %s\n",
-                    optarg, argv[optind - 1]);
+            fprintf(stderr, "weir-datagen: bad value '%s' for --%s\n",
+                    optarg, longopts[idx].name ? longopts[idx].name : "?");
             free(props);
             return 2;
         }

@@ -354,11 +354,15 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         {"help", no_argument, NULL, 'h'},
         {NULL, 0, NULL, 0},
     };
-    int c;
+    int c, idx = -1;
     double d;
     *errp = NULL;
     while (!*errp &&
-           (c = getopt_long(argc, argv, "c:s:b:r:qh", longopts, NULL)) != -1) {
+           (c = getopt_long(argc, argv, "c:s:b:r:qh", longopts, &idx)) != -1) {
+        /* A short option leaves idx alone: find its long name. */
+        if (idx < 0 || longopts[idx].val != c)
+            for (idx = 0; longopts[idx].name && longopts[idx].val != c;)
+                idx++;
         bool ok = true;
         switch (c) {
         case 'c':
@@ -405,8 +409,8 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         default: usage(stderr); return 2;
         }
         if (!ok) {
-            fprintf(stderr, "weir-recommend: bad value '%s' for %s\n",
-                    optarg, argv[optind - 1]);
+            fprintf(stderr, "weir-recommend: bad value '%s' for --%s\n",
+                    optarg, longopts[idx].name ? longopts[idx].name : "?");
             return 2;
         }
     }
