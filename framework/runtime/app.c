@@ -24,6 +24,7 @@
 #include "admin_int.h"
 #include "alloc_int.h"
 #include "conf_int.h"
+#include "http_int.h"
 #include "mock_int.h"
 #include "thread_int.h"
 
@@ -38,6 +39,7 @@ struct weir_app_s {
     weir_app_state_cb_t *state_cb;
     void *state_opaque;
     weir_error_t *error; /* the first thread failure */
+    weir__http_t *http;  /* metrics.port > 0: /metrics and /health */
 };
 
 const char *weir_app_state_name(weir_app_state_t state)
@@ -290,6 +292,26 @@ static bool has_persistent_stores(const weir_topology_t *topo)
     return false;
 }
 
+/* The HTTP server's view of the app (http_int.h); runs on its thread,
+ * which weir_app_close() stops before it touches the threads. */
+static weir_app_state_t http_state(void *opaque)
+{
+    return weir_app_state(opaque);
+}
+
+static int http_alive_threads(void *opaque)
+{
+    const weir_app_t *app = opaque;
+    int n = 0;
+    for (int i = 0; i < app->thread_cnt; i++) {
+        if (!app->threads[i])
+            continue;
+        weir__thread_state_t s = weir__thread_state(app->threads[i]);
+        n += s != WEIR__THREAD_STOPPED && s != WEIR__THREAD_FAILED;
+    }
+    return n;
+}
+
 weir_error_t *weir_app_start(weir_app_t *app)
 {
     if (weir_app_state(app) != WEIR_APP_CREATED)
@@ -333,7 +355,13 @@ weir_error_t *weir_app_start(weir_app_t *app)
         if (err)
             return err;
     }
-    return NULL;
+    int port = (int)weir__conf_get_int(app->conf, "metrics.port");
+    if (port > 0) {
+        weir__http_src_t src = {rt, http_state, http_alive_threads, app};
+        err = weir__http_start(&src, weir_conf_get(app->conf, "metrics.host"),
+                               port, &app->http);
+    }
+    return err;
 }
 
 weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms)
@@ -344,6 +372,7 @@ weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms)
     else
         transition(app, WEIR_APP_PENDING_SHUTDOWN);
     pthread_mutex_unlock(&app->lock);
+    weir__http_stop(app->http); /* it reads app->threads */
     for (int i = 0; i < app->thread_cnt; i++)
         if (app->threads[i])
             weir__thread_request_stop(app->threads[i]);
@@ -385,6 +414,7 @@ void weir_app_destroy(weir_app_t *app)
         abandoned |= app->threads[i] != NULL;
     if (abandoned)
         return; /* threads still run on this memory: leak, never free */
+    weir__http_destroy(app->http);
     weir__free(app->threads);
     if (app->rt.admin)
         rd_kafka_destroy(app->rt.admin);

@@ -104,10 +104,15 @@ const weir__prop_t weir__props[] = {
      "How long weir waits for unreachable brokers (retrying, with log "
      "lines) before it gives up with an error; -1 waits forever."},
     {"metrics.port", WEIR__PROP_INT, "0", 0, 65535, NULL, false,
-     "Port of the HTTP server for Prometheus metrics (`/metrics`) and "
-     "interactive queries; 0 turns it off."},
+     "Port of the app's HTTP server, started by `weir_app_start()`: "
+     "`GET /metrics` serves the counters and gauges in the Prometheus text "
+     "format (`weir_records_in_total`, `weir_app_state`, RocksDB memory, "
+     "...), `GET /health` answers 200 `{\"state\":\"RUNNING\"}` when the "
+     "app is RUNNING and 503 with its state otherwise. A port that cannot "
+     "be bound (in use) fails the start. 0 turns the server off."},
     {"metrics.host", WEIR__PROP_STR, "127.0.0.1", 0, 0, NULL, false,
-     "Address the HTTP server listens on."},
+     "Address (IPv4, IPv6 or host name) the HTTP server of `metrics.port` "
+     "listens on; `0.0.0.0` for every interface."},
     {"log.level", WEIR__PROP_INT, "6", 0, 7, NULL, false,
      "Most verbose syslog level logged (3 error, 4 warning, 6 info, "
      "7 debug)."},

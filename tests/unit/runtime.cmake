@@ -8,3 +8,5 @@ add_test(NAME test_conf_reference_is_current
           -P ${CMAKE_CURRENT_SOURCE_DIR}/check_conf_doc.cmake)
 set_tests_properties(test_conf_reference_is_current PROPERTIES LABELS unit)
 weir_add_test(NAME test_watermark SOURCES test_watermark.c)
+weir_add_test(NAME test_http SOURCES test_http.c
+  LIBS PkgConfig::CURL PkgConfig::MHD)
