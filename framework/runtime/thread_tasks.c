@@ -233,6 +233,9 @@ static weir_error_t *open_store(weir__thread_t *th, const char *task_id,
     } else {
         st->kv = weir_kv_store_new_memory(spec->name, &err);
     }
+    /* Before the restore, which must not move owner-driven time. */
+    if (!err && st->ws && spec->owner_time)
+        weir_window_store_set_owner_time(st->ws, true);
     if (!err && spec->changelog) {
         st->changelog = weir__rt_changelog_topic(th->rt, spec->name);
         if (!st->changelog)

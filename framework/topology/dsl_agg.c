@@ -158,9 +158,9 @@ static weir_error_t *agg_init(weir_processor_context_t *pctx, void *opaque,
     weir_error_t *err;
     if (cfg->windowed) {
         err = weir_processor_window_store(pctx, cfg->store, &st->ws);
-        /* Retention follows stream time, not the largest window written:
-         * under watermarks, records far ahead of stream time arrive while
-         * earlier windows are still open. */
+        /* Retention follows stream time, not the largest window written
+         * (the store is declared so, and opened in that mode; this makes
+         * sure of it for any owner). */
         if (!err)
             weir_window_store_set_owner_time(st->ws, true);
         if (!err && cfg->win.emit == WEIR_EMIT_ON_WINDOW_CLOSE)
@@ -504,14 +504,15 @@ static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
                                            : "KSTREAM-AGGREGATE-",
                    name, sizeof(name));
     weir_topology_add_processor(topo, name, &agg_ops, cfg, parent, NULL);
-    if (cfg->windowed)
+    if (cfg->windowed) {
         weir_topology_add_window_store(topo, store,
                                        cfg->win.retention_ms
                                            ? cfg->win.retention_ms
                                            : cfg->win.size_ms +
                                                  cfg->win.grace_ms,
                                        cfg->win.size_ms, name);
-    else
+        weir_topology_window_store_set_owner_time(topo, store, true);
+    } else
         weir_topology_add_kv_store(topo, store, name);
 
     weir_serde_t *out_ks = weir__serde_ref_or_null(g->ks);

@@ -632,6 +632,18 @@ void weir_topology_store_set_changelog(weir_topology_t *topo,
         spec->changelog = changelog && !spec->global;
 }
 
+void weir_topology_window_store_set_owner_time(weir_topology_t *topo,
+                                               const char *store, bool on)
+{
+    weir__store_spec_t *spec = need_store(topo, store, "set owner time");
+    if (spec && spec->kind != WEIR__STORE_WINDOW)
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
+                            "store '%s': owner time is for window stores",
+                            store);
+    else if (spec)
+        spec->owner_time = on;
+}
+
 void weir_topology_add_global_store(weir_topology_t *topo, const char *store,
                                     const char *source, const char *topic,
                                     weir_serde_t *key_serde,

@@ -76,6 +76,7 @@ typedef struct weir__store_spec_s {
     int64_t retention_ms;   /* window stores */
     int64_t window_size_ms; /* window stores, informative */
     int64_t segment_ms;     /* window stores */
+    bool owner_time;        /* window stores: expiry follows the owner */
     int subtopology;        /* after build */
 } weir__store_spec_t;
 

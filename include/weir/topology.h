@@ -202,6 +202,17 @@ WEIR_EXPORT void weir_topology_store_set_changelog(weir_topology_t *topo,
                                                    bool changelog);
 
 /**
+ * @brief Declares that window store @p store's retention follows the time
+ *        its processor gives (weir_window_store_advance_time()), not the
+ *        largest window written; the store is then opened (and restored)
+ *        in that mode. Windowed aggregations of the DSL use it: under the
+ *        runtime's watermarks, windows far ahead of event time arrive
+ *        while earlier ones are still open.
+ */
+WEIR_EXPORT void weir_topology_window_store_set_owner_time(
+    weir_topology_t *topo, const char *store, bool on);
+
+/**
  * @brief Adds a global key-value store @p store: every instance keeps a
  *        full copy, filled by the processor @p processor (ops, opaque)
  *        from the source @p source reading @p topic (NULL: no topic, use

@@ -34,6 +34,9 @@ void weir_test_create_topic(const char *topic, int partitions)
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1,
                                                     errstr, sizeof(errstr));
     ck_assert_msg(nt != NULL, "%s", errstr);
+    /* Tests use event times in the past; without this the broker's time
+     * retention (7 days) deletes their records at its next check. */
+    rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1");
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);

@@ -10,8 +10,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-/* Creates @p topic with @p partitions on the harness broker (Admin API);
- * aborts the test on failure. */
+/* Creates @p topic with @p partitions and infinite retention on the
+ * harness broker (Admin API); aborts the test on failure. */
 void weir_test_create_topic(const char *topic, int partitions);
 
 /* A plain producer on the harness broker. */

@@ -92,6 +92,27 @@ void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
     size_t want = ww_expected_results(ww);
     weir_test_msg_t *msgs;
     size_t n = weir_test_consume_all(out, want, timeout_ms, true, &msgs);
+    if (n != want) {
+        /* Say which results are missing, to tell a lost window from a
+         * late record or a slow run. */
+        int64_t end = WW_BASE_MS + (int64_t)ww->records * ww->step_ms;
+        for (int64_t start = WW_BASE_MS; start < end; start += WW_WINDOW_MS)
+            for (int w = 0; w < ww->words; w++) {
+                if (!expected_count(ww, w, start))
+                    continue;
+                char key[32];
+                int klen = snprintf(key, sizeof(key), "w%d", w);
+                bool seen = false;
+                for (size_t i = 0; i < n && !seen; i++)
+                    seen = msgs[i].key_len == (size_t)klen + 16 &&
+                           !memcmp(msgs[i].key, key, (size_t)klen) &&
+                           be64((const unsigned char *)msgs[i].key + klen) ==
+                               start;
+                if (!seen)
+                    fprintf(stderr, "missing: %s window %+lld s\n",
+                            key, (long long)((start - WW_BASE_MS) / 1000));
+            }
+    }
     ck_assert_msg(n == want, "got %zu results, expected %zu", n, want);
     for (size_t i = 0; i < n; i++) {
         /* key: the word, then window start and end, 8 bytes each */
