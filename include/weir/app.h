@@ -75,10 +75,13 @@ WEIR_EXPORT void weir_app_set_state_cb(weir_app_t *app,
  *        threads.
  * @returns NULL once the threads run, or the first problem: WEIR_ERR_CONFIG
  *          (a missing input topic, co-partitioning, an internal topic that
- *          exists with the wrong partitions or cleanup policy),
- *          WEIR_ERR_TIMEOUT (brokers unreachable for
- *          broker.down.timeout.ms), WEIR_ERR_STORE_* (state.dir).
- * @remark Blocking. Call once.
+ *          exists with the wrong partitions or cleanup policy, a
+ *          metrics.port that cannot be bound), WEIR_ERR_TIMEOUT (brokers
+ *          unreachable for broker.down.timeout.ms), WEIR_ERR_IO
+ *          (state.dir).
+ * @remark Blocking. Call once. After an error the app may have started
+ *         some threads: weir_app_close() / weir_app_destroy() it as
+ *         usual.
  */
 WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
 
@@ -101,10 +104,12 @@ WEIR_EXPORT void weir_app_destroy(weir_app_t *app);
 WEIR_EXPORT weir_app_state_t weir_app_state(const weir_app_t *app);
 
 /**
- * @brief A counter or gauge of the app, summed over its threads, by name
- *        (e.g. "records-in", "records-out", "commits", "late-records",
+ * @brief A counter of the app, summed over its threads, by name:
+ *        "records-in", "records-out", "commits", "aborts", "late-records",
  *        "dropped-records", "dead-lettered", "restored-records",
- *        "windows-closed"); 0 for an unknown name. Thread-safe.
+ *        "rebalances", "watermark-markers-out"; 0 for an unknown name.
+ *        Thread-safe. The same figures are served to Prometheus when
+ *        metrics.port is set.
  */
 WEIR_EXPORT uint64_t weir_app_metric(const weir_app_t *app,
                                      const char *name);
