@@ -12,3 +12,14 @@ if(TARGET recommendation_test)
     LABEL integration FIXTURES kafka registry TIMEOUT 900
     LIBS recommendation_test PkgConfig::RDKAFKA)
 endif()
+
+# The binaries as a user runs them (the embedded demo included).
+if(TARGET weir-recommend)
+  weir_add_test(NAME test_recommend_cli
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_recommend_cli.c
+    LABEL integration TIMEOUT 300)
+  target_compile_definitions(test_recommend_cli PRIVATE
+    REC_CLI="$<TARGET_FILE:weir-recommend>"
+    REC_DATAGEN="$<TARGET_FILE:weir-datagen>")
+  add_dependencies(test_recommend_cli weir-recommend weir-datagen)
+endif()

@@ -5,16 +5,20 @@
  * time into 3 partitions through the real registry (Confluent framing),
  * the app under exactly_once_v2 (one and two threads) and at_least_once,
  * and its output read read_committed equal to the oracle's, record for
- * record.
+ * record; and under exactly_once_v2 with the first instance killed
+ * (SIGKILL) midway and a second one finishing, on the same state.dir or
+ * on an empty one: still every record exactly once.
  */
 #include <check.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 
 #include "harness.h"
 #include "test_recommend_run.h"
 
-static void run(const char *guarantee, int threads)
+static void run_killed(const char *guarantee, int threads, size_t kill_after,
+                       bool fresh_state)
 {
     weir_error_t *err = NULL;
     weir_registry_conf_t *rconf = weir_registry_conf_new();
@@ -31,9 +35,16 @@ static void run(const char *guarantee, int threads)
         .event_seconds = 90,
         .clicks_per_sec = 5,
         .unknown_every = 13,
+        .kill_after = kill_after,
+        .restart_fresh_state = fresh_state,
     };
     rec_e2e_run(&e);
     weir_registry_destroy(reg);
+}
+
+static void run(const char *guarantee, int threads)
+{
+    run_killed(guarantee, threads, 0, false);
 }
 
 START_TEST(test_recommend_e2e_exactly_once)
@@ -54,6 +65,20 @@ START_TEST(test_recommend_e2e_at_least_once)
 }
 END_TEST
 
+START_TEST(test_recommend_e2e_exactly_once_across_sigkill)
+{
+    /* Killed after 30 of ~450 recommendations; the restart on the same
+     * state.dir must add exactly the missing ones. */
+    run_killed("exactly_once_v2", 1, 30, false);
+}
+END_TEST
+
+START_TEST(test_recommend_e2e_exactly_once_across_sigkill_new_machine)
+{
+    run_killed("exactly_once_v2", 2, 30, true);
+}
+END_TEST
+
 int main(void)
 {
     Suite *s = suite_create("recommend_e2e");
@@ -62,6 +87,9 @@ int main(void)
     tcase_add_test(tc, test_recommend_e2e_exactly_once);
     tcase_add_test(tc, test_recommend_e2e_exactly_once_two_threads);
     tcase_add_test(tc, test_recommend_e2e_at_least_once);
+    tcase_add_test(tc, test_recommend_e2e_exactly_once_across_sigkill);
+    tcase_add_test(tc,
+                   test_recommend_e2e_exactly_once_across_sigkill_new_machine);
     suite_add_tcase(s, tc);
     SRunner *sr = srunner_create(s);
     srunner_run_all(sr, CK_NORMAL);

@@ -15,6 +15,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <pthread.h>
+#include <signal.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <weir/app.h>
@@ -112,6 +115,53 @@ static void log_quiet(void *opaque, int level, const char *fac,
         fprintf(stderr, "%s: %s\n", fac, msg);
 }
 
+typedef struct gen_thread_s {
+    rec_datagen_conf_t conf;
+    rec_datagen_progress_t progress;
+    weir_error_t *err;
+    pthread_t tid;
+} gen_thread_t;
+
+static void *gen_main(void *arg)
+{
+    gen_thread_t *g = arg;
+    g->err = rec_datagen_run(&g->conf, &g->progress);
+    return NULL;
+}
+
+/* Starts the app of @p e on @p cfg; fails the test on error. */
+static weir_app_t *start_app(const rec_e2e_t *e, const rec_config_t *cfg,
+                             const char *app_id, const char *state)
+{
+    weir_error_t *err = NULL;
+    weir_conf_t *conf = weir_conf_new();
+    char threads[8];
+    snprintf(threads, sizeof(threads), "%d", e->threads);
+    const char *props[][2] = {
+        {"application.id", app_id},
+        {"bootstrap.servers", e->bootstrap},
+        {"state.dir", state},
+        {"processing.guarantee", e->guarantee},
+        {"num.stream.threads", threads},
+        {"idle.timeout.ms", "2000"},
+        {"consumer.session.timeout.ms", "6000"},
+        {"deserialization.exception.handler", "dead_letter"},
+        {"processing.exception.handler", "dead_letter"},
+    };
+    for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++) {
+        err = weir_conf_set(conf, props[i][0], props[i][1]);
+        ck_assert_msg(!err, "%s: %s", props[i][0], weir_error_string(err));
+    }
+    weir_conf_set_log_cb(conf, log_quiet);
+    weir_topology_t *topo = rec_topology_new(cfg, e->reg, &err);
+    ck_assert_msg(topo != NULL, "%s", weir_error_string(err));
+    weir_app_t *app = weir_app_new(topo, conf, &err);
+    ck_assert_msg(app != NULL, "%s", weir_error_string(err));
+    err = weir_app_start(app);
+    ck_assert_msg(!err, "start: %s", weir_error_string(err));
+    return app;
+}
+
 void rec_e2e_run(const rec_e2e_t *e)
 {
     weir_error_t *err = NULL;
@@ -132,7 +182,7 @@ void rec_e2e_run(const rec_e2e_t *e)
     memset(&stats, 0, sizeof(stats));
     cfg.stats = &stats;
 
-    /* The workload, produced before the app starts (it checks inputs). */
+    /* The topics exist before the app starts (it checks its inputs). */
     const char *topics[] = {clicks, sales, recs};
     err = rec_datagen_create_topics(e->bootstrap, e->mock, topics, 2,
                                     e->partitions, -1, log_quiet, NULL);
@@ -143,28 +193,71 @@ void rec_e2e_run(const rec_e2e_t *e)
     char gt_path[] = "/tmp/weir-rec-e2e-gt-XXXXXX";
     int fd = mkstemp(gt_path);
     FILE *gt = fdopen(fd, "w");
-    rec_datagen_conf_t dg;
-    memset(&dg, 0, sizeof(dg));
-    rec_gen_opts_default(&dg.gen);
-    dg.gen.seed = 20240628;
-    dg.gen.start_ms = START_MS;
-    dg.gen.clicks_per_sec = e->clicks_per_sec;
-    dg.gen.unknown_product_every = e->unknown_every;
-    dg.bootstrap_servers = e->bootstrap;
-    dg.registry = e->reg;
-    dg.topic_clicks = clicks;
-    dg.topic_sales = sales;
-    dg.mock = e->mock;
-    dg.duration_ms = e->event_seconds * 1000;
-    dg.speedup = 0;
-    dg.ground_truth = gt;
-    dg.log_cb = log_quiet;
-    rec_datagen_progress_t progress;
-    memset(&progress, 0, sizeof(progress));
-    err = rec_datagen_run(&dg, &progress);
-    ck_assert_msg(!err, "datagen: %s", weir_error_string(err));
+    gen_thread_t gen;
+    memset(&gen, 0, sizeof(gen));
+    rec_datagen_conf_t *dg = &gen.conf;
+    rec_gen_opts_default(&dg->gen);
+    dg->gen.seed = 20240628;
+    dg->gen.start_ms = START_MS;
+    dg->gen.clicks_per_sec = e->clicks_per_sec;
+    dg->gen.unknown_product_every = e->unknown_every;
+    dg->bootstrap_servers = e->bootstrap;
+    dg->registry = e->reg;
+    dg->topic_clicks = clicks;
+    dg->topic_sales = sales;
+    dg->mock = e->mock;
+    dg->duration_ms = e->event_seconds * 1000;
+    dg->speedup = 0;
+    dg->ground_truth = gt;
+    dg->log_cb = log_quiet;
+    char *state = weir_test_tmpdir_new("weir-rec-e2e-state");
+
+    if (e->kill_after > 0) {
+        /* A first instance in a child process (forked while this process
+         * has no other thread), fed at 10x real time so that it is busy
+         * when it is killed with SIGKILL, once some recommendations are
+         * committed: no close, no commit, an open transaction and its
+         * state left as they are. */
+        pid_t pid = fork();
+        ck_assert_int_ge(pid, 0);
+        if (pid == 0) {
+            weir_app_t *first = start_app(e, &cfg, app_id, state);
+            (void)first;
+            for (;;)
+                pause();
+        }
+        dg->speedup = 10;
+        ck_assert_int_eq(pthread_create(&gen.tid, NULL, gen_main, &gen), 0);
+        rec_output_t *early = NULL;
+        size_t early_n = consume(e->bootstrap, recs, e->kill_after, 120000,
+                                 0, &early);
+        kill(pid, SIGKILL);
+        int status = 0;
+        ck_assert_int_eq(waitpid(pid, &status, 0), pid);
+        ck_assert(WIFSIGNALED(status));
+        ck_assert_uint_ge(early_n, e->kill_after);
+        /* Killed midway: the generator was still producing. */
+        ck_assert_int_lt(atomic_load(&gen.progress.last_timestamp),
+                         START_MS + e->event_seconds * 1000 - 10000);
+        for (size_t i = 0; i < early_n; i++) {
+            free(early[i].key);
+            free(early[i].value);
+        }
+        free(early);
+        pthread_join(gen.tid, NULL);
+        if (e->restart_fresh_state) {
+            /* Another machine takes over: restore from the changelogs. */
+            weir_test_tmpdir_remove(state);
+            free(state);
+            state = weir_test_tmpdir_new("weir-rec-e2e-state2");
+        }
+    } else {
+        /* All of it before the app starts. */
+        gen_main(&gen);
+    }
+    ck_assert_msg(!gen.err, "datagen: %s", weir_error_string(gen.err));
     fclose(gt);
-    ck_assert_uint_eq(atomic_load(&progress.clicks),
+    ck_assert_uint_eq(atomic_load(&gen.progress.clicks),
                       (uint64_t)(e->clicks_per_sec * (double)e->event_seconds));
 
     /* The oracle. */
@@ -188,32 +281,8 @@ void rec_e2e_run(const rec_e2e_t *e)
     qsort(all, all_n, sizeof(*all), output_cmp);
     ck_assert_uint_gt(closed_n, (size_t)e->event_seconds / 2);
 
-    /* The app. */
-    char *state = weir_test_tmpdir_new("weir-rec-e2e-state");
-    weir_conf_t *conf = weir_conf_new();
-    char threads[8];
-    snprintf(threads, sizeof(threads), "%d", e->threads);
-    const char *props[][2] = {
-        {"application.id", app_id},
-        {"bootstrap.servers", e->bootstrap},
-        {"state.dir", state},
-        {"processing.guarantee", e->guarantee},
-        {"num.stream.threads", threads},
-        {"idle.timeout.ms", "2000"},
-        {"deserialization.exception.handler", "dead_letter"},
-        {"processing.exception.handler", "dead_letter"},
-    };
-    for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++) {
-        err = weir_conf_set(conf, props[i][0], props[i][1]);
-        ck_assert_msg(!err, "%s: %s", props[i][0], weir_error_string(err));
-    }
-    weir_conf_set_log_cb(conf, log_quiet);
-    weir_topology_t *topo = rec_topology_new(&cfg, e->reg, &err);
-    ck_assert_msg(topo != NULL, "%s", weir_error_string(err));
-    weir_app_t *app = weir_app_new(topo, conf, &err);
-    ck_assert_msg(app != NULL, "%s", weir_error_string(err));
-    err = weir_app_start(app);
-    ck_assert_msg(!err, "start: %s", weir_error_string(err));
+    /* The app (the second instance after a kill). */
+    weir_app_t *app = start_app(e, &cfg, app_id, state);
 
     rec_output_t *got = NULL;
     size_t got_n = consume(e->bootstrap, recs, closed_n, 180000, 5000, &got);
@@ -266,7 +335,8 @@ void rec_e2e_run(const rec_e2e_t *e)
         ck_assert_msg(contains(all, all_n, &got[i]),
                       "unexpected output: %s @%" PRId64 " %s", got[i].key,
                       got[i].timestamp, got[i].value);
-    ck_assert_uint_eq(dead, st.unknown_product + st.bad_user);
+    if (e->kill_after == 0)
+        ck_assert_uint_eq(dead, st.unknown_product + st.bad_user);
 
     for (size_t i = 0; i < got_n; i++) {
         free(got[i].key);

@@ -9,6 +9,10 @@
 #ifndef TEST_RECOMMEND_RUN_H
 #define TEST_RECOMMEND_RUN_H
 
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
 #include <weir/mock.h>
 #include <weir/registry.h>
 
@@ -22,6 +26,11 @@ typedef struct rec_e2e_s {
     int64_t event_seconds;     /* of generated traffic */
     double clicks_per_sec;
     unsigned unknown_every;    /* every Nth click an unknown product */
+    /* > 0: a first instance runs in a child process and is killed with
+     * SIGKILL once this many recommendations are visible; a second one
+     * then finishes the job. */
+    size_t kill_after;
+    bool restart_fresh_state;  /* the second one on an empty state.dir */
 } rec_e2e_t;
 
 /* Runs the whole thing; fails the test on any difference. */
