@@ -284,6 +284,13 @@ static weir_error_t *admin_new(weir__rt_t *rt)
     }
 }
 
+void weir__rt_store_log(void *opaque, int level, const char *fac,
+                        const char *msg)
+{
+    const weir__rt_t *rt = opaque;
+    weir__log(&rt->log, level, fac, "%s", msg);
+}
+
 static bool has_persistent_stores(const weir_topology_t *topo)
 {
     for (size_t i = 0; i < topo->store_cnt; i++)
@@ -325,7 +332,7 @@ weir_error_t *weir_app_start(weir_app_t *app)
             &err);
         if (rt->env) {
             const weir__logger_t *log = &rt->log;
-            weir_store_env_set_log_cb(rt->env, log->cb, log->opaque,
+            weir_store_env_set_log_cb(rt->env, weir__rt_store_log, rt,
                                       (log->debug & WEIR__DBG_STORE) != 0);
         }
     }

@@ -138,6 +138,11 @@ weir__thread_state_t weir__thread_state(const weir__thread_t *thread);
 /* The error that failed the thread (owned by it), or NULL. */
 const weir_error_t *weir__thread_error(const weir__thread_t *thread);
 
+/* A weir_log_cb_t for the stores: routes their lines through rt->log, so
+ * log.level applies to them too. @p opaque is the weir__rt_t. */
+void weir__rt_store_log(void *opaque, int level, const char *fac,
+                        const char *msg);
+
 int64_t weir__now_ms(void);      /* monotonic */
 int64_t weir__wall_now_ms(void); /* wall clock */
 

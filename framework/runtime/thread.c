@@ -172,8 +172,10 @@ static weir_error_t *restore_consumer_new(weir__thread_t *th)
         err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
     if (!err)
         err = weir__kafka_conf_set(rkc, "isolation.level", "read_committed");
-    if (!err && th->rt->mock)
-        err = set_default(th, rkc, "consumer", "fetch.wait.max.ms", "10");
+    /* Restore reads to the end and stops: a fetch that waits for more
+     * data only delays the end of it. */
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "fetch.wait.max.ms", "10");
     if (err) {
         rd_kafka_conf_destroy(rkc);
         return err;

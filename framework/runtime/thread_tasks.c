@@ -246,12 +246,12 @@ static weir_error_t *open_store(weir__thread_t *th, const char *task_id,
         return weir_error_prefix(err, "task %s: ", task_id);
     }
     t->stores[t->store_cnt++] = st;
-    const weir__logger_t *log = &th->rt->log;
-    bool debug = (log->debug & WEIR__DBG_STORE) != 0;
+    bool debug = (th->rt->log.debug & WEIR__DBG_STORE) != 0;
     if (st->kv)
-        weir_kv_store_set_log_cb(st->kv, log->cb, log->opaque, debug);
+        weir_kv_store_set_log_cb(st->kv, weir__rt_store_log, th->rt, debug);
     else
-        weir_window_store_set_log_cb(st->ws, log->cb, log->opaque, debug);
+        weir_window_store_set_log_cb(st->ws, weir__rt_store_log, th->rt,
+                                     debug);
     if (st->changelog) {
         err = restore_store(th, st, task_id);
         if (err)
