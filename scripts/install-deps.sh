@@ -4,7 +4,8 @@
 #
 #   install-deps.sh              build and run (compiler, CMake, libraries)
 #   install-deps.sh --with-java  also what the tests need: a Java 17 runtime
-#                                and Maven (for Kafka and the registry), kcat
+#                                and Maven (for Kafka and the registry), kcat,
+#                                Python 3 with venv
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
@@ -25,6 +26,9 @@ if [ $with_java = 1 ]; then
     # The machine's own Java and Maven are fine when present.
     command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
+    # The wire-compatibility test's producer runs in a Python venv.
+    python3 -c 'import venv, ensurepip' >/dev/null 2>&1 ||
+        pkgs+=(python3 python3-venv)
 fi
 
 missing=()

@@ -153,6 +153,10 @@ static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
             return weir_error_new(WEIR_ERR_INVALID_ARG, "topic %s: %s",
                                   topics[i], errstr);
         }
+        /* Event times may lie in the past (--event-time-start, replays):
+         * the broker's time retention (7 days by default) would delete
+         * such records at its next check, before anyone reads them. */
+        rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "-1");
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_AdminOptions_t *opts =

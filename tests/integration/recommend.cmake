@@ -11,6 +11,14 @@ if(TARGET recommendation_test)
             ${CMAKE_CURRENT_LIST_DIR}/test_recommend_run.c
     LABEL integration FIXTURES kafka registry TIMEOUT 900
     LIBS recommendation_test PkgConfig::RDKAFKA)
+  # Wire compatibility: the workload from an independent Python client.
+  weir_add_test(NAME test_recommend_python
+    SOURCES ${CMAKE_CURRENT_LIST_DIR}/test_recommend_python.c
+            ${CMAKE_CURRENT_LIST_DIR}/test_recommend_run.c
+    LABEL integration FIXTURES kafka registry python TIMEOUT 900
+    LIBS recommendation_test PkgConfig::RDKAFKA)
+  target_compile_definitions(test_recommend_python PRIVATE
+    WEIR_PYTHON="${WEIR_TEST_PYTHON_ENV}/bin/python")
 endif()
 
 # The binaries as a user runs them (the embedded demo included).

@@ -251,14 +251,31 @@ void rec_e2e_run(const rec_e2e_t *e)
             free(state);
             state = weir_test_tmpdir_new("weir-rec-e2e-state2");
         }
+    } else if (e->python) {
+        /* All of it, from the independent Python producer. */
+        char cmd[8192];
+        snprintf(cmd, sizeof(cmd),
+                 "'%s' '%s/tests/python/seed_producer.py' --bootstrap '%s' "
+                 "--registry '%s' --clicks-topic '%s' --sales-topic '%s' "
+                 "--schemas '%s/apps/recommendation/schemas' "
+                 "--ground-truth '%s' --seed 7 --start-ms %lld --seconds %lld "
+                 "--clicks-per-sec %d --sales-per-sec 20",
+                 e->python, WEIR_SOURCE_DIR, e->bootstrap,
+                 e->python_registry_url, clicks, sales, WEIR_SOURCE_DIR,
+                 gt_path, (long long)START_MS, (long long)e->event_seconds,
+                 (int)e->clicks_per_sec);
+        ck_assert_msg(system(cmd) == 0, "the Python producer failed: %s",
+                      cmd);
     } else {
         /* All of it before the app starts. */
         gen_main(&gen);
     }
     ck_assert_msg(!gen.err, "datagen: %s", weir_error_string(gen.err));
     fclose(gt);
-    ck_assert_uint_eq(atomic_load(&gen.progress.clicks),
-                      (uint64_t)(e->clicks_per_sec * (double)e->event_seconds));
+    if (!e->python)
+        ck_assert_uint_eq(
+            atomic_load(&gen.progress.clicks),
+            (uint64_t)(e->clicks_per_sec * (double)e->event_seconds));
 
     /* The oracle. */
     rec_inventory_t *inv = rec_inventory_load(cfg.inventory_file, &cfg,

@@ -31,6 +31,12 @@ typedef struct rec_e2e_s {
      * then finishes the job. */
     size_t kill_after;
     bool restart_fresh_state;  /* the second one on an empty state.dir */
+    /* Not NULL: the workload comes from this Python interpreter running
+     * tests/python/seed_producer.py (an independent client: kafka-python
+     * and the Apache Avro library) instead of weir's generator, with this
+     * registry base URL (API path included). */
+    const char *python;
+    const char *python_registry_url;
 } rec_e2e_t;
 
 /* Runs the whole thing; fails the test on any difference. */
