@@ -4,6 +4,7 @@
 # mock cluster and the in-process schema registry, no Java needed).
 #
 #   scripts/demo.sh [weir-recommend options...]   e.g. --duration 60
+#                                                 (default: until Ctrl-C)
 #   scripts/demo.sh --kafka [options...]          the same against the local
 #                                                 real broker and registry
 #                                                 (started and stopped here)
@@ -11,7 +12,7 @@ set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 case "${1:-}" in
--h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '2,10p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 esac
 kafka=0
 if [ "${1:-}" = "--kafka" ]; then
@@ -27,20 +28,7 @@ fi
 "$WEIR_ROOT/scripts/build.sh" "$WEIR_ROOT/build"
 
 app="$WEIR_ROOT/build/apps/recommendation/weir-recommend"
-if [ ! -x "$app" ]; then
-    # The application is not built yet in this version of weir: show what
-    # is there instead of pretending.
-    info "weir-recommend is not part of this build yet; here is what is:"
-    for ex in "$WEIR_ROOT"/build/examples/*; do
-        if [ -x "$ex" ] && [ -f "$ex" ]; then
-            info "running example $(basename "$ex")"
-            "$ex"
-        fi
-    done
-    info "libraries: $(cd "$WEIR_ROOT/build" && ls libweir*.so* libweir*.a 2>/dev/null | tr '\n' ' ')"
-    info "tests: run scripts/test.sh"
-    exit 0
-fi
+[ -x "$app" ] || die "the build did not produce $app"
 
 if [ $kafka = 0 ]; then
     exec "$app" --embedded "$@"
