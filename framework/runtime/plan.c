@@ -19,6 +19,7 @@
 #include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "admin_int.h"
 #include "alloc_int.h"
@@ -86,6 +87,30 @@ static weir_error_t *oom(void)
     return weir_error_new(WEIR_ERR_NOMEM, "planning topics");
 }
 
+/* Whether to try an admin call again after @p err (which it takes when it
+ * says yes): brokers that just started, a leader being elected, a
+ * controller moving are passing states, waited out within
+ * broker.down.timeout.ms. */
+static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
+                        int64_t deadline)
+{
+    if (!err || !weir_error_is_retriable(err) || weir__now_ms() > deadline)
+        return false;
+    weir__log(&rt->log, WEIR_LOG_WARNING, "PLAN", "%s; retrying",
+              weir_error_string(err));
+    weir_error_destroy(err);
+    struct timespec pause = {0, 500 * 1000000};
+    nanosleep(&pause, NULL);
+    return true;
+}
+
+static int64_t admin_deadline(const weir__rt_t *rt)
+{
+    return weir__now_ms() + (rt->broker_down_timeout_ms < 0
+                                 ? INT64_MAX / 2
+                                 : rt->broker_down_timeout_ms);
+}
+
 /* Registers the topics of every task sub-topology. */
 static weir_error_t *collect_topics(weir__rt_t *rt)
 {
@@ -151,8 +176,13 @@ static weir_error_t *describe_user_topics(weir__rt_t *rt)
         weir__rt_topic_t *t = &rt->topics[i];
         if (t->repartition)
             continue;
-        weir_error_t *err = weir__admin_partition_count(
-            rt->admin, t->name, ADMIN_TIMEOUT_MS, &t->partitions);
+        int64_t deadline = admin_deadline(rt);
+        weir_error_t *err;
+        do {
+            err = weir__admin_partition_count(rt->admin, t->name,
+                                              ADMIN_TIMEOUT_MS,
+                                              &t->partitions);
+        } while (retry_admin(rt, err, deadline));
         if (err)
             return weir_error_prefix(err, "checking the app's topics: ");
         if (t->partitions < 0) {
@@ -296,8 +326,12 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
             window ? st->retention_ms + WINDOW_CHANGELOG_SLACK_MS : 0};
         n++;
     }
-    if (!err)
-        err = ensure(rt, specs, n);
+    int64_t deadline = admin_deadline(rt);
+    if (!err) {
+        do {
+            err = ensure(rt, specs, n);
+        } while (retry_admin(rt, err, deadline));
+    }
     if (!err && rt->dlq_topic) {
         int32_t parts = -1;
         if (!rt->mock)

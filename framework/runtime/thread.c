@@ -434,7 +434,7 @@ static weir_error_t *process_task(weir__thread_t *th, weir__rt_task_t *t)
     while (weir__task_buffered(t->task) > 0) {
         weir_error_t *err = weir__task_process(t->task, &processed);
         if (!processed)
-            break;
+            return err;
         const char *topic;
         int32_t partition;
         int64_t offset;

@@ -299,16 +299,24 @@ static weir_error_t *commit_alos(weir__thread_t *th)
     if (err)
         return err;
     rd_kafka_topic_partition_list_t *offsets = offsets_to_commit(th);
-    if (offsets->cnt) {
-        rd_kafka_resp_err_t code = rd_kafka_commit(th->consumer, offsets, 0);
-        if (code)
-            err = weir__error_from_resp(code, "%s: committing offsets",
-                                        th->name);
-    }
+    rd_kafka_resp_err_t code =
+        offsets->cnt ? rd_kafka_commit(th->consumer, offsets, 0) : 0;
     rd_kafka_topic_partition_list_destroy(offsets);
-    if (!err)
-        mark_committed(th);
-    return err;
+    if (code == RD_KAFKA_RESP_ERR__FATAL)
+        return weir_error_set_fatal(
+            weir__error_from_resp(code, "%s: committing offsets", th->name),
+            true);
+    if (code) {
+        /* At least once: the offsets stay uncommitted and go with the
+         * next commit; if the partitions move first (a rebalance is the
+         * usual reason), their new owner repeats those records. */
+        weir__log(&th->rt->log, WEIR_LOG_WARNING, "COMMIT",
+                  "%s: committing offsets: %s; trying again next commit",
+                  th->name, rd_kafka_err2str(code));
+        return NULL;
+    }
+    mark_committed(th);
+    return NULL;
 }
 
 weir_error_t *weir__thread_commit(weir__thread_t *th)

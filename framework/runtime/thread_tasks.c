@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "alloc_int.h"
 #include "conf_int.h"
@@ -57,8 +58,23 @@ static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
     else
         weir_window_store_position(st->ws, &pos, &found);
     int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t code = rd_kafka_query_watermark_offsets(
-        th->restore, st->changelog, st->partition, &lo, &hi, 30000);
+    rd_kafka_resp_err_t code;
+    int64_t wait_until = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
+                                               ? INT64_MAX / 2
+                                               : th->rt->broker_down_timeout_ms);
+    /* A changelog created moments ago may have no leader yet (and a broker
+     * may be down for a while): retry what may pass, within the bound. */
+    while ((code = rd_kafka_query_watermark_offsets(
+                th->restore, st->changelog, st->partition, &lo, &hi,
+                10000)) &&
+           weir__kafka_resp_is_retriable(code) && weir__now_ms() < wait_until) {
+        weir__dbg(&th->rt->log, RESTORE, "RESTORE",
+                  "%s: watermarks of %s [%" PRId32 "]: %s; retrying",
+                  th->name, st->changelog, st->partition,
+                  rd_kafka_err2str(code));
+        struct timespec pause = {0, 100 * 1000000};
+        nanosleep(&pause, NULL);
+    }
     if (code)
         return weir__error_from_resp(code, "restoring %s: watermarks of %s [%"
                                            PRId32 "]",
