@@ -23,7 +23,6 @@
  * handler set to fail) stops the thread and puts the app in ERROR.
  */
 #include <inttypes.h>
-#include <stddef.h>
 #include <stdio.h>
 #include <string.h>
 #include <time.h>
