@@ -254,10 +254,7 @@ static weir_error_t *admin_new(weir__rt_t *rt)
         return err;
     /* Wait for the brokers (bounded), so that "down" is one clear error
      * rather than a timeout deep inside planning. */
-    int64_t timeout = rt->broker_down_timeout_ms < 0
-                          ? INT64_MAX / 2
-                          : rt->broker_down_timeout_ms;
-    int64_t deadline = weir__now_ms() + timeout;
+    int64_t deadline = weir__rt_broker_deadline(rt);
     int64_t next_log = 0;
     for (;;) {
         const struct rd_kafka_metadata *md = NULL;

@@ -44,9 +44,7 @@ weir_error_t *weir__thread_produce(weir__thread_t *th, const char *topic,
                                    size_t value_len, int64_t timestamp,
                                    rd_kafka_headers_t *hdrs, void *msg_opaque)
 {
-    int64_t deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
-                                             ? INT64_MAX / 2
-                                             : th->rt->broker_down_timeout_ms);
+    int64_t deadline = weir__rt_broker_deadline(th->rt);
     for (;;) {
         rd_kafka_resp_err_t code = rd_kafka_producev(
             th->producer, RD_KAFKA_V_TOPIC(topic),

@@ -104,12 +104,6 @@ static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
     return true;
 }
 
-static int64_t admin_deadline(const weir__rt_t *rt)
-{
-    return weir__now_ms() + (rt->broker_down_timeout_ms < 0
-                                 ? INT64_MAX / 2
-                                 : rt->broker_down_timeout_ms);
-}
 
 /* Registers the topics of every task sub-topology. */
 static weir_error_t *collect_topics(weir__rt_t *rt)
@@ -176,7 +170,7 @@ static weir_error_t *describe_user_topics(weir__rt_t *rt)
         weir__rt_topic_t *t = &rt->topics[i];
         if (t->repartition)
             continue;
-        int64_t deadline = admin_deadline(rt);
+        int64_t deadline = weir__rt_broker_deadline(rt);
         weir_error_t *err;
         do {
             err = weir__admin_partition_count(rt->admin, t->name,
@@ -326,7 +320,7 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
             window ? st->retention_ms + WINDOW_CHANGELOG_SLACK_MS : 0};
         n++;
     }
-    int64_t deadline = admin_deadline(rt);
+    int64_t deadline = weir__rt_broker_deadline(rt);
     if (!err) {
         do {
             err = ensure(rt, specs, n);

@@ -144,6 +144,10 @@ void weir__rt_store_log(void *opaque, int level, const char *fac,
                         const char *msg);
 
 int64_t weir__now_ms(void);      /* monotonic */
+
+/* When waiting on the brokers must stop: now plus broker.down.timeout.ms
+ * (monotonic; far in the future when the timeout is -1, forever). */
+int64_t weir__rt_broker_deadline(const weir__rt_t *rt);
 int64_t weir__wall_now_ms(void); /* wall clock */
 
 #endif /* WEIR_RUNTIME_INT_H */

@@ -41,6 +41,12 @@ int64_t weir__now_ms(void)
     return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int64_t weir__rt_broker_deadline(const weir__rt_t *rt)
+{
+    int64_t t = rt->broker_down_timeout_ms;
+    return weir__now_ms() + (t < 0 ? INT64_MAX / 2 : t);
+}
+
 int64_t weir__wall_now_ms(void)
 {
     struct timespec ts;
@@ -530,22 +536,10 @@ static weir_error_t *run_once(weir__thread_t *th)
     return err;
 }
 
-static weir_error_t *init_transactions(weir__thread_t *th)
+static rd_kafka_error_t *do_init_transactions(weir__thread_t *th, void *arg)
 {
-    int64_t deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
-                                             ? INT64_MAX / 2
-                                             : th->rt->broker_down_timeout_ms);
-    for (;;) {
-        weir_error_t *err = weir__error_from_rdkafka(
-            rd_kafka_init_transactions(th->producer, 30000),
-            "initializing transactions");
-        if (!err || !weir_error_is_retriable(err) ||
-            weir__now_ms() > deadline)
-            return err;
-        weir__log(&th->rt->log, WEIR_LOG_WARNING, "EOS", "%s: %s; retrying",
-                  th->name, weir_error_string(err));
-        weir_error_destroy(err);
-    }
+    (void)arg;
+    return rd_kafka_init_transactions(th->producer, 30000);
 }
 
 static weir_error_t *subscribe(weir__thread_t *th)
@@ -570,7 +564,8 @@ static void *thread_main(void *arg)
     if (!err)
         err = restore_consumer_new(th);
     if (!err && th->rt->eos)
-        err = init_transactions(th);
+        err = weir__thread_txn_call(th, "initializing transactions",
+                                    do_init_transactions, NULL);
     if (!err)
         err = weir__thread_globals_start(th);
     if (!err)

@@ -29,12 +29,6 @@
 
 #define MARKER_RESEND_MS 1000
 
-static int64_t deadline_after_broker_timeout(const weir__thread_t *th)
-{
-    int64_t t = th->rt->broker_down_timeout_ms;
-    return weir__now_ms() + (t < 0 ? INT64_MAX / 2 : t);
-}
-
 weir_error_t *weir__thread_begin_txn(weir__thread_t *th)
 {
     if (!th->rt->eos || th->txn_open)
@@ -191,7 +185,7 @@ static void purge_repartition(weir__thread_t *th)
 
 static weir_error_t *flush_producer(weir__thread_t *th)
 {
-    int64_t deadline = deadline_after_broker_timeout(th);
+    int64_t deadline = weir__rt_broker_deadline(th->rt);
     while (rd_kafka_flush(th->producer, 1000) ==
            RD_KAFKA_RESP_ERR__TIMED_OUT) {
         if (weir__now_ms() > deadline)
@@ -210,13 +204,10 @@ static weir_error_t *flush_producer(weir__thread_t *th)
     return err;
 }
 
-/* Retries a transactional call while librdkafka says it may succeed. */
-static weir_error_t *txn_call(weir__thread_t *th, const char *what,
-                              rd_kafka_error_t *(*fn)(weir__thread_t *th,
-                                                      void *arg),
-                              void *arg)
+weir_error_t *weir__thread_txn_call(weir__thread_t *th, const char *what,
+                                    weir__txn_fn_t *fn, void *arg)
 {
-    int64_t deadline = deadline_after_broker_timeout(th);
+    int64_t deadline = weir__rt_broker_deadline(th->rt);
     for (;;) {
         weir_error_t *err = weir__error_from_rdkafka(fn(th, arg), what);
         if (!err || !weir_error_is_retriable(err) ||
@@ -253,11 +244,12 @@ static weir_error_t *commit_eos(weir__thread_t *th)
         err = flush_producer(th);
     rd_kafka_topic_partition_list_t *offsets = offsets_to_commit(th);
     if (!err && offsets->cnt)
-        err = txn_call(th, "sending offsets to the transaction",
+        err = weir__thread_txn_call(th, "sending offsets to the transaction",
                        do_send_offsets, offsets);
     rd_kafka_topic_partition_list_destroy(offsets);
     if (!err)
-        err = txn_call(th, "committing the transaction", do_commit, NULL);
+        err = weir__thread_txn_call(th, "committing the transaction",
+                                    do_commit, NULL);
     if (err)
         return err;
     th->txn_open = false;
@@ -359,7 +351,8 @@ weir_error_t *weir__thread_abort_and_rewind(weir__thread_t *th,
     weir_error_destroy(cause);
     weir_error_t *err = NULL;
     if (th->rt->eos && th->txn_open) {
-        err = txn_call(th, "aborting the transaction", do_abort, NULL);
+        err = weir__thread_txn_call(th, "aborting the transaction",
+                                    do_abort, NULL);
         if (err)
             return err;
         th->txn_open = false;

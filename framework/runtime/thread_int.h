@@ -143,6 +143,11 @@ weir_error_t *weir__thread_commit(weir__thread_t *th);
 weir_error_t *weir__thread_abort_and_rewind(weir__thread_t *th,
                                             weir_error_t *cause);
 weir_error_t *weir__thread_begin_txn(weir__thread_t *th);
+/* Calls @p fn (a librdkafka transactional call) again while its error is
+ * retriable, until broker.down.timeout.ms; logs each retry. */
+typedef rd_kafka_error_t *(weir__txn_fn_t)(weir__thread_t *th, void *arg);
+weir_error_t *weir__thread_txn_call(weir__thread_t *th, const char *what,
+                                    weir__txn_fn_t *fn, void *arg);
 
 /* collector.c */
 void weir__thread_collector_init(weir__thread_t *th);

@@ -59,9 +59,7 @@ static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
         weir_window_store_position(st->ws, &pos, &found);
     int64_t lo = 0, hi = 0;
     rd_kafka_resp_err_t code;
-    int64_t wait_until = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
-                                               ? INT64_MAX / 2
-                                               : th->rt->broker_down_timeout_ms);
+    int64_t wait_until = weir__rt_broker_deadline(th->rt);
     /* A changelog created moments ago may have no leader yet (and a broker
      * may be down for a while): retry what may pass, within the bound. */
     while ((code = rd_kafka_query_watermark_offsets(
@@ -109,9 +107,7 @@ static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
     weir_changelog_record_t recs[RESTORE_BATCH];
     size_t n = 0;
     uint64_t total = 0;
-    int64_t deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
-                                             ? INT64_MAX / 2
-                                             : th->rt->broker_down_timeout_ms);
+    int64_t deadline = weir__rt_broker_deadline(th->rt);
     bool done = false;
     while (!err && !done) {
         rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore,
@@ -144,9 +140,7 @@ static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
                          : weir_window_store_restore_apply(st->ws, recs, n,
                                                            next);
             total += n;
-            deadline = weir__now_ms() + (th->rt->broker_down_timeout_ms < 0
-                                             ? INT64_MAX / 2
-                                             : th->rt->broker_down_timeout_ms);
+            deadline = weir__rt_broker_deadline(th->rt);
         }
         if (n == RESTORE_BATCH || done || err) {
             for (size_t i = 0; i < n; i++)
