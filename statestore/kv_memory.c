@@ -376,24 +376,6 @@ typedef struct mem_iter_s {
     bool to_incl;
 } mem_iter_t;
 
-static bool copy_into(unsigned char **bufp, size_t *capp, const void *src,
-                      size_t len)
-{
-    if (len + 1 > *capp) {
-        size_t cap = *capp ? *capp : 32;
-        while (cap < len + 1)
-            cap *= 2;
-        unsigned char *nb = weir__realloc(*bufp, cap);
-        if (!nb)
-            return false;
-        *bufp = nb;
-        *capp = cap;
-    }
-    if (len)
-        memcpy(*bufp, src, len);
-    return true;
-}
-
 static void iter_land(mem_iter_t *it, mnode_t *n)
 {
     it->node = n;
@@ -402,8 +384,8 @@ static void iter_land(mem_iter_t *it, mnode_t *n)
     if (!n || weir__key_past(NODE_KEY(n), n->klen, it->to, it->tlen,
                              it->to_incl))
         return;
-    if (!copy_into(&it->key, &it->kcap, NODE_KEY(n), n->klen) ||
-        !copy_into(&it->val, &it->vcap, n->val, n->vlen)) {
+    if (!weir__store_copy_into(&it->key, &it->kcap, NODE_KEY(n), n->klen) ||
+        !weir__store_copy_into(&it->val, &it->vcap, n->val, n->vlen)) {
         it->base.err = nomem(it->mem);
         return;
     }

@@ -364,24 +364,6 @@ typedef struct rk_iter_s {
     size_t vlen, vcap;
 } rk_iter_t;
 
-static bool grow_copy(unsigned char **bufp, size_t *capp, const char *src,
-                      size_t len)
-{
-    if (len + 1 > *capp) {
-        size_t cap = *capp ? *capp : 64;
-        while (cap < len + 1)
-            cap *= 2;
-        unsigned char *nb = weir__realloc(*bufp, cap);
-        if (!nb)
-            return false;
-        *bufp = nb;
-        *capp = cap;
-    }
-    if (len)
-        memcpy(*bufp, src, len);
-    return true;
-}
-
 static void rit_land(rk_iter_t *it)
 {
     it->valid = false;
@@ -401,8 +383,8 @@ static void rit_land(rk_iter_t *it)
     if (weir__key_past(k + 1, kl - 1, it->to, it->tlen, it->to_incl))
         return;
     const char *v = rocksdb_iter_value(it->it, &vl);
-    if (!grow_copy(&it->key, &it->kcap, k + 1, kl - 1) ||
-        !grow_copy(&it->val, &it->vcap, v, vl)) {
+    if (!weir__store_copy_into(&it->key, &it->kcap, k + 1, kl - 1) ||
+        !weir__store_copy_into(&it->val, &it->vcap, v, vl)) {
         it->base.err = nomem(it->r);
         return;
     }

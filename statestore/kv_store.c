@@ -560,6 +560,24 @@ weir__vec_iter_t *weir__vec_iter_new(weir_kv_store_t *kv)
     return vi;
 }
 
+bool weir__store_copy_into(unsigned char **bufp, size_t *capp,
+                           const void *src, size_t len)
+{
+    if (len + 1 > *capp) {
+        size_t cap = *capp ? *capp : 64;
+        while (cap < len + 1)
+            cap *= 2;
+        unsigned char *nb = weir__realloc(*bufp, cap);
+        if (!nb)
+            return false;
+        *bufp = nb;
+        *capp = cap;
+    }
+    if (len)
+        memcpy(*bufp, src, len);
+    return true;
+}
+
 weir_error_t *weir__vec_iter_add(weir__vec_iter_t *vi, const void *key,
                                  size_t klen, const void *val, size_t vlen)
 {

@@ -190,6 +190,14 @@ weir_error_t *weir__vec_iter_add(weir__vec_iter_t *vi, const void *key,
 weir_kv_iter_t *weir__vec_iter_done(weir__vec_iter_t *vi);
 void weir__vec_iter_free(weir__vec_iter_t *vi);
 
+/*
+ * Copies @p len bytes into *bufp, growing it (by doubling, one spare byte
+ * kept) when needed: the iterators' current key and value buffers.
+ * Returns false when out of memory (the buffer is unchanged).
+ */
+bool weir__store_copy_into(unsigned char **bufp, size_t *capp,
+                           const void *src, size_t len);
+
 /* Monotonic seconds, for restore rates. */
 double weir__store_now(void);
 
