@@ -104,6 +104,11 @@ static weir_error_t *consumer_new(weir__thread_t *th)
         err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
     if (!err)
         err = weir__kafka_conf_set(rkc, "enable.auto.offset.store", "false");
+    /* The end-of-partition events say when an input is caught up (see
+     * weir__rt_input_t.at_end); librdkafka raises one when its fetch
+     * position meets the end offset, past transaction markers. */
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
     if (!err)
         err = weir__kafka_conf_set(rkc, "isolation.level",
                                    rt->eos ? "read_committed"
@@ -403,7 +408,8 @@ static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
         return err;
     }
     atomic_fetch_add(&th->rt->metrics.records_in, 1);
-    in->last_record_ms = weir__now_ms();
+    in->last_record_ms = weir__wall_now_ms();
+    in->at_end = false;
     rd_kafka_timestamp_type_t tstype;
     weir_headers_t *hdrs = headers_of(m);
     weir__input_record_t rec = {topic,
@@ -504,7 +510,14 @@ static weir_error_t *run_once(weir__thread_t *th)
                     th->consumer, reason, sizeof(reason));
                 err = weir_error_set_fatal(
                     weir__error_from_resp(code, "consumer: %s", reason), true);
-            } else if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                /* Everything before it was polled and routed. */
+                weir__rt_input_t *in = NULL;
+                if (m->rkt && weir__thread_task_for(th,
+                                                    rd_kafka_topic_name(m->rkt),
+                                                    m->partition, &in))
+                    in->at_end = true;
+            } else {
                 weir__log(&th->rt->log, WEIR_LOG_WARNING, "CONSUMER",
                           "%s: %s", th->name, rd_kafka_message_errstr(m));
             }

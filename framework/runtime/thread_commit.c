@@ -25,6 +25,7 @@
 
 #include "admin_int.h"
 #include "alloc_int.h"
+#include "commit_meta_int.h"
 #include "thread_int.h"
 
 #define MARKER_RESEND_MS 1000
@@ -40,31 +41,38 @@ weir_error_t *weir__thread_begin_txn(weir__thread_t *th)
     return err;
 }
 
-/* True when every input of @p t is caught up and quiet for
- * idle.timeout.ms: its markers then stop holding back downstream time. */
-static bool task_is_idle(weir__thread_t *th, const weir__rt_task_t *t,
-                         int64_t now)
+/* True when @p in is caught up and, for a source partition, has had no
+ * record for idle.timeout.ms (by the idle clock its previous owners
+ * kept too). A repartition input only needs to be caught up: whether
+ * its writers are quiet is what their markers say. */
+static bool input_is_idle(const weir__rt_t *rt, const weir__rt_input_t *in,
+                          int64_t wall)
 {
-    if (th->rt->idle_timeout_ms < 0 || t->wm)
+    if (!in->at_end || in->fifo_cnt)
         return false;
-    for (size_t i = 0; i < t->input_cnt; i++) {
-        const weir__rt_input_t *in = &t->inputs[i];
-        int64_t lo = 0, hi = 0;
-        if (rd_kafka_get_watermark_offsets(th->consumer, in->topic,
-                                           in->partition, &lo, &hi))
+    return in->repartition || in->last_record_ms == INT64_MIN ||
+           wall - in->last_record_ms >= rt->idle_timeout_ms;
+}
+
+/* True when @p t's markers may say idle: every input is idle and, for a
+ * task fed by repartition topics, every upstream task said idle too. Its
+ * markers then stop holding back downstream time. */
+static bool task_is_idle(weir__thread_t *th, const weir__rt_task_t *t,
+                         int64_t wall)
+{
+    if (th->rt->idle_timeout_ms < 0)
+        return false;
+    for (size_t i = 0; i < t->input_cnt; i++)
+        if (!input_is_idle(th->rt, &t->inputs[i], wall))
             return false;
-        int64_t pos = in->next_offset >= 0 ? in->next_offset : lo;
-        if (pos < hi || now - in->last_record_ms < th->rt->idle_timeout_ms)
-            return false;
-    }
-    return true;
+    return !t->wm || weir__wm_tracker_all_idle(t->wm);
 }
 
 /* Writes the watermark markers of every task that feeds repartition
  * topics, when its time or idleness changed or once a second. */
 static weir_error_t *send_markers(weir__thread_t *th)
 {
-    int64_t now = weir__now_ms();
+    int64_t now = weir__now_ms(), wall = weir__wall_now_ms();
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
         const weir__rt_sub_t *sub = &th->rt->subs[t->sub];
@@ -72,7 +80,7 @@ static weir_error_t *send_markers(weir__thread_t *th)
             continue;
         weir__wm_t wm = {t->sub, t->partition,
                          weir__task_stream_time(t->task),
-                         task_is_idle(th, t, now)};
+                         task_is_idle(th, t, wall)};
         if (wm.time == t->last_marker_time && wm.idle == t->last_marker_idle &&
             now - t->last_marker_ms < MARKER_RESEND_MS)
             continue;
@@ -99,33 +107,59 @@ static weir_error_t *send_markers(weir__thread_t *th)
     return NULL;
 }
 
-/* The offsets to commit: after the last processed record of each input
- * that moved since the last commit. */
-static rd_kafka_topic_partition_list_t *offsets_to_commit(weir__thread_t *th)
+/* The offset to commit for @p in: after its last processed record, or
+ * the committed one; -1 when neither is known. */
+static int64_t offset_to_commit(const weir__rt_input_t *in)
+{
+    return in->next_offset > in->committed_offset ? in->next_offset
+                                                  : in->committed_offset;
+}
+
+/* The offsets to commit: every input that moved since the last commit,
+ * and every input of a task whose stream time moved (a marker can move
+ * it without a record), each with the task's event-time metadata. */
+static weir_error_t *offsets_to_commit(weir__thread_t *th,
+                                       rd_kafka_topic_partition_list_t **offp)
 {
     rd_kafka_topic_partition_list_t *offsets =
         rd_kafka_topic_partition_list_new(8);
+    *offp = offsets;
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
+        int64_t stream_time = weir__task_stream_time(t->task);
+        bool time_moved = stream_time != t->committed_stream_time;
         for (size_t k = 0; k < t->input_cnt; k++) {
             weir__rt_input_t *in = &t->inputs[k];
-            if (in->next_offset > in->committed_offset)
-                rd_kafka_topic_partition_list_add(offsets, in->topic,
-                                                  in->partition)
-                    ->offset = in->next_offset;
+            int64_t offset = offset_to_commit(in);
+            if (offset < 0 ||
+                (offset == in->committed_offset && !time_moved))
+                continue;
+            rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(
+                offsets, in->topic, in->partition);
+            tp->offset = offset;
+            weir__commit_meta_t meta = {stream_time, in->last_record_ms};
+            char text[WEIR__COMMIT_META_MAX];
+            size_t len = weir__commit_meta_encode(&meta, text);
+            /* librdkafka frees it with the list (free()). */
+            tp->metadata = weir__memdup(text, len);
+            if (!tp->metadata)
+                return weir_error_new(WEIR_ERR_NOMEM, "offset metadata");
+            tp->metadata_size = len;
         }
     }
-    return offsets;
+    return NULL;
 }
 
 static void mark_committed(weir__thread_t *th)
 {
-    for (size_t i = 0; i < th->task_cnt; i++)
-        for (size_t k = 0; k < th->tasks[i]->input_cnt; k++) {
-            weir__rt_input_t *in = &th->tasks[i]->inputs[k];
-            if (in->next_offset > in->committed_offset)
-                in->committed_offset = in->next_offset;
+    for (size_t i = 0; i < th->task_cnt; i++) {
+        weir__rt_task_t *t = th->tasks[i];
+        t->committed_stream_time = weir__task_stream_time(t->task);
+        for (size_t k = 0; k < t->input_cnt; k++) {
+            weir__rt_input_t *in = &t->inputs[k];
+            in->committed_offset = offset_to_commit(in);
         }
+    }
 }
 
 /* Commits every store's pending batch with its changelog position. */
@@ -242,11 +276,14 @@ static weir_error_t *commit_eos(weir__thread_t *th)
         err = send_markers(th);
     if (!err)
         err = flush_producer(th);
-    rd_kafka_topic_partition_list_t *offsets = offsets_to_commit(th);
+    rd_kafka_topic_partition_list_t *offsets = NULL;
+    if (!err)
+        err = offsets_to_commit(th, &offsets);
     if (!err && offsets->cnt)
         err = weir__thread_txn_call(th, "sending offsets to the transaction",
-                       do_send_offsets, offsets);
-    rd_kafka_topic_partition_list_destroy(offsets);
+                                    do_send_offsets, offsets);
+    if (offsets)
+        rd_kafka_topic_partition_list_destroy(offsets);
     if (!err)
         err = weir__thread_txn_call(th, "committing the transaction",
                                     do_commit, NULL);
@@ -290,10 +327,13 @@ static weir_error_t *commit_alos(weir__thread_t *th)
         err = commit_stores(th);
     if (err)
         return err;
-    rd_kafka_topic_partition_list_t *offsets = offsets_to_commit(th);
+    rd_kafka_topic_partition_list_t *offsets = NULL;
+    err = offsets_to_commit(th, &offsets);
     rd_kafka_resp_err_t code =
-        offsets->cnt ? rd_kafka_commit(th->consumer, offsets, 0) : 0;
+        !err && offsets->cnt ? rd_kafka_commit(th->consumer, offsets, 0) : 0;
     rd_kafka_topic_partition_list_destroy(offsets);
+    if (err)
+        return err;
     if (code == RD_KAFKA_RESP_ERR__FATAL)
         return weir_error_set_fatal(
             weir__error_from_resp(code, "%s: committing offsets", th->name),

@@ -36,9 +36,15 @@ typedef struct weir__rt_store_s {
 typedef struct weir__rt_input_s {
     const char *topic; /* rt->topics name */
     int32_t partition;
-    int64_t next_offset;     /* after the last processed record; -1 none */
-    int64_t committed_offset; /* what the last commit stored */
-    int64_t last_record_ms;  /* wall clock of the last record consumed */
+    int64_t next_offset;      /* after the last processed record; -1 none */
+    int64_t committed_offset; /* the group's committed offset; -1 none */
+    /* Wall clock of the last record consumed, carried from owner to owner
+     * in the commit metadata (commit_meta_int.h): the idle clock. */
+    int64_t last_record_ms;
+    /* The consumer reached the end of the partition (its fetch position
+     * met the end offset, the last stable offset under read_committed)
+     * and no record arrived since; markers do not count as records. */
+    bool at_end;
     bool repartition;
     /* The consumed messages queued in the task, in offset order: kept so
      * that a record whose processing fails can be dead-lettered as it
@@ -69,6 +75,7 @@ struct weir__rt_task_s {
     int64_t last_marker_time; /* stream time in the last markers sent */
     bool last_marker_idle;
     int64_t last_marker_ms;   /* wall clock of the last markers sent */
+    int64_t committed_stream_time; /* in the last commit's metadata */
     uint64_t late_seen, dropped_seen; /* task counters already published */
 };
 

@@ -24,6 +24,7 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "commit_meta_int.h"
 #include "conf_int.h"
 #include "thread_int.h"
 
@@ -379,6 +380,64 @@ void weir__thread_tasks_destroy(weir__thread_t *th)
     th->task_cnt = 0;
 }
 
+/* Reads the group's committed offsets of @p t's inputs and the event
+ * time that the task's last owner committed with them (see
+ * commit_meta_int.h): *stream_timep gets the task's stream time,
+ * INT64_MIN when none was committed. */
+static weir_error_t *load_committed(weir__thread_t *th, weir__rt_task_t *t,
+                                    int64_t *stream_timep)
+{
+    *stream_timep = INT64_MIN;
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new((int)t->input_cnt);
+    for (size_t i = 0; i < t->input_cnt; i++)
+        rd_kafka_topic_partition_list_add(parts, t->inputs[i].topic,
+                                          t->inputs[i].partition);
+    /* Under read_committed this waits for a transaction that a previous
+     * owner left open, until the broker aborts it. */
+    int64_t deadline = weir__rt_broker_deadline(th->rt);
+    rd_kafka_resp_err_t code;
+    while ((code = rd_kafka_committed(th->consumer, parts, 10000)) &&
+           weir__kafka_resp_is_retriable(code) && weir__now_ms() < deadline)
+        weir__log(&th->rt->log, WEIR_LOG_WARNING, "TASK",
+                  "%s: task %s: reading committed offsets: %s; retrying",
+                  th->name, t->id, rd_kafka_err2str(code));
+    weir_error_t *err = NULL;
+    if (code)
+        err = weir__error_from_resp(code, "task %s: reading committed "
+                                          "offsets",
+                                    t->id);
+    for (int i = 0; !err && i < parts->cnt; i++) {
+        const rd_kafka_topic_partition_t *tp = &parts->elems[i];
+        weir__rt_input_t *in = &t->inputs[i];
+        if (tp->err) {
+            err = weir__error_from_resp(tp->err,
+                                        "task %s: committed offset of %s "
+                                        "[%" PRId32 "]",
+                                        t->id, tp->topic, tp->partition);
+            break;
+        }
+        in->committed_offset = tp->offset >= 0 ? tp->offset : -1;
+        weir__commit_meta_t meta;
+        bool found = false;
+        err = weir__commit_meta_decode(tp->metadata, tp->metadata_size,
+                                       &meta, &found);
+        if (err) {
+            err = weir_error_prefix(err, "task %s: %s [%" PRId32 "]: ", t->id,
+                                    tp->topic, tp->partition);
+            break;
+        }
+        if (!found)
+            continue;
+        if (meta.stream_time > *stream_timep)
+            *stream_timep = meta.stream_time;
+        if (meta.last_record_ms != INT64_MIN)
+            in->last_record_ms = meta.last_record_ms;
+    }
+    rd_kafka_topic_partition_list_destroy(parts);
+    return err;
+}
+
 static weir_error_t *task_create(weir__thread_t *th, int sub,
                                  int32_t partition)
 {
@@ -396,7 +455,7 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
     t->inputs = weir__calloc(rs->input_cnt, sizeof(*t->inputs));
     if (!t->inputs)
         err = weir_error_new(WEIR_ERR_NOMEM, "task %s", t->id);
-    int64_t now = weir__now_ms();
+    int64_t wall = weir__wall_now_ms();
     for (size_t i = 0; !err && i < rs->input_cnt; i++) {
         const weir__rt_topic_t *topic = &rt->topics[rs->inputs[i]];
         weir__rt_input_t *in = &t->inputs[t->input_cnt++];
@@ -404,7 +463,7 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
         in->partition = partition;
         in->next_offset = -1;
         in->committed_offset = -1;
-        in->last_record_ms = now;
+        in->last_record_ms = wall; /* unless the commit says otherwise */
         in->repartition = topic->repartition;
         if (topic->repartition) {
             if (!t->wm)
@@ -417,6 +476,9 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
                     rt->subs[topic->writer_sub].task_cnt);
         }
     }
+    int64_t stream_time = INT64_MIN;
+    if (!err)
+        err = load_committed(th, t, &stream_time);
     weir__rt_task_t **tasks = NULL;
     if (!err) {
         tasks = weir__realloc(th->tasks, (th->task_cnt + 1) * sizeof(*tasks));
@@ -432,6 +494,12 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
         t->task = weir__task_new(rt->topo, sub, partition, &conf, &err);
         th->creating = NULL;
     }
+    /* The event time the task had reached: records that were late before
+     * the move are late again, and windows it had closed stay closed. */
+    if (!err && stream_time != INT64_MIN)
+        err = weir__task_advance_stream_time(t->task, stream_time);
+    if (!err)
+        t->committed_stream_time = weir__task_stream_time(t->task);
     if (err) {
         rt_task_destroy(th, t);
         return err;

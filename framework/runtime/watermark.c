@@ -143,3 +143,12 @@ int64_t weir__wm_tracker_progress(const weir__wm_tracker_t *t)
         return INT64_MIN;
     return any_active ? min_active : max_all;
 }
+
+bool weir__wm_tracker_all_idle(const weir__wm_tracker_t *t)
+{
+    for (size_t i = 0; i < t->cnt; i++)
+        for (int32_t p = 0; p < t->ups[i].task_cnt; p++)
+            if (!t->ups[i].idle[p])
+                return false;
+    return t->cnt > 0;
+}

@@ -59,6 +59,9 @@ weir_error_t *weir__wm_tracker_add_upstream(weir__wm_tracker_t *t,
  * marker from an undeclared upstream task is ignored (returns false). */
 bool weir__wm_tracker_update(weir__wm_tracker_t *t, const weir__wm_t *wm);
 
+/* True when every declared upstream task's latest marker said idle. */
+bool weir__wm_tracker_all_idle(const weir__wm_tracker_t *t);
+
 /*
  * The event-time progress: the minimum time over the upstream tasks that
  * are not idle; when every one is idle, the maximum over them; INT64_MIN

@@ -28,7 +28,7 @@
 
 #define PART_RECORDS 1000
 
-static const ww_t ww = {3, 10, 3 * PART_RECORDS, 50};
+static const ww_t ww = {3, 10, 3 * PART_RECORDS, 50, 0, 0};
 static char *in_topic, *out_topic, *app_id, *state_dir;
 
 static volatile sig_atomic_t term;

@@ -17,7 +17,7 @@
 #include "tmpdir.h"
 #include "word_windows.h"
 
-static const ww_t ww = {3, 7, 600, 100};
+static const ww_t ww = {3, 7, 600, 100, 0, 0};
 
 /* The consumed part of the repartition topic is deleted (DeleteRecords
  * every repartition.purge.interval.ms, 1 s here). */

@@ -85,7 +85,7 @@ static void *feed(void *arg)
 
 START_TEST(test_runtime_instances_join_and_leave_while_data_flows)
 {
-    static const ww_t ww = {4, 8, 4000, 20};
+    static const ww_t ww = {4, 8, 4000, 20, 0, 0};
     char *in = weir_test_unique_name("scale-in");
     char *out = weir_test_unique_name("scale-out");
     char *app_id = weir_test_unique_name("scale-app");
@@ -118,7 +118,7 @@ END_TEST
 
 START_TEST(test_runtime_held_back_partition_drops_nothing)
 {
-    static const ww_t ww = {4, 6, 2000, 20};
+    static const ww_t ww = {4, 6, 2000, 20, 0, 0};
     char *in = weir_test_unique_name("skew-in");
     char *out = weir_test_unique_name("skew-out");
     char *app_id = weir_test_unique_name("skew-app");

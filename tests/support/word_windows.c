@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include "harness.h"
 #include "kafka_util.h"
@@ -41,8 +42,8 @@ void ww_produce(const ww_t *ww, const char *in, int from, int to, bool flush,
                 int only)
 {
     rd_kafka_t *rk = weir_test_producer();
-    for (int i = from; i < to; i++) {
-        int p = i % ww->partitions;
+    for (int i = from; i < to && i < ww_total(ww); i++) {
+        int p = i < ww->records ? i % ww->partitions : ww->tail_partition;
         if (only >= 0 && p != only)
             continue;
         char word[16];
@@ -58,10 +59,20 @@ void ww_produce(const ww_t *ww, const char *in, int from, int to, bool flush,
     rd_kafka_destroy(rk);
 }
 
+int ww_total(const ww_t *ww)
+{
+    return ww->records + ww->tail;
+}
+
+int64_t ww_last_time(const ww_t *ww)
+{
+    return WW_BASE_MS + (int64_t)(ww_total(ww) - 1) * ww->step_ms;
+}
+
 static int64_t expected_count(const ww_t *ww, int word, int64_t start)
 {
     int64_t n = 0;
-    for (int i = word; i < ww->records; i += ww->words) {
+    for (int i = word; i < ww_total(ww); i += ww->words) {
         int64_t ts = WW_BASE_MS + (int64_t)i * ww->step_ms;
         if (ts >= start && ts < start + WW_WINDOW_MS)
             n++;
@@ -69,14 +80,21 @@ static int64_t expected_count(const ww_t *ww, int word, int64_t start)
     return n;
 }
 
-size_t ww_expected_results(const ww_t *ww)
+/* Windows starting before @p bound that hold a record of @p word. */
+static size_t expected_results_before(const ww_t *ww, int64_t bound)
 {
     size_t n = 0;
-    int64_t end = WW_BASE_MS + (int64_t)ww->records * ww->step_ms;
-    for (int64_t start = WW_BASE_MS; start < end; start += WW_WINDOW_MS)
+    int64_t end = ww_last_time(ww) + 1;
+    for (int64_t start = WW_BASE_MS; start < end && start < bound;
+         start += WW_WINDOW_MS)
         for (int w = 0; w < ww->words; w++)
             n += expected_count(ww, w, start) > 0;
     return n;
+}
+
+size_t ww_expected_results(const ww_t *ww)
+{
+    return expected_results_before(ww, INT64_MAX);
 }
 
 static int64_t be64(const unsigned char *p)
@@ -87,16 +105,29 @@ static int64_t be64(const unsigned char *p)
     return (int64_t)v;
 }
 
-void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
+static int64_t mono_ms(void)
 {
-    size_t want = ww_expected_results(ww);
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Checks @p out holds exactly the results of the windows that start
+ * before @p bound; returns how long it waited for them. */
+static int64_t check_output_before(const ww_t *ww, const char *out,
+                                   int timeout_ms, int64_t bound)
+{
+    size_t want = expected_results_before(ww, bound);
     weir_test_msg_t *msgs;
+    int64_t t0 = mono_ms();
     size_t n = weir_test_consume_all(out, want, timeout_ms, true, &msgs);
+    int64_t waited = mono_ms() - t0;
     if (n != want) {
         /* Say which results are missing, to tell a lost window from a
          * late record or a slow run. */
-        int64_t end = WW_BASE_MS + (int64_t)ww->records * ww->step_ms;
-        for (int64_t start = WW_BASE_MS; start < end; start += WW_WINDOW_MS)
+        int64_t end = ww_last_time(ww) + 1;
+        for (int64_t start = WW_BASE_MS; start < end && start < bound;
+             start += WW_WINDOW_MS)
             for (int w = 0; w < ww->words; w++) {
                 if (!expected_count(ww, w, start))
                     continue;
@@ -121,6 +152,8 @@ void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
         const unsigned char *k = (const unsigned char *)msgs[i].key;
         int64_t start = be64(k + wlen), end = be64(k + wlen + 8);
         ck_assert_int_eq(end - start, WW_WINDOW_MS);
+        ck_assert_msg(start < bound, "a window that cannot have closed: %"
+                      PRId64, start);
         ck_assert_msg(msgs[i].key[0] == 'w', "unexpected key %.*s",
                       (int)wlen, msgs[i].key);
         int word = atoi(msgs[i].key + 1);
@@ -138,6 +171,20 @@ void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
                           start);
     }
     weir_test_msgs_free(msgs, n);
+    return waited;
+}
+
+void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
+{
+    check_output_before(ww, out, timeout_ms, INT64_MAX);
+}
+
+int64_t ww_check_closed_output(const ww_t *ww, const char *out,
+                               int timeout_ms)
+{
+    /* A window [s, s + size) is closed once end + grace <= last time. */
+    int64_t bound = ww_last_time(ww) - WW_GRACE_MS - WW_WINDOW_MS + 1;
+    return check_output_before(ww, out, timeout_ms, bound);
 }
 
 weir_conf_t *ww_conf(const char *app_id, const char *state_dir,

@@ -10,3 +10,4 @@ set_tests_properties(test_conf_reference_is_current PROPERTIES LABELS unit)
 weir_add_test(NAME test_watermark SOURCES test_watermark.c)
 weir_add_test(NAME test_http SOURCES test_http.c
   LIBS PkgConfig::CURL PkgConfig::MHD)
+weir_add_test(NAME test_commit_meta SOURCES test_commit_meta.c)

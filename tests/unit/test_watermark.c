@@ -78,12 +78,32 @@ START_TEST(test_watermark_idle_upstream_stops_holding_back)
     weir__wm_tracker_t *t = weir__wm_tracker_new();
     ck_assert_ptr_null(weir__wm_tracker_add_upstream(t, 0, 2));
     mark(t, 0, 0, 1000, false);
+    ck_assert(!weir__wm_tracker_all_idle(t));
     mark(t, 0, 1, 10, true); /* quiet partition */
     ck_assert_int_eq(weir__wm_tracker_progress(t), 1000);
+    ck_assert(!weir__wm_tracker_all_idle(t));
     mark(t, 0, 0, 2000, true); /* everyone idle: the max */
     ck_assert_int_eq(weir__wm_tracker_progress(t), 2000);
+    ck_assert(weir__wm_tracker_all_idle(t));
     mark(t, 0, 1, 20, false); /* wakes up: holds back again */
     ck_assert_int_eq(weir__wm_tracker_progress(t), 20);
+    ck_assert(!weir__wm_tracker_all_idle(t));
+    weir__wm_tracker_destroy(t);
+}
+END_TEST
+
+START_TEST(test_watermark_all_idle_needs_a_marker_from_every_upstream)
+{
+    weir__wm_tracker_t *t = weir__wm_tracker_new();
+    ck_assert(!weir__wm_tracker_all_idle(t)); /* nobody declared */
+    ck_assert_ptr_null(weir__wm_tracker_add_upstream(t, 0, 2));
+    ck_assert_ptr_null(weir__wm_tracker_add_upstream(t, 1, 1));
+    mark(t, 0, 0, INT64_MIN, true); /* an empty partition, idle */
+    mark(t, 0, 1, 50, true);
+    ck_assert(!weir__wm_tracker_all_idle(t)); /* 1_0 has said nothing */
+    mark(t, 1, 0, 40, true);
+    ck_assert(weir__wm_tracker_all_idle(t));
+    ck_assert_int_eq(weir__wm_tracker_progress(t), 50);
     weir__wm_tracker_destroy(t);
 }
 END_TEST
@@ -112,6 +132,8 @@ static Suite *watermark_suite(void)
     tcase_add_test(tc, test_watermark_rejects_other_bytes);
     tcase_add_test(tc, test_watermark_progress_is_min_over_all_upstream_tasks);
     tcase_add_test(tc, test_watermark_idle_upstream_stops_holding_back);
+    tcase_add_test(tc,
+                   test_watermark_all_idle_needs_a_marker_from_every_upstream);
     tcase_add_test(tc, test_watermark_unknown_upstream_is_ignored);
     suite_add_tcase(s, tc);
     return s;
