@@ -74,6 +74,12 @@ static void usage(FILE *out)
 "  -b, --bootstrap-servers H    same as --set bootstrap.servers=H\n"
 "  -r, --schema-registry URL    same as --set schema.registry.url=URL, e.g.\n"
 "                               http://localhost:8080/apis/ccompat/v7\n"
+"      --group-instance-id ID   static membership (the way to run in\n"
+"                               production): same as --set\n"
+"                               group.instance.id=ID; a restart within\n"
+"                               session.timeout.ms moves no partition\n"
+"      --static-membership      the same with this machine's host name\n"
+"                               (a StatefulSet pod's name) as the id\n"
 "\n"
 "Modes:\n"
 "      --embedded               the embedded demo, even if a broker is set\n"
@@ -317,7 +323,23 @@ enum {
     OPT_GROUND_TRUTH,
     OPT_DURATION,
     OPT_PROGRESS,
+    OPT_GROUP_INSTANCE_ID,
+    OPT_STATIC_MEMBERSHIP,
 };
+
+/* group.instance.id from the host name: a StatefulSet pod's host name is
+ * its stable name ("weir-recommend-0"). */
+static weir_error_t *set_instance_from_host(weir_conf_t *conf)
+{
+    char host[256];
+    if (gethostname(host, sizeof(host)) || !host[0])
+        return weir_error_new(WEIR_ERR_CONFIG,
+                              "--static-membership: no host name (%s); use "
+                              "--group-instance-id",
+                              strerror(errno));
+    host[sizeof(host) - 1] = '\0';
+    return weir_conf_set(conf, "group.instance.id", host);
+}
 
 static bool parse_double(const char *s, double *out)
 {
@@ -339,6 +361,8 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         {"set", required_argument, NULL, 's'},
         {"bootstrap-servers", required_argument, NULL, 'b'},
         {"schema-registry", required_argument, NULL, 'r'},
+        {"group-instance-id", required_argument, NULL, OPT_GROUP_INSTANCE_ID},
+        {"static-membership", no_argument, NULL, OPT_STATIC_MEMBERSHIP},
         {"embedded", no_argument, NULL, OPT_EMBEDDED},
         {"with-datagen", no_argument, NULL, OPT_WITH_DATAGEN},
         {"describe", no_argument, NULL, OPT_DESCRIBE},
@@ -374,6 +398,12 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
             break;
         case 'r':
             *errp = weir_conf_set(cli->conf, "schema.registry.url", optarg);
+            break;
+        case OPT_GROUP_INSTANCE_ID:
+            *errp = weir_conf_set(cli->conf, "group.instance.id", optarg);
+            break;
+        case OPT_STATIC_MEMBERSHIP:
+            *errp = set_instance_from_host(cli->conf);
             break;
         case OPT_EMBEDDED: cli->embedded = true; break;
         case OPT_WITH_DATAGEN: cli->with_datagen = true; break;

@@ -210,17 +210,22 @@ static weir_error_t *check_value(const weir__prop_t *prop, const char *value)
                                   value, prop->values);
         break;
     }
-    if (!strcmp(prop->name, "application.id")) {
-        if (!*value)
+    if (!strcmp(prop->name, "application.id") ||
+        !strcmp(prop->name, "group.instance.id")) {
+        /* Kafka's rule for both (the one id goes into topic names, the
+         * other is checked by the group coordinator); 200 leaves room
+         * for weir's suffixes within Kafka's 249. */
+        if (!*value || strlen(value) > 200)
             return weir_error_new(WEIR_ERR_CONFIG,
-                                  "application.id: must not be empty");
+                                  "%s: must be 1 to 200 characters",
+                                  prop->name);
         for (const char *p = value; *p; p++)
             if (!isalnum((unsigned char)*p) && !strchr("._-", *p))
                 return weir_error_new(
                     WEIR_ERR_CONFIG,
-                    "application.id: '%s' has '%c'; only letters, digits, "
-                    "'.', '_' and '-' can be part of topic names",
-                    value, *p);
+                    "%s: '%s' has '%c'; only letters, digits, '.', '_' "
+                    "and '-' are allowed",
+                    prop->name, value, *p);
     }
     if (!strcmp(prop->name, "debug")) {
         uint32_t mask;

@@ -48,9 +48,16 @@ const weir__prop_t weir__props[] = {
      "partition count of the sub-topology's input topics. Changelog topics "
      "always have one partition per task."},
     {"group.instance.id", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
-     "Static membership: a stable id for this instance (each stream thread "
-     "uses `<id>-<thread>`), so a restart within `session.timeout.ms` "
-     "causes no rebalance and close does not leave the group."},
+     "Static membership, the way to run weir in production: a stable id "
+     "for this instance, unique in the group (the pod name of a "
+     "StatefulSet; each stream thread uses `<id>-<thread>`). A restart "
+     "within `session.timeout.ms` (librdkafka's default 45 s; set it with "
+     "`consumer.session.timeout.ms`) then moves no partition and the other "
+     "instances keep processing; the restarted instance replays only its "
+     "stores' changelog tails. The transactional ids derive from it, so a "
+     "restart fences its predecessor's transaction at once. A static "
+     "member does not leave the group when it stops: its partitions move "
+     "only after `session.timeout.ms`. Letters, digits, `.`, `_`, `-`."},
     {"schema.registry.url", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
      "Base URL of a Confluent-compatible schema registry, including the API "
      "path, e.g. `http://registry:8081` (Confluent) or "

@@ -146,12 +146,15 @@ static weir_error_t *producer_new(weir__thread_t *th)
      * where a key goes. */
     err = set_default(th, rkc, "producer", "partitioner", "murmur2_random");
     if (!err && rt->eos) {
-        /* Stable across restarts of this instance (the process id lives in
-         * state.dir), so a restart fences its predecessor's open
-         * transaction at once instead of waiting for it to time out. */
-        char txid[256];
-        snprintf(txid, sizeof(txid), "%s-%s-%d", rt->app_id, rt->process_id,
-                 th->idx);
+        /* Stable across restarts of this instance, so a restart fences
+         * its predecessor's open transaction at once instead of waiting
+         * for it to time out: from group.instance.id when set (so even
+         * a restart on an empty state.dir fences), else from the process
+         * id kept in state.dir. */
+        const char *instance = weir_conf_get(rt->conf, "group.instance.id");
+        char txid[512];
+        snprintf(txid, sizeof(txid), "%s-%s-%d", rt->app_id,
+                 instance ? instance : rt->process_id, th->idx);
         err = weir__kafka_conf_set(rkc, "transactional.id", txid);
         if (!err)
             err = set_default(th, rkc, "producer", "transaction.timeout.ms",

@@ -50,7 +50,7 @@ START_TEST(test_recommend_cli_help_documents_flags_and_keys)
         "--embedded", "--with-datagen", "--describe", "--clicks-per-sec",
         "--sales-per-sec", "--seed", "--speedup", "--partitions",
         "--ground-truth", "--duration", "--progress-interval", "--quiet",
-        "topic.clicks", "topic.sales", "topic.recommendations",
+        "--group-instance-id", "--static-membership", "topic.clicks", "topic.sales", "topic.recommendations",
         "inventory.file", "inventory.topic", "recommend.window.ms",
         "recommend.grace.ms", "recommend.count", "recommend.repeat.ttl.ms",
         "dead_letter",
@@ -107,6 +107,18 @@ START_TEST(test_recommend_cli_refuses_bad_settings_by_name)
     free(out);
     free(err);
     unlink(path);
+
+    ck_assert_int_eq(run(REC_CLI " --group-instance-id 'pod 1' --describe",
+                         &out, &err),
+                     1);
+    ck_assert_msg(strstr(err, "group.instance.id: 'pod 1'"), "%s", err);
+    free(out);
+    free(err);
+    ck_assert_int_eq(run(REC_CLI " --static-membership --describe", &out,
+                         &err),
+                     0);
+    free(out);
+    free(err);
 
     ck_assert_int_eq(run(REC_CLI " --partitions 0", &out, &err), 2);
     ck_assert_ptr_nonnull(strstr(err, "--partitions"));

@@ -63,7 +63,11 @@ START_TEST(test_conf_rejects_bad_values_naming_the_key)
     assert_rejected("schema.registry.ssl.verify", "yes",
                     "schema.registry.ssl.verify: 'yes' is not true or false");
     assert_rejected("application.id", "my app", "application.id: 'my app'");
-    assert_rejected("application.id", "", "must not be empty");
+    assert_rejected("application.id", "", "must be 1 to 200 characters");
+    assert_rejected("group.instance.id", "pod 0",
+                    "group.instance.id: 'pod 0' has ' '");
+    ck_assert_ptr_null(weir_conf_set(conf, "group.instance.id",
+                                     "weir-recommend-0.east_1"));
     assert_rejected("debug", "store,nonsense",
                     "debug: unknown context 'nonsense'");
     /* The failed sets left the old values. */
