@@ -1,6 +1,11 @@
 /*
  * dsl_agg.c: grouping, windows and aggregations (count, reduce,
- * aggregate), plain and windowed.
+ * aggregate), plain and windowed by time (tumbling, hopping). Session and
+ * sliding windows have processors of their own (dsl_session.c,
+ * dsl_sliding.c) made of the pieces shared here: the fold of a record
+ * into an aggregate, the forwarding of a final result, window-store
+ * writes deferred past a scan, and the node and store set-up
+ * (weir__agg_add()), which sizes each kind of window store.
  *
  * Aggregates live in the store as bytes: the key serialized with the
  * grouped stream's key serde, the aggregate with the aggregate serde,
@@ -99,34 +104,29 @@ weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
                             (long long)w.retention_ms);
         return NULL;
     }
-    weir__dsl_t *h = weir__dsl_new(g->h.topo, g->h.node,
-                                   weir__serde_ref_or_null(g->h.ks),
-                                   weir__serde_ref_or_null(g->h.vs),
-                                   sizeof(weir_kwindowed_t));
-    if (h) {
-        h->repartition = g->h.repartition;
+    weir__dsl_t *h = weir__agg_windowed(&g->h, WEIR__WIN_TIME,
+                                        sizeof(weir_kwindowed_t));
+    if (h)
         h->win = w;
-    }
     return (weir_kwindowed_t *)h;
+}
+
+weir__dsl_t *weir__agg_windowed(const weir__dsl_t *g, weir__win_kind_t kind,
+                                size_t size)
+{
+    weir__dsl_t *h = weir__dsl_new(g->topo, g->node,
+                                   weir__serde_ref_or_null(g->ks),
+                                   weir__serde_ref_or_null(g->vs), size);
+    if (h) {
+        h->repartition = g->repartition;
+        h->wkind = kind;
+    }
+    return h;
 }
 
 /* ---- the aggregation processor ---- */
 
-typedef enum agg_kind_e { AGG_COUNT, AGG_REDUCE, AGG_AGGREGATE } agg_kind_t;
-
-typedef struct agg_cfg_s {
-    agg_kind_t kind;
-    weir_initializer_t *init;
-    weir_aggregator_t *agg;
-    weir_reducer_t *reduce;
-    void *ctx;
-    weir_serde_t *ks; /* the grouped key */
-    weir_serde_t *as; /* the aggregate */
-    char *store;
-    char *topic; /* "<store>-changelog", for the serdes */
-    bool windowed;
-    weir_time_windows_t win;
-} agg_cfg_t;
+typedef weir__agg_cfg_t agg_cfg_t;
 
 typedef struct agg_state_s {
     const agg_cfg_t *cfg;
@@ -156,7 +156,7 @@ static weir_error_t *agg_init(weir_processor_context_t *pctx, void *opaque,
     st->cfg = cfg;
     st->emitted = INT64_MIN;
     weir_error_t *err;
-    if (cfg->windowed) {
+    if (cfg->wkind == WEIR__WIN_TIME) {
         err = weir_processor_window_store(pctx, cfg->store, &st->ws);
         /* Retention follows stream time, not the largest window written
          * (the store is declared so, and opened in that mode; this makes
@@ -183,39 +183,71 @@ static void agg_close(void *state, void *opaque)
     weir__free(state);
 }
 
-/*
- * The new aggregate from the stored bytes (@p old, NULL when none) and
- * @p rec. *borrowedp is set when *newp is rec->value itself (the first
- * value of a reduce), which must not be freed.
- */
-static weir_error_t *fold(const agg_cfg_t *cfg, const weir_record_t *rec,
-                          const void *old, size_t old_len, void **newp,
-                          size_t *new_lenp, bool *borrowedp)
+weir_error_t *weir__wagg_init(weir_processor_context_t *pctx, void *opaque,
+                              void **statep)
 {
-    void *cur = NULL;
-    size_t cur_len = 0;
+    weir__wagg_state_t *st = weir__calloc(1, sizeof(*st));
+    if (!st)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    st->cfg = opaque;
+    st->emitted = INT64_MIN;
+    weir_error_t *err = weir_processor_window_store(pctx, st->cfg->store,
+                                                    &st->ws);
+    if (!err) {
+        /* Expiry follows stream time, as for time windows. */
+        weir_window_store_set_owner_time(st->ws, true);
+        err = weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1, 0);
+    }
+    if (err) {
+        weir__free(st);
+        return err;
+    }
+    *statep = st;
+    return NULL;
+}
+
+void weir__wagg_close(void *state, void *opaque)
+{
+    agg_close(state, opaque);
+}
+
+weir_error_t *weir__wagg_scan_done(weir__wagg_state_t *st,
+                                   weir_window_iter_t *it, weir__wwrites_t *w,
+                                   weir_error_t *err, int64_t bound,
+                                   int64_t now)
+{
+    if (!err)
+        err = weir__agg_iter_error(st->cfg, it);
+    weir_window_iter_close(it);
+    /* Written after the scan: iterators do not survive writes. */
+    err = weir__wwrites_apply(w, st->ws, err);
+    if (!err) {
+        st->emitted = bound;
+        err = weir_window_store_advance_time(st->ws, now);
+    }
+    return err;
+}
+
+weir_error_t *weir__agg_fold_obj(const weir__agg_cfg_t *cfg,
+                                 const weir_record_t *rec, const void *cur,
+                                 size_t cur_len, void **newp,
+                                 size_t *new_lenp, bool *borrowedp)
+{
     weir_error_t *err = NULL;
     *borrowedp = false;
     *newp = NULL;
     *new_lenp = 0;
-    if (old)
-        err = weir_serde_deserialize(cfg->as, cfg->topic, old, old_len, &cur,
-                                     &cur_len);
-    if (err)
-        return err;
     switch (cfg->kind) {
-    case AGG_COUNT: {
+    case WEIR__AGG_COUNT: {
         int64_t *n = malloc(sizeof(*n)); /* freed by the int64 serde */
-        if (!n) {
-            err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-            break;
-        }
+        if (!n)
+            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
         *n = (cur ? *(const int64_t *)cur : 0) + 1;
         *newp = n;
         *new_lenp = sizeof(*n);
         break;
     }
-    case AGG_REDUCE:
+    case WEIR__AGG_REDUCE:
         if (!cur) {
             *newp = (void *)rec->value;
             *new_lenp = rec->value_len;
@@ -224,22 +256,136 @@ static weir_error_t *fold(const agg_cfg_t *cfg, const weir_record_t *rec,
             err = cfg->reduce(cfg->ctx, cur, cur_len, rec, newp, new_lenp);
         }
         break;
-    case AGG_AGGREGATE:
-        if (!cur)
-            err = cfg->init(cfg->ctx, &cur, &cur_len);
+    case WEIR__AGG_AGGREGATE: {
+        if (cur)
+            return cfg->agg(cfg->ctx, rec, cur, cur_len, newp, new_lenp);
+        void *first = NULL;
+        size_t first_len = 0;
+        err = cfg->init(cfg->ctx, &first, &first_len);
         if (!err)
-            err = cfg->agg(cfg->ctx, rec, cur, cur_len, newp, new_lenp);
+            err = cfg->agg(cfg->ctx, rec, first, first_len, newp, new_lenp);
+        weir_serde_free_obj(cfg->as, first, first_len);
         break;
     }
+    }
+    return err;
+}
+
+weir_error_t *weir__agg_fold(const weir__agg_cfg_t *cfg,
+                             const weir_record_t *rec, const void *old,
+                             size_t old_len, void **newp, size_t *new_lenp,
+                             bool *borrowedp)
+{
+    void *cur = NULL;
+    size_t cur_len = 0;
+    *borrowedp = false;
+    *newp = NULL;
+    *new_lenp = 0;
+    if (old) {
+        weir_error_t *err = weir_serde_deserialize(cfg->as, cfg->topic, old,
+                                                   old_len, &cur, &cur_len);
+        if (err)
+            return err;
+    }
+    weir_error_t *err = weir__agg_fold_obj(cfg, rec, cur, cur_len, newp,
+                                           new_lenp, borrowedp);
     weir_serde_free_obj(cfg->as, cur, cur_len);
     return err;
 }
 
-static void free_new(const agg_cfg_t *cfg, void *obj, size_t len,
-                     bool borrowed)
+void weir__agg_free(const weir__agg_cfg_t *cfg, void *obj, size_t len,
+                    bool borrowed)
 {
     if (!borrowed)
         weir_serde_free_obj(cfg->as, obj, len);
+}
+
+weir_error_t *weir__agg_forward_final(weir_processor_context_t *pctx,
+                                      const weir__agg_cfg_t *cfg,
+                                      const void *kbytes, size_t klen,
+                                      const void *abytes, size_t alen,
+                                      int64_t start, int64_t end,
+                                      int64_t ts)
+{
+    weir_windowed_key_t wk = {NULL, 0, start, end};
+    void *agg = NULL;
+    size_t agg_len = 0;
+    /* Zero bytes are still a key or an aggregate, not Kafka's null. */
+    weir_error_t *err = weir_serde_deserialize(cfg->ks, cfg->topic,
+                                               klen ? kbytes : "", klen,
+                                               &wk.key, &wk.key_len);
+    if (!err)
+        err = weir_serde_deserialize(cfg->as, cfg->topic, alen ? abytes : "",
+                                     alen, &agg, &agg_len);
+    if (!err) {
+        weir_record_t out = {&wk, sizeof(wk), agg, agg_len, ts, NULL};
+        err = weir_processor_forward(pctx, &out);
+    }
+    weir_serde_free_obj(cfg->ks, wk.key, wk.key_len);
+    weir_serde_free_obj(cfg->as, agg, agg_len);
+    return err;
+}
+
+weir_error_t *weir__agg_iter_error(const weir__agg_cfg_t *cfg,
+                                   const weir_window_iter_t *it)
+{
+    const weir_error_t *ierr = it ? weir_window_iter_error(it) : NULL;
+    if (!ierr)
+        return NULL;
+    return weir_error_new(weir_error_code(ierr), "store '%s': %s",
+                          cfg->store, weir_error_string(ierr));
+}
+
+struct weir__wwrite_s {
+    weir__wwrite_t *next;
+    int64_t start;
+    size_t klen, vlen;
+    bool del;
+    unsigned char *val; /* points into data, after the key */
+    unsigned char data[];
+};
+
+weir_error_t *weir__wwrites_add(weir__wwrites_t *w, const void *key,
+                                size_t klen, int64_t start, const void *val,
+                                size_t vlen)
+{
+    size_t vl = val ? vlen : 0;
+    weir__wwrite_t *n = weir__malloc(sizeof(*n) + klen + vl);
+    if (!n)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    n->next = NULL;
+    n->start = start;
+    n->klen = klen;
+    n->vlen = vl;
+    n->del = !val;
+    n->val = n->data + klen;
+    if (klen)
+        memcpy(n->data, key, klen);
+    if (vl)
+        memcpy(n->val, val, vl);
+    if (w->tail)
+        w->tail->next = n;
+    else
+        w->head = n;
+    w->tail = n;
+    return NULL;
+}
+
+weir_error_t *weir__wwrites_apply(weir__wwrites_t *w, weir_window_store_t *ws,
+                                  weir_error_t *err)
+{
+    while (w->head) {
+        weir__wwrite_t *n = w->head;
+        w->head = n->next;
+        /* An empty value is a value: the store needs a non-NULL pointer
+         * for it. */
+        if (!err)
+            err = weir_window_store_put(ws, n->data, n->klen, n->start,
+                                        n->del ? NULL : n->val, n->vlen);
+        weir__free(n);
+    }
+    w->tail = NULL;
+    return err;
 }
 
 static weir_error_t *kv_update(weir_processor_context_t *pctx,
@@ -255,8 +401,8 @@ static weir_error_t *kv_update(weir_processor_context_t *pctx,
     weir_error_t *err = weir_kv_store_get(st->kv, kb->data, kb->len, &old,
                                           &old_len, &found);
     if (!err)
-        err = fold(cfg, rec, found ? (old ? old : "") : NULL, old_len, &agg,
-                   &agg_len, &borrowed);
+        err = weir__agg_fold(cfg, rec, found ? (old ? old : "") : NULL,
+                             old_len, &agg, &agg_len, &borrowed);
     if (!err)
         err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len, &vb);
     if (!err)
@@ -269,19 +415,10 @@ static weir_error_t *kv_update(weir_processor_context_t *pctx,
         err = weir_processor_forward(pctx, &out);
     }
     weir_free(old);
-    free_new(cfg, agg, agg_len, borrowed);
+    weir__agg_free(cfg, agg, agg_len, borrowed);
     weir_buf_free(&vb);
     return err;
 }
-
-/* Forwards the final result of every window closed by stream time. */
-/* A closed window to delete once the scan that emitted it is done. */
-typedef struct closed_s {
-    struct closed_s *next;
-    int64_t start;
-    size_t key_len;
-    unsigned char key[]; /* the serialized key */
-} closed_t;
 
 /* Forwards the final result of every window closed by stream time and
  * deletes those windows from the store. */
@@ -301,7 +438,7 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
     if (st->emitted != INT64_MIN && bound <= st->emitted)
         return NULL;
     weir_window_iter_t *it = NULL;
-    closed_t *closed = NULL;
+    weir__wwrites_t closed = {0};
     /* Window starts are >= 0; INT64_MIN: not known yet, scan all. */
     int64_t from = st->emitted >= 0 ? st->emitted + 1 : 0;
     weir_error_t *err = weir_window_store_fetch_all(st->ws, from, bound, &it);
@@ -309,49 +446,18 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
         size_t klen, vlen;
         const void *kbytes = weir_window_iter_key(it, &klen);
         const void *vbytes = weir_window_iter_value(it, &vlen);
-        weir_windowed_key_t wk = {0};
-        void *agg = NULL;
-        size_t agg_len = 0;
-        wk.start = weir_window_iter_window_start(it);
-        wk.end = wk.start + cfg->win.size_ms;
-        closed_t *c = weir__malloc(sizeof(*c) + klen);
-        if (!c) {
-            err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-            break;
-        }
-        c->start = wk.start;
-        c->key_len = klen;
-        memcpy(c->key, kbytes, klen);
-        c->next = closed;
-        closed = c;
-        err = weir_serde_deserialize(cfg->ks, cfg->topic, klen ? kbytes : "",
-                                     klen, &wk.key, &wk.key_len);
+        int64_t start = weir_window_iter_window_start(it);
+        int64_t end = start + cfg->win.size_ms;
+        err = weir__wwrites_add(&closed, kbytes, klen, start, NULL, 0);
         if (!err)
-            err = weir_serde_deserialize(cfg->as, cfg->topic,
-                                         vlen ? vbytes : "", vlen, &agg,
-                                         &agg_len);
-        if (!err) {
-            weir_record_t out = {&wk, sizeof(wk), agg, agg_len, wk.end - 1,
-                                 NULL};
-            err = weir_processor_forward(pctx, &out);
-        }
-        weir_serde_free_obj(cfg->ks, wk.key, wk.key_len);
-        weir_serde_free_obj(cfg->as, agg, agg_len);
+            err = weir__agg_forward_final(pctx, cfg, kbytes, klen, vbytes,
+                                          vlen, start, end, end - 1);
     }
-    if (!err && it && weir_window_iter_error(it))
-        err = weir_error_new(weir_error_code(weir_window_iter_error(it)),
-                             "store '%s': %s", cfg->store,
-                             weir_error_string(weir_window_iter_error(it)));
+    if (!err)
+        err = weir__agg_iter_error(cfg, it);
     weir_window_iter_close(it);
     /* Deleted after the scan: iterators do not survive writes. */
-    while (closed) {
-        closed_t *c = closed;
-        closed = c->next;
-        if (!err)
-            err = weir_window_store_put(st->ws, c->key, c->key_len,
-                                        c->start, NULL, 0);
-        weir__free(c);
-    }
+    err = weir__wwrites_apply(&closed, st->ws, err);
     if (!err)
         st->emitted = bound;
     return err;
@@ -384,8 +490,8 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
         err = weir_window_store_get(st->ws, kb->data, kb->len, start, &old,
                                     &old_len, &found);
         if (!err)
-            err = fold(cfg, rec, found ? (old ? old : "") : NULL, old_len,
-                       &agg, &agg_len, &borrowed);
+            err = weir__agg_fold(cfg, rec, found ? (old ? old : "") : NULL,
+                                 old_len, &agg, &agg_len, &borrowed);
         if (!err)
             err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len,
                                        &vb);
@@ -404,7 +510,7 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
             err = weir_processor_forward(pctx, &out);
         }
         weir_free(old);
-        free_new(cfg, agg, agg_len, borrowed);
+        weir__agg_free(cfg, agg, agg_len, borrowed);
         weir_buf_free(&vb);
     }
     if (!err && !accepted)
@@ -412,11 +518,13 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
     return err;
 }
 
-static weir_error_t *agg_process(weir_processor_context_t *pctx, void *state,
-                                 const weir_record_t *rec)
+weir_error_t *weir__agg_key_bytes(weir_processor_context_t *pctx,
+                                  const weir__agg_cfg_t *cfg,
+                                  const weir_record_t *rec, weir_buf_t *kb,
+                                  bool *skipp)
 {
-    agg_state_t *st = state;
-    const agg_cfg_t *cfg = st->cfg;
+    weir_buf_init(kb, 0);
+    *skipp = true;
     if (!rec->key) {
         weir_processor_record_dropped(pctx, "null-key");
         return NULL;
@@ -425,15 +533,25 @@ static weir_error_t *agg_process(weir_processor_context_t *pctx, void *state,
         weir_processor_record_dropped(pctx, "null-value");
         return NULL;
     }
-    weir_buf_t kb;
-    weir_buf_init(&kb, 0);
+    *skipp = false;
     weir_error_t *err = weir_serde_serialize(cfg->ks, cfg->topic, rec->key,
-                                             rec->key_len, &kb);
-    if (!err && !kb.data)
-        err = weir_buf_reserve(&kb, 1); /* an empty key still needs bytes */
-    if (!err)
-        err = cfg->windowed ? window_update(pctx, st, rec, &kb)
-                            : kv_update(pctx, st, rec, &kb);
+                                             rec->key_len, kb);
+    if (!err && !kb->data)
+        err = weir_buf_reserve(kb, 1); /* an empty key still needs bytes */
+    return err;
+}
+
+static weir_error_t *agg_process(weir_processor_context_t *pctx, void *state,
+                                 const weir_record_t *rec)
+{
+    agg_state_t *st = state;
+    const agg_cfg_t *cfg = st->cfg;
+    weir_buf_t kb;
+    bool skip;
+    weir_error_t *err = weir__agg_key_bytes(pctx, cfg, rec, &kb, &skip);
+    if (!err && !skip)
+        err = cfg->wkind == WEIR__WIN_TIME ? window_update(pctx, st, rec, &kb)
+                                           : kv_update(pctx, st, rec, &kb);
     weir_buf_free(&kb);
     return err;
 }
@@ -460,20 +578,55 @@ static const weir_processor_ops_t agg_ops = {
     .close = agg_close,
 };
 
-/* Adds the aggregation node and its store; returns the output handle. */
-static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
-                            const char *store)
+/*
+ * The window store of a windowed aggregation: its retention and (for
+ * describe()) window size, by kind of windows. Expiry follows stream
+ * time (owner time), so retention counts from the time windows close.
+ */
+static void add_window_store(weir_topology_t *topo, const agg_cfg_t *cfg,
+                             const char *node)
+{
+    int64_t retention = 0, size = 0;
+    switch (cfg->wkind) {
+    case WEIR__WIN_TIME:
+        size = cfg->win.size_ms;
+        retention = cfg->win.retention_ms ? cfg->win.retention_ms
+                                          : size + cfg->win.grace_ms;
+        break;
+    case WEIR__WIN_SESSION:
+        /* Kept by end: a session is open while end + gap + grace >=
+         * stream time. */
+        size = cfg->session.gap_ms;
+        retention = size + cfg->session.grace_ms + 1;
+        break;
+    case WEIR__WIN_SLIDING:
+        /* New windows are built from windows up to 2 * diff older than
+         * the record, which is up to diff + grace behind stream time. */
+        size = cfg->sliding.diff_ms;
+        retention = 3 * size + cfg->sliding.grace_ms + 1;
+        break;
+    case WEIR__WIN_NONE:
+        return;
+    }
+    weir_topology_add_window_store(topo, cfg->store, retention, size, node);
+    weir_topology_window_store_set_owner_time(topo, cfg->store, true);
+}
+
+weir__dsl_t *weir__agg_add(weir__dsl_t *g, weir__agg_cfg_t tmpl,
+                           weir_serde_t *as, const char *store)
 {
     weir_topology_t *topo = g->topo;
-    const char *what = tmpl.kind == AGG_REDUCE ? "reduce" : "aggregate";
+    const char *what = tmpl.kind == WEIR__AGG_REDUCE ? "reduce" : "aggregate";
+    bool session = g->wkind == WEIR__WIN_SESSION;
     if (!store || !*store) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
                             "%s after '%s': no store name", what, g->node);
     } else if (!as) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
                             "%s '%s': no aggregate serde", what, store);
-    } else if ((tmpl.kind == AGG_REDUCE && !tmpl.reduce) ||
-               (tmpl.kind == AGG_AGGREGATE && (!tmpl.init || !tmpl.agg))) {
+    } else if ((tmpl.kind == WEIR__AGG_REDUCE && !tmpl.reduce) ||
+               (tmpl.kind == WEIR__AGG_AGGREGATE &&
+                (!tmpl.init || !tmpl.agg || (session && !tmpl.merge)))) {
         weir__topology_fail(topo, WEIR_ERR_INVALID_ARG,
                             "%s '%s': NULL function", what, store);
     }
@@ -483,6 +636,10 @@ static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
         return NULL;
     }
     *cfg = tmpl;
+    cfg->wkind = g->wkind;
+    cfg->win = g->win;
+    cfg->session = g->session;
+    cfg->sliding = g->sliding;
     cfg->ks = weir__serde_ref_or_null(g->ks);
     cfg->as = as;
     cfg->store = weir__strdup(store);
@@ -500,27 +657,27 @@ static weir__dsl_t *add_agg(weir__dsl_t *g, agg_cfg_t tmpl, weir_serde_t *as,
     if (!parent)
         return NULL;
     weir__dsl_name(topo,
-                   tmpl.kind == AGG_REDUCE ? "KSTREAM-REDUCE-"
-                                           : "KSTREAM-AGGREGATE-",
+                   tmpl.kind == WEIR__AGG_REDUCE ? "KSTREAM-REDUCE-"
+                                                 : "KSTREAM-AGGREGATE-",
                    name, sizeof(name));
-    weir_topology_add_processor(topo, name, &agg_ops, cfg, parent, NULL);
-    if (cfg->windowed) {
-        weir_topology_add_window_store(topo, store,
-                                       cfg->win.retention_ms
-                                           ? cfg->win.retention_ms
-                                           : cfg->win.size_ms +
-                                                 cfg->win.grace_ms,
-                                       cfg->win.size_ms, name);
-        weir_topology_window_store_set_owner_time(topo, store, true);
-    } else
+    const weir_processor_ops_t *ops = &agg_ops;
+    if (cfg->wkind == WEIR__WIN_SESSION)
+        ops = &weir__session_agg_ops;
+    else if (cfg->wkind == WEIR__WIN_SLIDING)
+        ops = &weir__sliding_agg_ops;
+    weir_topology_add_processor(topo, name, ops, cfg, parent, NULL);
+    bool windowed = cfg->wkind != WEIR__WIN_NONE;
+    if (windowed)
+        add_window_store(topo, cfg, name);
+    else
         weir_topology_add_kv_store(topo, store, name);
 
     weir_serde_t *out_ks = weir__serde_ref_or_null(g->ks);
-    if (cfg->windowed)
+    if (windowed)
         out_ks = weir_serde_windowed(out_ks);
     weir__dsl_t *h = weir__dsl_new(topo, name, out_ks, weir_serde_ref(as),
                                    sizeof(weir_ktable_t));
-    if (h && !cfg->windowed && !(h->store = weir__strdup(store))) {
+    if (h && !windowed && !(h->store = weir__strdup(store))) {
         weir__topology_fail(topo, WEIR_ERR_NOMEM, "out of memory");
         return NULL;
     }
@@ -531,8 +688,9 @@ weir_ktable_t *weir_kgrouped_count(weir_kgrouped_t *g, const char *store)
 {
     if (!g)
         return NULL;
-    agg_cfg_t t = {.kind = AGG_COUNT};
-    return (weir_ktable_t *)add_agg(&g->h, t, weir_serde_int64(), store);
+    agg_cfg_t t = {.kind = WEIR__AGG_COUNT};
+    return (weir_ktable_t *)weir__agg_add(&g->h, t, weir_serde_int64(),
+                                          store);
 }
 
 weir_ktable_t *weir_kgrouped_reduce(weir_kgrouped_t *g, weir_reducer_t *fn,
@@ -540,9 +698,9 @@ weir_ktable_t *weir_kgrouped_reduce(weir_kgrouped_t *g, weir_reducer_t *fn,
 {
     if (!g)
         return NULL;
-    agg_cfg_t t = {.kind = AGG_REDUCE, .reduce = fn, .ctx = ctx};
-    return (weir_ktable_t *)add_agg(&g->h, t,
-                                    weir__serde_ref_or_null(g->h.vs), store);
+    agg_cfg_t t = {.kind = WEIR__AGG_REDUCE, .reduce = fn, .ctx = ctx};
+    return (weir_ktable_t *)weir__agg_add(
+        &g->h, t, weir__serde_ref_or_null(g->h.vs), store);
 }
 
 weir_ktable_t *weir_kgrouped_aggregate(weir_kgrouped_t *g,
@@ -555,17 +713,21 @@ weir_ktable_t *weir_kgrouped_aggregate(weir_kgrouped_t *g,
         weir_serde_destroy(agg_serde);
         return NULL;
     }
-    agg_cfg_t t = {.kind = AGG_AGGREGATE, .init = init, .agg = agg,
+    agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg,
                    .ctx = ctx};
-    return (weir_ktable_t *)add_agg(&g->h, t, agg_serde, store);
+    return (weir_ktable_t *)weir__agg_add(&g->h, t, agg_serde, store);
 }
+
+/* The weir_kwindowed_*() functions serve time and sliding windows: the
+ * handle says which. */
 
 weir_kstream_t *weir_kwindowed_count(weir_kwindowed_t *w, const char *store)
 {
     if (!w)
         return NULL;
-    agg_cfg_t t = {.kind = AGG_COUNT, .windowed = true, .win = w->h.win};
-    return (weir_kstream_t *)add_agg(&w->h, t, weir_serde_int64(), store);
+    agg_cfg_t t = {.kind = WEIR__AGG_COUNT};
+    return (weir_kstream_t *)weir__agg_add(&w->h, t, weir_serde_int64(),
+                                           store);
 }
 
 weir_kstream_t *weir_kwindowed_reduce(weir_kwindowed_t *w, weir_reducer_t *fn,
@@ -573,10 +735,9 @@ weir_kstream_t *weir_kwindowed_reduce(weir_kwindowed_t *w, weir_reducer_t *fn,
 {
     if (!w)
         return NULL;
-    agg_cfg_t t = {.kind = AGG_REDUCE, .reduce = fn, .ctx = ctx,
-                   .windowed = true, .win = w->h.win};
-    return (weir_kstream_t *)add_agg(&w->h, t,
-                                     weir__serde_ref_or_null(w->h.vs), store);
+    agg_cfg_t t = {.kind = WEIR__AGG_REDUCE, .reduce = fn, .ctx = ctx};
+    return (weir_kstream_t *)weir__agg_add(
+        &w->h, t, weir__serde_ref_or_null(w->h.vs), store);
 }
 
 weir_kstream_t *weir_kwindowed_aggregate(weir_kwindowed_t *w,
@@ -589,7 +750,7 @@ weir_kstream_t *weir_kwindowed_aggregate(weir_kwindowed_t *w,
         weir_serde_destroy(agg_serde);
         return NULL;
     }
-    agg_cfg_t t = {.kind = AGG_AGGREGATE, .init = init, .agg = agg,
-                   .ctx = ctx, .windowed = true, .win = w->h.win};
-    return (weir_kstream_t *)add_agg(&w->h, t, agg_serde, store);
+    agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg,
+                   .ctx = ctx};
+    return (weir_kstream_t *)weir__agg_add(&w->h, t, agg_serde, store);
 }

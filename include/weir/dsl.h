@@ -44,16 +44,26 @@
  * that all records of a key meet in one task. The name is the store's
  * name for aggregations and the join node's name for joins.
  *
- * **Windows.** Windows are [start, start + size): a record at a window's
- * end belongs to the next one. Windowed aggregations emit final results
- * by default: one record per (key, window), once stream time reaches the
- * window's end plus grace (Kafka Streams' suppress(untilWindowCloses));
- * the window then leaves its store. A window stays open to records while
- * end + grace > stream time; a record that fits no open window is
- * dropped and counted as "late" (weir_test_driver_dropped()). Results
- * carry a weir_windowed_key_t key (serde: weir_serde_windowed()) and the
- * timestamp end - 1, the window's last millisecond, so they stay inside
- * their window downstream.
+ * **Windows.** Time windows (tumbling, hopping) are [start, start +
+ * size): a record at a window's end belongs to the next one. Windowed
+ * aggregations emit final results by default: one record per (key,
+ * window), once stream time reaches the window's end plus grace (Kafka
+ * Streams' suppress(untilWindowCloses)); the window then leaves its
+ * store. A window stays open to records while end + grace > stream time;
+ * a record that fits no open window is dropped and counted as "late"
+ * (weir_test_driver_dropped()). Results carry a weir_windowed_key_t key
+ * (serde: weir_serde_windowed()) and the timestamp end - 1, the window's
+ * last millisecond, so they stay inside their window downstream.
+ *
+ * **Session and sliding windows** are defined by the records, not the
+ * epoch, and their ends are inclusive, as in Kafka Streams: a session
+ * [start, end] runs from its first record's time to its last one's; a
+ * sliding window [start, start + diff] holds the records of those
+ * milliseconds, both ends included. Their results carry end itself as
+ * the timestamp (again the last millisecond inside), and they are final
+ * only: emitted once, when the window closes. See weir_session_windows()
+ * and weir_sliding_windows() for when that is and which records are
+ * late.
  *
  * **Stores.** Aggregations and tables create stores with the names given;
  * they are ordinary named stores of the topology, so
@@ -75,6 +85,7 @@ typedef struct weir_kstream_s weir_kstream_t;
 typedef struct weir_ktable_s weir_ktable_t;
 typedef struct weir_kgrouped_s weir_kgrouped_t;
 typedef struct weir_kwindowed_s weir_kwindowed_t;
+typedef struct weir_ksession_windowed_s weir_ksession_windowed_t;
 typedef struct weir_kglobal_table_s weir_kglobal_table_t;
 
 /* ---- callbacks ---- */
@@ -143,6 +154,17 @@ typedef weir_error_t *(weir_reducer_t)(void *ctx, const void *agg,
                                        size_t *out_lenp);
 
 /**
+ * @brief Merges the aggregates of two sessions of key @p key (borrowed)
+ *        that a record has bridged: @p agg1 is the earlier session's,
+ *        @p agg2 the later one's (both borrowed), giving *outp.
+ */
+typedef weir_error_t *(weir_merger_t)(void *ctx, const void *key,
+                                      size_t key_len, const void *agg1,
+                                      size_t agg1_len, const void *agg2,
+                                      size_t agg2_len, void **outp,
+                                      size_t *out_lenp);
+
+/**
  * @brief Joins a stream record with the table's value for its key
  *        (@p table_value NULL in a left join without a match).
  */
@@ -156,7 +178,8 @@ typedef weir_error_t *(weir_value_joiner_t)(void *ctx,
 
 /**
  * @brief The key of a windowed aggregation's result: the plain key object
- *        and the window [start, end) in ms.
+ *        and the window in ms: [start, end) for time windows, [start,
+ *        end] (end inclusive) for session and sliding windows.
  *
  * Serialized by weir_serde_windowed() as the inner key's bytes followed
  * by start and end, each 8 bytes big-endian.
@@ -203,6 +226,81 @@ WEIR_EXPORT weir_time_windows_t weir_tumbling_windows(int64_t size_ms,
 WEIR_EXPORT weir_time_windows_t weir_hopping_windows(int64_t size_ms,
                                                      int64_t advance_ms,
                                                      int64_t grace_ms);
+
+/**
+ * @brief Session windows, in ms (Kafka Streams' SessionWindows).
+ *
+ * Per key, a session [start, end] spans the times of its first and last
+ * records; records at most @p gap_ms apart belong to one session (a
+ * record at end + gap still extends [start, end]). A record that falls
+ * between two sessions and within the gap of both merges them.
+ *
+ * A session closes once stream time > end + gap + grace (it can then
+ * gain no record that is on time by the grace): its final result is
+ * emitted once and it leaves its store. A record is late, dropped and
+ * counted, when the session it would make, merged with the open sessions
+ * it reaches, has closed already: end + gap + grace < stream time.
+ *
+ * Emitted sessions are gone from the store, so a record more than grace
+ * behind stream time that would have reached one (only possible with
+ * disorder beyond the grace) no longer merges with it: it joins the open
+ * sessions it reaches or starts its own. Each record is counted in
+ * exactly one emitted session; Kafka Streams would re-emit the merged
+ * session there, counting the emitted records twice.
+ */
+typedef struct weir_session_windows_s {
+    int64_t gap_ms;   /**< inactivity gap, > 0 */
+    int64_t grace_ms; /**< how long after end + gap a session accepts data */
+} weir_session_windows_t;
+
+/**
+ * @brief Session windows of inactivity gap @p gap_ms with @p grace_ms of
+ *        grace (Kafka Streams' ofInactivityGapAndGrace).
+ * @returns the windows, by value; weir_kgrouped_session_windowed_by()
+ *          checks them.
+ */
+WEIR_EXPORT weir_session_windows_t weir_session_windows(int64_t gap_ms,
+                                                        int64_t grace_ms);
+
+/**
+ * @brief Sliding windows, in ms (Kafka Streams' SlidingWindows): two
+ *        records share a window iff their times differ by at most
+ *        @c diff_ms.
+ *
+ * Windows have a fixed size but follow the records, as Kafka Streams'
+ * KStreamSlidingWindowAggregate makes them: a record at t has its window
+ * [t - diff, t] and, when a later record falls within diff of it, the
+ * window just after it, [t + 1, t + 1 + diff]; every existing window
+ * containing t is updated. So each distinct set of records that fit in
+ * diff ms is aggregated once, and no empty window is made. (Kafka
+ * Streams folds the windows of records earlier than diff after the epoch
+ * into one window [0, diff]; weir gives them their own windows, which
+ * start before 0.)
+ *
+ * A window closes once stream time > end + grace: its final result is
+ * emitted once. A record is late, dropped and counted, when every window
+ * that would hold it has closed (t + diff + grace < stream time), or when
+ * no open window holds it (its own [t - diff, t] has closed and no other
+ * window with t in it is open). Later
+ * windows are built from earlier ones' aggregates, so an emitted window
+ * stays in the store, marked as emitted and never updated or emitted
+ * again, until retention (3 * diff + grace + 1) drops it. Store values
+ * are a flag byte, the window's largest record time (8 bytes big-endian),
+ * then the aggregate's bytes.
+ */
+typedef struct weir_sliding_windows_s {
+    int64_t diff_ms;  /**< the largest time difference in a window, > 0 */
+    int64_t grace_ms; /**< how long after its end a window accepts data */
+} weir_sliding_windows_t;
+
+/**
+ * @brief Sliding windows of @p diff_ms with @p grace_ms of grace (Kafka
+ *        Streams' ofTimeDifferenceAndGrace).
+ * @returns the windows, by value; weir_kgrouped_sliding_windowed_by()
+ *          checks them.
+ */
+WEIR_EXPORT weir_sliding_windows_t weir_sliding_windows(int64_t diff_ms,
+                                                        int64_t grace_ms);
 
 /* ---- streams ---- */
 
@@ -327,6 +425,86 @@ WEIR_EXPORT weir_kstream_t *
 weir_kwindowed_aggregate(weir_kwindowed_t *w, weir_initializer_t *init,
                          weir_aggregator_t *agg, void *ctx,
                          weir_serde_t *agg_serde, const char *store);
+
+/**
+ * @brief Windows the grouped stream in sliding windows, for
+ *        weir_kwindowed_count(), _reduce() and _aggregate() (the same
+ *        calls as time windows, as in Kafka Streams).
+ * @returns a handle owned by the topology; NULL when @p g is NULL or the
+ *          windows are invalid (diff <= 0, grace < 0, either absurdly
+ *          large), which weir_topology_build() then reports.
+ * @remark The aggregation's window store keeps one entry per (key,
+ *         window start), retention 3 * diff + grace + 1, measured from
+ *         stream time; its values are described at
+ *         weir_sliding_windows_t. Results: key weir_windowed_key_t
+ *         [start, start + diff] (end inclusive), timestamp the end.
+ */
+WEIR_EXPORT weir_kwindowed_t *
+weir_kgrouped_sliding_windowed_by(weir_kgrouped_t *g,
+                                  weir_sliding_windows_t w);
+
+/**
+ * @brief Windows the grouped stream in session windows.
+ * @returns a handle for weir_ksession_windowed_count(), _reduce() and
+ *          _aggregate(), owned by the topology; NULL when @p g is NULL or
+ *          the windows are invalid (gap <= 0, grace < 0, either absurdly
+ *          large), which weir_topology_build() then reports.
+ */
+WEIR_EXPORT weir_ksession_windowed_t *
+weir_kgrouped_session_windowed_by(weir_kgrouped_t *g,
+                                  weir_session_windows_t w);
+
+/**
+ * @brief Counts per key and session into the window store @p store.
+ *        Merging sessions adds their counts. Records with a null key or
+ *        value are dropped and counted ("null-key", "null-value").
+ * @returns the stream of final results (key weir_windowed_key_t [start,
+ *          end], end inclusive; value int64; timestamp end), owned by the
+ *          topology; NULL when @p w is NULL.
+ * @remark The store keeps sessions by END: one entry per (key, session
+ *         end), with that end as the window start of weir/window_store.h
+ *         and, as value, the session start (8 bytes big-endian) then the
+ *         aggregate's bytes; retention gap + grace + 1, measured from
+ *         stream time. Emitted sessions are deleted from it in the same
+ *         step.
+ */
+WEIR_EXPORT weir_kstream_t *
+weir_ksession_windowed_count(weir_ksession_windowed_t *w, const char *store);
+
+/**
+ * @brief Reduces the values of each key and session (same type) into the
+ *        window store @p store (laid out as for
+ *        weir_ksession_windowed_count()).
+ * @returns the stream of final results, values of the stream's value
+ *          serde; NULL when @p w is NULL.
+ * @remark When a record bridges two sessions, @p fn also merges them
+ *         first: it is called with the earlier session's value as @p agg
+ *         and a record whose value is the later session's (its key and
+ *         timestamp are the bridging record's). @p fn runs on the task's
+ *         stream thread, inside process().
+ */
+WEIR_EXPORT weir_kstream_t *
+weir_ksession_windowed_reduce(weir_ksession_windowed_t *w, weir_reducer_t *fn,
+                              void *ctx, const char *store);
+
+/**
+ * @brief Aggregates each key and session into the window store @p store
+ *        (laid out as for weir_ksession_windowed_count()); aggregates are
+ *        of type @p agg_serde, which is taken over (also on failure).
+ * @returns the stream of final results; NULL when @p w is NULL. A NULL
+ *          function or serde is reported by weir_topology_build().
+ * @remark A new session starts from @p init. When a record reaches
+ *         several sessions, @p merge combines their aggregates pairwise in
+ *         time order (the merged ones so far, then the next), and @p agg
+ *         folds the record in last; a record reaching one session only
+ *         calls @p agg. Every callback gets @p ctx and runs on the task's
+ *         stream thread, inside process(); objects they return become the
+ *         framework's (see "Callbacks" above).
+ */
+WEIR_EXPORT weir_kstream_t *weir_ksession_windowed_aggregate(
+    weir_ksession_windowed_t *w, weir_initializer_t *init,
+    weir_aggregator_t *agg, weir_merger_t *merge, void *ctx,
+    weir_serde_t *agg_serde, const char *store);
 
 /* ---- tables ---- */
 

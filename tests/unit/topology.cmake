@@ -6,3 +6,7 @@ target_include_directories(test_topology_task PRIVATE
 weir_add_test(NAME test_test_driver SOURCES test_test_driver.c)
 weir_add_test(NAME test_dsl SOURCES test_dsl.c)
 weir_add_test(NAME test_dsl_window SOURCES test_dsl_window.c)
+weir_add_test(NAME test_dsl_session
+  SOURCES test_dsl_session.c test_dsl_windows_support.c)
+weir_add_test(NAME test_dsl_sliding
+  SOURCES test_dsl_sliding.c test_dsl_windows_support.c)
