@@ -403,9 +403,11 @@ START_TEST(test_store_kv_random_ops_match_model)
                 size_t kl, vl;
                 const char *ik = weir_kv_iter_key(it, &kl);
                 const char *iv = weir_kv_iter_value(it, &vl);
-                char buf[16];
+                /* Neither key nor value is NUL-terminated. */
+                char buf[16], kbuf[16];
                 snprintf(buf, sizeof(buf), "%.*s", (int)vl, iv);
-                ck_assert_int_eq(atoi(ik + 1), expect);
+                snprintf(kbuf, sizeof(kbuf), "%.*s", (int)kl, ik);
+                ck_assert_int_eq(atoi(kbuf + 1), expect);
                 ck_assert_int_eq(atoi(buf), model[expect]);
                 expect++;
                 weir_kv_iter_next(it);

@@ -201,7 +201,9 @@ START_TEST(test_store_rocksdb_sigkill_leaves_committed_prefix)
             while (weir_kv_iter_valid(it)) {
                 size_t kl;
                 const char *k = weir_kv_iter_key(it, &kl);
-                ck_assert_int_eq(atoi(k + 1), expect);
+                char kbuf[32]; /* the key is not NUL-terminated */
+                snprintf(kbuf, sizeof(kbuf), "%.*s", (int)kl, k);
+                ck_assert_int_eq(atoi(kbuf + 1), expect);
                 expect++;
                 weir_kv_iter_next(it);
             }
