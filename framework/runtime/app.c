@@ -440,5 +440,13 @@ uint64_t weir_app_metric(const weir_app_t *app, const char *name)
         return atomic_load(&m->field);
     WEIR__METRICS(WEIR__METRIC_GET)
 #undef WEIR__METRIC_GET
+    const weir__gauges_t *g = &app->rt.gauges;
+#define WEIR__GAUGE_GET(field, gname)                     \
+    if (!strcmp(name, gname)) {                           \
+        int_fast64_t v = atomic_load(&g->field);          \
+        return v > 0 ? (uint64_t)v : 0;                   \
+    }
+    WEIR__GAUGES(WEIR__GAUGE_GET)
+#undef WEIR__GAUGE_GET
     return 0;
 }

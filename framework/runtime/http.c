@@ -6,9 +6,11 @@
  *
  *   GET /metrics  the app's counters and gauges in the Prometheus text
  *                 exposition format 0.0.4: counters weir_<name>_total, one
- *                 per entry of WEIR__METRICS (runtime_int.h), gauges for
- *                 the app state, live stream threads and RocksDB memory,
- *                 every sample labelled application_id="...";
+ *                 per entry of WEIR__METRICS (runtime_int.h), gauges
+ *                 weir_<name>, one per entry of WEIR__GAUGES (restores,
+ *                 standbys), and gauges for the app state, live stream
+ *                 threads and RocksDB memory, every sample labelled
+ *                 application_id="...";
  *   GET /health   200 {"state":"RUNNING"} when the app is RUNNING, else
  *                 503 with the state, for liveness/readiness probes;
  *
@@ -152,7 +154,16 @@ static const struct {
     {"dead-lettered", "Records sent to the dead-letter topic."},
     {"restored-records", "Changelog records replayed into state stores "
                          "while restoring."},
+    {"standby-records", "Changelog records applied to standby replicas."},
     {"rebalances", "Partition assignments received by the stream threads."},
+    {"restoring-tasks", "Active tasks whose stores are being restored; they "
+                        "process once restored."},
+    {"restore-records-remaining", "Changelog records still to replay before "
+                                  "the restoring tasks can process."},
+    {"standby-tasks", "Standby replicas kept by this instance "
+                      "(num.standby.replicas)."},
+    {"standby-lag-records", "Changelog records the standby replicas have not "
+                            "applied yet, summed."},
     {"watermark-markers-out", "Watermark markers written to repartition "
                               "topics."},
 };
@@ -163,13 +174,22 @@ static const char *help_of(const char *name)
          i++)
         if (!strcmp(counter_help[i].name, name))
             return counter_help[i].help;
-    return "A counter of the application (see weir_app_metric()).";
+    return "A metric of the application (see weir_app_metric()).";
 }
 
 /* "weir_<name with - as _>_total" */
 static void counter_name(const char *name, char *buf, size_t size)
 {
     int n = snprintf(buf, size, "weir_%s_total", name);
+    for (int i = 0; i < n && (size_t)i < size; i++)
+        if (buf[i] == '-')
+            buf[i] = '_';
+}
+
+/* "weir_<name with - as _>" */
+static void gauge_name(const char *name, char *buf, size_t size)
+{
+    int n = snprintf(buf, size, "weir_%s", name);
     for (int i = 0; i < n && (size_t)i < size; i++)
         if (buf[i] == '-')
             buf[i] = '_';
@@ -186,6 +206,16 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
     out_sample(out, rt, name, NULL, NULL, atomic_load(&rt->metrics.field));
     WEIR__METRICS(WEIR__METRIC_RENDER)
 #undef WEIR__METRIC_RENDER
+
+#define WEIR__GAUGE_RENDER(field, gname)                                 \
+    gauge_name(gname, name, sizeof(name));                               \
+    out_family(out, name, "gauge", help_of(gname));                      \
+    {                                                                    \
+        int_fast64_t v = atomic_load(&rt->gauges.field);                 \
+        out_sample(out, rt, name, NULL, NULL, v > 0 ? (uint64_t)v : 0);  \
+    }
+    WEIR__GAUGES(WEIR__GAUGE_RENDER)
+#undef WEIR__GAUGE_RENDER
 
     weir_app_state_t state = src->state(src->opaque);
     out_family(out, "weir_app_state", "gauge",

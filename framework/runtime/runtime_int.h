@@ -61,6 +61,7 @@ typedef enum weir__handler_e {
     X(dropped_records, "dropped-records")   \
     X(dead_lettered, "dead-lettered")       \
     X(restored_records, "restored-records") \
+    X(standby_records, "standby-records")   \
     X(rebalances, "rebalances")             \
     X(markers_out, "watermark-markers-out")
 
@@ -69,6 +70,19 @@ typedef struct weir__metrics_s {
     WEIR__METRICS(WEIR__METRIC_FIELD)
 #undef WEIR__METRIC_FIELD
 } weir__metrics_t;
+
+/* Gauges of the app: each state updater adds its part. */
+#define WEIR__GAUGES(X)                                  \
+    X(restoring_tasks, "restoring-tasks")                \
+    X(restore_remaining, "restore-records-remaining")    \
+    X(standby_tasks, "standby-tasks")                    \
+    X(standby_lag, "standby-lag-records")
+
+typedef struct weir__gauges_s {
+#define WEIR__GAUGE_FIELD(field, name) atomic_int_fast64_t field;
+    WEIR__GAUGES(WEIR__GAUGE_FIELD)
+#undef WEIR__GAUGE_FIELD
+} weir__gauges_t;
 
 typedef struct weir__thread_s weir__thread_t;
 
@@ -100,6 +114,7 @@ typedef struct weir__rt_s {
     size_t sub_cnt;
 
     weir__metrics_t metrics;
+    weir__gauges_t gauges;
 
     /* Threads report state changes here; the app derives its state. */
     void (*thread_state_changed)(void *app, weir__thread_t *thread);

@@ -13,8 +13,10 @@
  *
  * Rebalancing is eager (the range assignor keeps co-partitioned
  * partitions together): on revocation the thread commits and closes all
- * its tasks; on assignment it creates the new ones, restoring their
- * stores before it processes anything.
+ * its tasks; on assignment it creates the new ones. A task with
+ * changelogged stores is restored by the thread's state updater while
+ * the loop goes on (its partitions paused), and joins the loop when its
+ * stores have caught up; the thread is RUNNING once none is restoring.
  *
  * Errors: a record that does not deserialize or fails in a processor goes
  * to its handler (fail, log_and_continue, dead_letter); an error that
@@ -59,6 +61,12 @@ static void set_state(weir__thread_t *th, weir__thread_state_t state)
     int old = atomic_exchange(&th->state, (int)state);
     if (old != (int)state && th->rt->thread_state_changed)
         th->rt->thread_state_changed(th->rt->app, th);
+}
+
+/* Tasks that process (not restoring). */
+static size_t active_tasks(const weir__thread_t *th)
+{
+    return th->task_cnt - th->restoring_cnt;
 }
 
 weir__thread_state_t weir__thread_state(const weir__thread_t *th)
@@ -170,32 +178,6 @@ static weir_error_t *producer_new(weir__thread_t *th)
     return weir__kafka_new(RD_KAFKA_PRODUCER, rkc, &th->producer);
 }
 
-static weir_error_t *restore_consumer_new(weir__thread_t *th)
-{
-    rd_kafka_conf_t *rkc;
-    weir_error_t *err = weir__kafka_conf_new(th->rt->conf, "consumer",
-                                             &th->kop_restore, &rkc);
-    if (err)
-        return err;
-    /* Assigned partitions only: the group id is never joined. */
-    err = weir__kafka_conf_set(rkc, "group.id", th->rt->app_id);
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "isolation.level", "read_committed");
-    /* Restore reads to the end and stops: a fetch that waits for more
-     * data only delays the end of it. */
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "fetch.wait.max.ms", "10");
-    if (err) {
-        rd_kafka_conf_destroy(rkc);
-        return err;
-    }
-    return weir__kafka_new(RD_KAFKA_CONSUMER, rkc, &th->restore);
-}
-
 static void fail(weir__thread_t *th, weir_error_t *err)
 {
     if (!th->error) {
@@ -223,15 +205,16 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
         weir_error_t *err = weir__thread_tasks_create(th, parts);
         if (err)
             fail(th, err);
-        else
+        else if (!th->restoring_cnt)
             set_state(th, WEIR__THREAD_RUNNING);
+        /* else RUNNING once the updater has restored every task */
         return;
     }
     set_state(th, WEIR__THREAD_REBALANCING);
     weir__log(&th->rt->log, WEIR_LOG_INFO, "REBALANCE",
               "%s: %d partitions revoked: committing and closing tasks",
               th->name, parts->cnt);
-    if (th->task_cnt && !th->error) {
+    if (active_tasks(th) && !th->error) {
         weir_error_t *err = weir__thread_commit(th);
         if (err && (weir_error_txn_requires_abort(err) ||
                     weir_error_is_retriable(err))) {
@@ -399,6 +382,14 @@ static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
         rd_kafka_message_destroy(m);
         return NULL;
     }
+    if (!t->task) {
+        /* Restoring (its partitions are paused, this was fetched before):
+         * read again once the task is active. */
+        if (in->refetch_from < 0 || m->offset < in->refetch_from)
+            in->refetch_from = m->offset;
+        rd_kafka_message_destroy(m);
+        return NULL;
+    }
     weir_error_t *err = NULL;
     if (in->repartition && is_marker(m)) {
         weir__wm_t wm;
@@ -445,7 +436,7 @@ static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
 static weir_error_t *process_task(weir__thread_t *th, weir__rt_task_t *t)
 {
     bool processed = true;
-    while (weir__task_buffered(t->task) > 0) {
+    while (t->task && weir__task_buffered(t->task) > 0) {
         weir_error_t *err = weir__task_process(t->task, &processed);
         if (!processed)
             return err;
@@ -472,7 +463,7 @@ static weir_error_t *process_task(weir__thread_t *th, weir__rt_task_t *t)
 /* Applies the markers that arrived; their records were all processed. */
 static weir_error_t *apply_markers(weir__rt_task_t *t)
 {
-    if (!t->wm || !t->pending_cnt)
+    if (!t->task || !t->wm || !t->pending_cnt)
         return NULL;
     for (size_t i = 0; i < t->pending_cnt; i++)
         weir__wm_tracker_update(t->wm, &t->pending[i].wm);
@@ -487,6 +478,8 @@ static void publish_task_counters(weir__thread_t *th)
 {
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
+        if (!t->task)
+            continue;
         uint64_t late = weir__task_dropped(t->task, "late");
         uint64_t all = weir__task_dropped(t->task, NULL);
         atomic_fetch_add(&th->rt->metrics.late_records, late - t->late_seen);
@@ -497,10 +490,22 @@ static void publish_task_counters(weir__thread_t *th)
     }
 }
 
+/* Activates what the updater restored; RUNNING once nothing restores. */
+static weir_error_t *take_restored(weir__thread_t *th)
+{
+    if (!th->restoring_cnt)
+        return NULL;
+    weir_error_t *err = weir__thread_tasks_activate_restored(th);
+    if (!err && !th->restoring_cnt && th->assignment &&
+        weir__thread_state(th) == WEIR__THREAD_REBALANCING)
+        set_state(th, WEIR__THREAD_RUNNING);
+    return err;
+}
+
 /* One turn of the loop. */
 static weir_error_t *run_once(weir__thread_t *th)
 {
-    weir_error_t *err = NULL;
+    weir_error_t *err = take_restored(th);
     for (int n = 0; n < POLL_BATCH && !err && !atomic_load(&th->stop); n++) {
         rd_kafka_message_t *m =
             rd_kafka_consumer_poll(th->consumer, n ? 0 : POLL_MS);
@@ -516,9 +521,12 @@ static weir_error_t *run_once(weir__thread_t *th)
             } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
                 /* Everything before it was polled and routed. */
                 weir__rt_input_t *in = NULL;
-                if (m->rkt && weir__thread_task_for(th,
-                                                    rd_kafka_topic_name(m->rkt),
-                                                    m->partition, &in))
+                weir__rt_task_t *t =
+                    m->rkt ? weir__thread_task_for(
+                                 th, rd_kafka_topic_name(m->rkt),
+                                 m->partition, &in)
+                           : NULL;
+                if (t && t->task)
                     in->at_end = true;
             } else {
                 weir__log(&th->rt->log, WEIR_LOG_WARNING, "CONSUMER",
@@ -535,13 +543,15 @@ static weir_error_t *run_once(weir__thread_t *th)
         err = apply_markers(th->tasks[i]);
     int64_t wall = weir__wall_now_ms();
     for (size_t i = 0; i < th->task_cnt && !err; i++)
-        err = weir__task_punctuate_wall_clock(th->tasks[i]->task, wall);
+        if (th->tasks[i]->task)
+            err = weir__task_punctuate_wall_clock(th->tasks[i]->task, wall);
     if (!err)
         err = weir__thread_globals_poll(th);
     bool requested = false;
     for (size_t i = 0; i < th->task_cnt; i++)
-        requested |= weir__task_commit_requested(th->tasks[i]->task);
-    if (!err && th->task_cnt &&
+        requested |= th->tasks[i]->task &&
+                     weir__task_commit_requested(th->tasks[i]->task);
+    if (!err && active_tasks(th) &&
         (requested ||
          weir__now_ms() - th->last_commit_ms >= th->rt->commit_interval_ms))
         err = weir__thread_commit(th);
@@ -578,7 +588,7 @@ static void *thread_main(void *arg)
     if (!err)
         err = producer_new(th);
     if (!err)
-        err = restore_consumer_new(th);
+        err = weir__updater_start(th->rt, th->name, &th->updater);
     if (!err && th->rt->eos)
         err = weir__thread_txn_call(th, "initializing transactions",
                                     do_init_transactions, NULL);
@@ -600,7 +610,7 @@ static void *thread_main(void *arg)
     }
     if (err)
         fail(th, err);
-    if (!th->error && th->task_cnt) {
+    if (!th->error && active_tasks(th)) {
         /* A clean stop: commit what was processed. */
         err = weir__thread_commit(th);
         if (err)
@@ -615,6 +625,8 @@ static void *thread_main(void *arg)
         rd_kafka_consumer_close(th->consumer);
     }
     weir__thread_tasks_destroy(th);
+    weir__updater_destroy(th->updater);
+    th->updater = NULL;
     weir__thread_globals_destroy(th);
     set_state(th, th->error ? WEIR__THREAD_FAILED : WEIR__THREAD_STOPPED);
     return NULL;
@@ -631,7 +643,7 @@ weir_error_t *weir__thread_start(weir__rt_t *rt, int idx,
     snprintf(th->name, sizeof(th->name), "thread-%d", idx);
     th->kop_consumer = (weir__kafka_opaque_t){&rt->log, th->name};
     th->kop_producer = (weir__kafka_opaque_t){&rt->log, th->name};
-    th->kop_restore = (weir__kafka_opaque_t){&rt->log, th->name};
+    th->kop_global = (weir__kafka_opaque_t){&rt->log, th->name};
     atomic_init(&th->state, WEIR__THREAD_STARTING);
     atomic_init(&th->stop, false);
     th->global_stores =
@@ -688,8 +700,6 @@ void weir__thread_destroy(weir__thread_t *th)
         rd_kafka_destroy(th->producer);
     if (th->consumer)
         rd_kafka_destroy(th->consumer);
-    if (th->restore)
-        rd_kafka_destroy(th->restore);
     if (th->assignment)
         rd_kafka_topic_partition_list_destroy(th->assignment);
     weir_error_destroy(th->production_error);

@@ -76,7 +76,7 @@ static weir_error_t *send_markers(weir__thread_t *th)
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
         const weir__rt_sub_t *sub = &th->rt->subs[t->sub];
-        if (!sub->repartition_out_cnt)
+        if (!t->task || !sub->repartition_out_cnt)
             continue;
         weir__wm_t wm = {t->sub, t->partition,
                          weir__task_stream_time(t->task),
@@ -126,6 +126,8 @@ static weir_error_t *offsets_to_commit(weir__thread_t *th,
     *offp = offsets;
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
+        if (!t->task)
+            continue; /* restoring: nothing processed */
         int64_t stream_time = weir__task_stream_time(t->task);
         bool time_moved = stream_time != t->committed_stream_time;
         for (size_t k = 0; k < t->input_cnt; k++) {
@@ -154,6 +156,8 @@ static void mark_committed(weir__thread_t *th)
 {
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
+        if (!t->task)
+            continue;
         t->committed_stream_time = weir__task_stream_time(t->task);
         for (size_t k = 0; k < t->input_cnt; k++) {
             weir__rt_input_t *in = &t->inputs[k];
@@ -167,8 +171,10 @@ static weir_error_t *commit_stores(weir__thread_t *th)
 {
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
-        for (size_t s = 0; s < t->store_cnt; s++) {
-            weir__rt_store_t *st = t->stores[s];
+        if (!t->task)
+            continue; /* restoring: the updater has its stores */
+        for (size_t s = 0; s < t->stores.cnt; s++) {
+            weir__rt_store_t *st = t->stores.v[s];
             int64_t pos = 0;
             bool found = false;
             if (st->kv)
@@ -358,7 +364,8 @@ weir_error_t *weir__thread_commit(weir__thread_t *th)
     th->last_commit_ms = weir__now_ms();
     th->processed_since_commit = 0;
     for (size_t i = 0; i < th->task_cnt; i++)
-        weir__task_clear_commit_request(th->tasks[i]->task);
+        if (th->tasks[i]->task)
+            weir__task_clear_commit_request(th->tasks[i]->task);
     if (err)
         return err;
     atomic_fetch_add(&th->rt->metrics.commits, 1);

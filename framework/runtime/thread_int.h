@@ -2,11 +2,12 @@
  * thread_int.h: one stream thread and the tasks it owns.
  *
  * A stream thread is a consumer-group member with its own consumer and
- * producer (transactional under exactly_once_v2) and a consumer of its own
- * for restoring stores. The modules that share this struct:
+ * producer (transactional under exactly_once_v2) and a state updater (a
+ * thread of its own) that restores its tasks' stores and keeps standbys. The modules that share this struct:
  *   thread.c          lifecycle, the poll/process loop, rebalancing
- *   thread_tasks.c    tasks from an assignment, their stores, restore,
- *                     global stores
+ *   thread_tasks.c    tasks from an assignment: their stores, handing
+ *                     them to the state updater to restore and taking
+ *                     them back; global stores
  *   thread_commit.c   commit, abort and rewind, watermark markers, purge
  *   collector.c       everything the thread produces, and dead letters
  * All of it runs on the thread itself.
@@ -15,22 +16,8 @@
 #define WEIR_THREAD_INT_H
 
 #include "runtime_int.h"
-
-typedef struct weir__rt_task_s weir__rt_task_t;
-
-/* A store opened for a task: where its changelog records go and the last
- * offset the producer acknowledged for them in the current commit. */
-typedef struct weir__rt_store_s {
-    const weir__store_spec_t *spec;
-    weir_kv_store_t *kv;
-    weir_window_store_t *ws;
-    char *changelog; /* topic, or NULL: no changelog */
-    int32_t partition;
-    int64_t acked_offset; /* highest offset acknowledged, -1: none */
-    bool dirty;           /* written since the last commit */
-    weir__rt_task_t *task;
-    weir__thread_t *thread;
-} weir__rt_store_t;
+#include "state_updater_int.h"
+#include "task_stores_int.h"
 
 /* One input partition of a task. */
 typedef struct weir__rt_input_s {
@@ -46,6 +33,9 @@ typedef struct weir__rt_input_s {
      * and no record arrived since; markers do not count as records. */
     bool at_end;
     bool repartition;
+    /* The first offset consumed (and dropped) while the task was
+     * restoring, read again once it is active; -1 none. */
+    int64_t refetch_from;
     /* The consumed messages queued in the task, in offset order: kept so
      * that a record whose processing fails can be dead-lettered as it
      * was read. */
@@ -60,13 +50,13 @@ typedef struct weir__pending_wm_s {
 } weir__pending_wm_t;
 
 struct weir__rt_task_s {
-    weir__task_t *task;
+    weir__task_t *task; /* NULL while its stores are restoring */
     int sub;
     int32_t partition;
     char id[32];
-    weir_task_dir_t *dir; /* persistent stores only */
-    weir__rt_store_t **stores;
-    size_t store_cnt;
+    weir__task_stores_t stores;
+    bool restoring;          /* the stores are with the state updater */
+    int64_t restored_time;   /* committed stream time, set on activation */
     weir__rt_input_t *inputs;
     size_t input_cnt;
     weir__wm_tracker_t *wm; /* sub-topologies fed by repartition topics */
@@ -90,7 +80,7 @@ typedef struct weir__rt_global_s {
 struct weir__thread_s {
     weir__kafka_opaque_t kop_consumer; /* first: librdkafka's opaque */
     weir__kafka_opaque_t kop_producer;
-    weir__kafka_opaque_t kop_restore;
+    weir__kafka_opaque_t kop_global;
     weir__rt_t *rt;
     int idx;
     char name[32];
@@ -99,11 +89,12 @@ struct weir__thread_s {
 
     rd_kafka_t *consumer;
     rd_kafka_t *producer;
-    rd_kafka_t *restore;
+    weir__updater_t *updater;
     rd_kafka_queue_t *consumer_queue;
 
     weir__rt_task_t **tasks;
     size_t task_cnt;
+    size_t restoring_cnt; /* tasks whose stores are with the updater */
     weir__rt_global_t *globals;
     size_t global_cnt;
     /* Global stores by spec index (shared by every task of the thread). */
@@ -129,9 +120,14 @@ struct weir__thread_s {
 };
 
 /* thread_tasks.c */
+/* Makes the tasks of @p parts that the thread does not have yet: a task
+ * with changelogged stores goes to the state updater first, its input
+ * partitions paused; the others are active at once. */
 weir_error_t *weir__thread_tasks_create(weir__thread_t *th,
                                         const rd_kafka_topic_partition_list_t
                                             *parts);
+/* Activates the tasks whose stores the updater finished restoring. */
+weir_error_t *weir__thread_tasks_activate_restored(weir__thread_t *th);
 void weir__thread_tasks_destroy(weir__thread_t *th);
 weir__rt_task_t *weir__thread_task_for(weir__thread_t *th, const char *topic,
                                        int32_t partition,

@@ -3,13 +3,18 @@
  * stores.
  *
  * An assignment becomes tasks: partition p of every input topic of
- * sub-topology s is task "s_p". Making a task opens its stores through
- * the store provider below: persistent stores in the task's locked
- * directory (RocksDB), others in memory; a store with a changelog is first
- * restored from it, from the position the store itself committed (so a
- * restart replays only the tail, and a fresh instance everything), with
- * read_committed so aborted writes never come back; then, under
- * exactly_once_v2, its transaction is opened.
+ * sub-topology s is task "s_p". Making a task reads its committed offsets
+ * and event time, and opens its stores (task_stores_int.h). A task whose
+ * stores have changelogs is then restored off the processing path: its
+ * input partitions are paused and its stores go to the thread's state
+ * updater, which replays each changelog from the position the store
+ * itself committed (so a restart replays only the tail, and a fresh
+ * instance everything), read_committed so aborted writes never come
+ * back. The thread takes the task back when the updater is done and
+ * activates it: changelog sinks, the stores' transactions under
+ * exactly_once_v2, the processors' init(), the committed stream time,
+ * and its partitions resumed (from the first record it had to drop while
+ * restoring, if any). Meanwhile the other tasks process.
  *
  * Global stores are per thread (each thread keeps its own copy, filled
  * before processing starts and kept current from its topic), so they
@@ -28,169 +33,14 @@
 #include "conf_int.h"
 #include "thread_int.h"
 
-#define RESTORE_BATCH 4096
-#define RESTORE_POLL_MS 200
-
-/* ---- restore ---- */
-
-typedef struct restore_ctx_s {
-    weir__thread_t *th;
-    const char *task_id;
-} restore_ctx_t;
-
-static void restore_progress(void *opaque, const char *store, uint64_t done,
-                             uint64_t total, double rate)
-{
-    restore_ctx_t *rc = opaque;
-    weir__log(&rc->th->rt->log, WEIR_LOG_INFO, "RESTORE",
-              "%s task %s store %s: %" PRIu64 "/%" PRIu64
-              " records (%.0f/s)",
-              rc->th->name, rc->task_id, store, done, total, rate);
-}
-
-/* Applies the changelog of @p st from its position to the end. */
-static weir_error_t *restore_store(weir__thread_t *th, weir__rt_store_t *st,
-                                   const char *task_id)
-{
-    int64_t pos = 0;
-    bool found = false;
-    if (st->kv)
-        weir_kv_store_position(st->kv, &pos, &found);
-    else
-        weir_window_store_position(st->ws, &pos, &found);
-    int64_t lo = 0, hi = 0;
-    rd_kafka_resp_err_t code;
-    int64_t wait_until = weir__rt_broker_deadline(th->rt);
-    /* A changelog created moments ago may have no leader yet (and a broker
-     * may be down for a while): retry what may pass, within the bound. */
-    while ((code = rd_kafka_query_watermark_offsets(
-                th->restore, st->changelog, st->partition, &lo, &hi,
-                10000)) &&
-           weir__kafka_resp_is_retriable(code) && weir__now_ms() < wait_until) {
-        weir__dbg(&th->rt->log, RESTORE, "RESTORE",
-                  "%s: watermarks of %s [%" PRId32 "]: %s; retrying",
-                  th->name, st->changelog, st->partition,
-                  rd_kafka_err2str(code));
-        struct timespec pause = {0, 100 * 1000000};
-        nanosleep(&pause, NULL);
-    }
-    if (code)
-        return weir__error_from_resp(code, "restoring %s: watermarks of %s [%"
-                                           PRId32 "]",
-                                     st->spec->name, st->changelog,
-                                     st->partition);
-    int64_t start = found && pos > lo ? pos : lo;
-    if (start >= hi)
-        return NULL;
-    weir__log(&th->rt->log, WEIR_LOG_INFO, "RESTORE",
-              "%s task %s store %s: restoring %s [%" PRId32 "] from offset %"
-              PRId64 " to %" PRId64 "%s",
-              th->name, task_id, st->spec->name, st->changelog, st->partition,
-              start, hi, found ? "" : " (no local position: full restore)");
-
-    rd_kafka_topic_partition_list_t *parts =
-        rd_kafka_topic_partition_list_new(1);
-    rd_kafka_topic_partition_list_add(parts, st->changelog, st->partition)
-        ->offset = start;
-    code = rd_kafka_assign(th->restore, parts);
-    rd_kafka_topic_partition_list_destroy(parts);
-    if (code)
-        return weir__error_from_resp(code, "restoring %s: assigning %s",
-                                     st->spec->name, st->changelog);
-
-    restore_ctx_t rc = {th, task_id};
-    weir_error_t *err =
-        st->kv ? weir_kv_store_restore_begin(st->kv, (uint64_t)(hi - start),
-                                             restore_progress, &rc)
-               : weir_window_store_restore_begin(
-                     st->ws, (uint64_t)(hi - start), restore_progress, &rc);
-    rd_kafka_message_t *msgs[RESTORE_BATCH];
-    weir_changelog_record_t recs[RESTORE_BATCH];
-    size_t n = 0;
-    uint64_t total = 0;
-    int64_t deadline = weir__rt_broker_deadline(th->rt);
-    bool done = false;
-    while (!err && !done) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->restore,
-                                                       RESTORE_POLL_MS);
-        if (m && m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF)
-            done = true;
-        else if (m && m->err) {
-            if (!weir__kafka_resp_is_retriable(m->err) ||
-                weir__now_ms() > deadline)
-                err = weir__error_from_resp(m->err, "restoring %s from %s",
-                                            st->spec->name, st->changelog);
-        } else if (m) {
-            msgs[n] = m;
-            recs[n] = (weir_changelog_record_t){m->key, m->key_len,
-                                                m->payload, m->len};
-            n++;
-            m = NULL;
-        } else if (weir__now_ms() > deadline) {
-            err = weir_error_new(WEIR_ERR_TIMEOUT,
-                                 "restoring %s: no progress on %s [%" PRId32
-                                 "] for %" PRId64 " ms",
-                                 st->spec->name, st->changelog, st->partition,
-                                 th->rt->broker_down_timeout_ms);
-        }
-        if (m)
-            rd_kafka_message_destroy(m);
-        if (!err && n && (n == RESTORE_BATCH || done)) {
-            int64_t next = msgs[n - 1]->offset + 1;
-            err = st->kv ? weir_kv_store_restore_apply(st->kv, recs, n, next)
-                         : weir_window_store_restore_apply(st->ws, recs, n,
-                                                           next);
-            total += n;
-            deadline = weir__rt_broker_deadline(th->rt);
-        }
-        if (n == RESTORE_BATCH || done || err) {
-            for (size_t i = 0; i < n; i++)
-                rd_kafka_message_destroy(msgs[i]);
-            n = 0;
-        }
-    }
-    weir_error_t *end_err = st->kv ? weir_kv_store_restore_end(st->kv)
-                                   : weir_window_store_restore_end(st->ws);
-    if (!err)
-        err = end_err;
-    else
-        weir_error_destroy(end_err);
-    rd_kafka_assign(th->restore, NULL);
-    atomic_fetch_add(&th->rt->metrics.restored_records, total);
-    if (!err)
-        weir__log(&th->rt->log, WEIR_LOG_INFO, "RESTORE",
-                  "%s task %s store %s: restored %" PRIu64 " records",
-                  th->name, task_id, st->spec->name, total);
-    return err ? weir_error_prefix(err, "task %s: ", task_id) : NULL;
-}
-
 /* ---- store provider ---- */
 
-static void store_destroy(weir__rt_store_t *st)
-{
-    if (!st)
-        return;
-    weir_kv_store_destroy(st->kv);
-    weir_window_store_destroy(st->ws);
-    weir__free(st->changelog);
-    weir__free(st);
-}
-
-static weir_error_t *open_task_dir(weir__thread_t *th, weir__rt_task_t *t)
-{
-    if (t->dir)
-        return NULL;
-    weir_error_t *err = NULL;
-    t->dir = weir_task_dir_open(th->rt->env, th->rt->state_dir,
-                                th->rt->app_id, t->id, &err);
-    return err;
-}
-
+/* Hands weir__task_new() the stores opened (and restored) for the task
+ * being activated, and the thread's copies of the global stores. */
 static weir_error_t *open_store(weir__thread_t *th, const char *task_id,
                                 const weir__store_spec_t *spec, bool window,
                                 void **storep)
 {
-    weir__rt_task_t *t = th->creating;
     weir_error_t *err = NULL;
     if (spec->global) {
         /* Every task of the thread shares the thread's copy. */
@@ -208,77 +58,14 @@ static weir_error_t *open_store(weir__thread_t *th, const char *task_id,
         *storep = th->global_stores[spec->idx];
         return NULL;
     }
-    if (!t)
+    weir__rt_task_t *t = th->creating;
+    weir__rt_store_t *st = t ? weir__task_stores_find(&t->stores, spec) : NULL;
+    if (!st)
         return weir_error_new(WEIR_ERR_STATE,
-                              "store %s opened outside task creation",
+                              "task %s: store %s was not opened", task_id,
                               spec->name);
-    weir__rt_store_t *st = weir__calloc(1, sizeof(*st));
-    weir__rt_store_t **stores =
-        st ? weir__realloc(t->stores, (t->store_cnt + 1) * sizeof(*stores))
-           : NULL;
-    if (!stores) {
-        weir__free(st);
-        return weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
-    }
-    t->stores = stores;
-    st->spec = spec;
-    st->partition = t->partition;
-    st->acked_offset = -1;
-    st->task = t;
-    st->thread = th;
-    /* Segments never span more than the retention: a short-lived window
-     * store would otherwise keep everything in one segment. */
-    int64_t segment_ms = spec->segment_ms > spec->retention_ms
-                             ? spec->retention_ms
-                             : spec->segment_ms;
-    if (spec->persistent) {
-        err = open_task_dir(th, t);
-        if (!err && window)
-            st->ws = weir_window_store_open_rocksdb(
-                t->dir, spec->name, spec->retention_ms, segment_ms, &err);
-        else if (!err)
-            st->kv = weir_kv_store_open_rocksdb(t->dir, spec->name, &err);
-    } else if (window) {
-        st->ws = weir_window_store_new_memory(spec->name, spec->retention_ms,
-                                              segment_ms, &err);
-    } else {
-        st->kv = weir_kv_store_new_memory(spec->name, &err);
-    }
-    /* Before the restore, which must not move owner-driven time. */
-    if (!err && st->ws && spec->owner_time)
-        weir_window_store_set_owner_time(st->ws, true);
-    if (!err && spec->changelog) {
-        st->changelog = weir__rt_changelog_topic(th->rt, spec->name);
-        if (!st->changelog)
-            err = weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
-    }
-    if (err) {
-        store_destroy(st);
-        return weir_error_prefix(err, "task %s: ", task_id);
-    }
-    t->stores[t->store_cnt++] = st;
-    bool debug = (th->rt->log.debug & WEIR__DBG_STORE) != 0;
-    if (st->kv)
-        weir_kv_store_set_log_cb(st->kv, weir__rt_store_log, th->rt, debug);
-    else
-        weir_window_store_set_log_cb(st->ws, weir__rt_store_log, th->rt,
-                                     debug);
-    if (st->changelog) {
-        err = restore_store(th, st, task_id);
-        if (err)
-            return err;
-        if (st->kv)
-            weir_kv_store_set_changelog(st->kv, &weir__thread_changelog_sink,
-                                        st);
-        else
-            weir_window_store_set_changelog(st->ws,
-                                            &weir__thread_changelog_sink, st);
-    }
-    if (th->rt->eos)
-        err = st->kv ? weir_kv_store_begin(st->kv)
-                     : weir_window_store_begin(st->ws);
     *storep = st->kv ? (void *)st->kv : (void *)st->ws;
-    return err;
+    return NULL;
 }
 
 static weir_error_t *provider_open_kv(void *opaque, const char *task_id,
@@ -319,8 +106,10 @@ weir_error_t *weir__thread_stores_begin(weir__thread_t *th)
 {
     for (size_t i = 0; i < th->task_cnt; i++) {
         weir__rt_task_t *t = th->tasks[i];
-        for (size_t s = 0; s < t->store_cnt; s++) {
-            weir__rt_store_t *st = t->stores[s];
+        if (!t->task)
+            continue; /* restoring: the updater has its stores */
+        for (size_t s = 0; s < t->stores.cnt; s++) {
+            weir__rt_store_t *st = t->stores.v[s];
             weir_error_t *err = st->kv ? weir_kv_store_begin(st->kv)
                                        : weir_window_store_begin(st->ws);
             if (err)
@@ -346,6 +135,12 @@ static void rt_task_destroy(weir__thread_t *th, weir__rt_task_t *t)
 {
     if (!t)
         return;
+    if (t->restoring) {
+        /* Its stores come back from the updater first. */
+        weir__updater_cancel(th->updater, t);
+        t->restoring = false;
+        th->restoring_cnt--;
+    }
     if (t->task) {
         /* Counters of the task join the app's totals before it goes. */
         uint64_t late = weir__task_dropped(t->task, "late");
@@ -355,10 +150,7 @@ static void rt_task_destroy(weir__thread_t *th, weir__rt_task_t *t)
                          all - t->dropped_seen);
         weir__task_destroy(t->task);
     }
-    for (size_t i = 0; i < t->store_cnt; i++)
-        store_destroy(t->stores[i]);
-    weir__free(t->stores);
-    weir_task_dir_close(t->dir);
+    weir__task_stores_close(&t->stores);
     for (size_t i = 0; i < t->input_cnt; i++)
         input_drop_fifo(&t->inputs[i]);
     weir__free(t->inputs);
@@ -438,6 +230,89 @@ static weir_error_t *load_committed(weir__thread_t *th, weir__rt_task_t *t,
     return err;
 }
 
+/* The input partitions of @p t, for pausing and resuming them. */
+static rd_kafka_topic_partition_list_t *task_partitions(
+    const weir__rt_task_t *t)
+{
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new((int)t->input_cnt);
+    for (size_t i = 0; i < t->input_cnt; i++)
+        rd_kafka_topic_partition_list_add(parts, t->inputs[i].topic,
+                                          t->inputs[i].partition);
+    return parts;
+}
+
+/* Makes @p t process: its stores' changelog sinks and transactions, the
+ * task and its processors, its committed stream time, and its input
+ * partitions resumed. */
+static weir_error_t *task_activate(weir__thread_t *th, weir__rt_task_t *t)
+{
+    weir__rt_t *rt = th->rt;
+    weir_error_t *err = NULL;
+    for (size_t i = 0; !err && i < t->stores.cnt; i++) {
+        weir__rt_store_t *st = t->stores.v[i];
+        st->task = t;
+        st->thread = th;
+        if (st->changelog && st->kv)
+            weir_kv_store_set_changelog(st->kv, &weir__thread_changelog_sink,
+                                        st);
+        else if (st->changelog)
+            weir_window_store_set_changelog(st->ws,
+                                            &weir__thread_changelog_sink, st);
+        if (rt->eos)
+            err = st->kv ? weir_kv_store_begin(st->kv)
+                         : weir_window_store_begin(st->ws);
+    }
+    if (!err) {
+        weir__task_conf_t conf = th->task_conf;
+        conf.external_stream_time = rt->subs[t->sub].reads_repartition;
+        conf.wall_clock_ms = weir__wall_now_ms();
+        th->creating = t;
+        t->task = weir__task_new(rt->topo, t->sub, t->partition, &conf, &err);
+        th->creating = NULL;
+    }
+    /* The event time the task had reached: records that were late before
+     * the move are late again, and windows it had closed stay closed. */
+    if (!err && t->restored_time != INT64_MIN)
+        err = weir__task_advance_stream_time(t->task, t->restored_time);
+    if (!err)
+        t->committed_stream_time = weir__task_stream_time(t->task);
+    if (err)
+        return err;
+
+    /* Records fetched while it restored were dropped: read them again. */
+    rd_kafka_topic_partition_list_t *seek = rd_kafka_topic_partition_list_new(
+        (int)t->input_cnt);
+    for (size_t i = 0; i < t->input_cnt; i++) {
+        weir__rt_input_t *in = &t->inputs[i];
+        if (in->refetch_from >= 0)
+            rd_kafka_topic_partition_list_add(seek, in->topic, in->partition)
+                ->offset = in->refetch_from;
+        in->refetch_from = -1;
+    }
+    if (seek->cnt) {
+        rd_kafka_error_t *error =
+            rd_kafka_seek_partitions(th->consumer, seek, 10000);
+        for (int i = 0; !error && !err && i < seek->cnt; i++)
+            if (seek->elems[i].err)
+                err = weir__error_from_resp(
+                    seek->elems[i].err, "task %s: seeking %s [%" PRId32 "]",
+                    t->id, seek->elems[i].topic, seek->elems[i].partition);
+        if (error)
+            err = weir__error_from_rdkafka(error, "seeking");
+    }
+    rd_kafka_topic_partition_list_destroy(seek);
+    rd_kafka_topic_partition_list_t *parts = task_partitions(t);
+    rd_kafka_resp_err_t code = rd_kafka_resume_partitions(th->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (!err && code)
+        err = weir__error_from_resp(code, "task %s: resuming", t->id);
+    if (!err)
+        weir__log(&rt->log, WEIR_LOG_INFO, "TASK", "%s: task %s ready",
+                  th->name, t->id);
+    return err;
+}
+
 static weir_error_t *task_create(weir__thread_t *th, int sub,
                                  int32_t partition)
 {
@@ -463,6 +338,7 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
         in->partition = partition;
         in->next_offset = -1;
         in->committed_offset = -1;
+        in->refetch_from = -1;
         in->last_record_ms = wall; /* unless the commit says otherwise */
         in->repartition = topic->repartition;
         if (topic->repartition) {
@@ -476,37 +352,37 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
                     rt->subs[topic->writer_sub].task_cnt);
         }
     }
-    int64_t stream_time = INT64_MIN;
     if (!err)
-        err = load_committed(th, t, &stream_time);
+        err = load_committed(th, t, &t->restored_time);
+    if (!err)
+        err = weir__task_stores_open(rt, sub, partition, true, &t->stores);
     weir__rt_task_t **tasks = NULL;
     if (!err) {
         tasks = weir__realloc(th->tasks, (th->task_cnt + 1) * sizeof(*tasks));
         if (!tasks)
             err = weir_error_new(WEIR_ERR_NOMEM, "task %s", t->id);
     }
-    if (!err) {
-        th->tasks = tasks;
-        weir__task_conf_t conf = th->task_conf;
-        conf.external_stream_time = rs->reads_repartition;
-        conf.wall_clock_ms = weir__wall_now_ms();
-        th->creating = t;
-        t->task = weir__task_new(rt->topo, sub, partition, &conf, &err);
-        th->creating = NULL;
-    }
-    /* The event time the task had reached: records that were late before
-     * the move are late again, and windows it had closed stay closed. */
-    if (!err && stream_time != INT64_MIN)
-        err = weir__task_advance_stream_time(t->task, stream_time);
-    if (!err)
-        t->committed_stream_time = weir__task_stream_time(t->task);
     if (err) {
         rt_task_destroy(th, t);
         return err;
     }
+    th->tasks = tasks;
     th->tasks[th->task_cnt++] = t;
-    weir__log(&rt->log, WEIR_LOG_INFO, "TASK", "%s: task %s ready",
-              th->name, t->id);
+    if (!weir__sub_has_changelogs(rt, sub))
+        return task_activate(th, t);
+    /* Restored off the processing path; its partitions wait. */
+    rd_kafka_topic_partition_list_t *parts = task_partitions(t);
+    rd_kafka_resp_err_t code = rd_kafka_pause_partitions(th->consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (code)
+        return weir__error_from_resp(code, "task %s: pausing", t->id);
+    err = weir__updater_restore(th->updater, t, &t->stores);
+    if (err)
+        return err;
+    t->restoring = true;
+    th->restoring_cnt++;
+    weir__dbg(&rt->log, TASK, "TASK", "%s: task %s restoring", th->name,
+              t->id);
     return NULL;
 }
 
@@ -530,6 +406,22 @@ weir_error_t *weir__thread_tasks_create(
             return err;
     }
     return NULL;
+}
+
+weir_error_t *weir__thread_tasks_activate_restored(weir__thread_t *th)
+{
+    weir_error_t *err = weir__updater_take_error(th->updater);
+    void *done[64];
+    size_t n;
+    while (!err && (n = weir__updater_take_restored(th->updater, done, 64))) {
+        for (size_t i = 0; i < n && !err; i++) {
+            weir__rt_task_t *t = done[i];
+            t->restoring = false;
+            th->restoring_cnt--;
+            err = task_activate(th, t);
+        }
+    }
+    return err;
 }
 
 weir__rt_task_t *weir__thread_task_for(weir__thread_t *th, const char *topic,
@@ -652,7 +544,7 @@ static weir_error_t *global_consumer(weir__thread_t *th, weir__rt_global_t *g,
 {
     rd_kafka_conf_t *rkc;
     weir_error_t *err =
-        weir__kafka_conf_new(th->rt->conf, "consumer", &th->kop_restore, &rkc);
+        weir__kafka_conf_new(th->rt->conf, "consumer", &th->kop_global, &rkc);
     if (!err)
         err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
     if (!err)

@@ -104,10 +104,13 @@ WEIR_EXPORT void weir_app_destroy(weir_app_t *app);
 WEIR_EXPORT weir_app_state_t weir_app_state(const weir_app_t *app);
 
 /**
- * @brief A counter of the app, summed over its threads, by name:
- *        "records-in", "records-out", "commits", "aborts", "late-records",
- *        "dropped-records", "dead-lettered", "restored-records",
- *        "rebalances", "watermark-markers-out"; 0 for an unknown name.
+ * @brief A metric of the app, summed over its threads, by name: the
+ *        counters "records-in", "records-out", "commits", "aborts",
+ *        "late-records", "dropped-records", "dead-lettered",
+ *        "restored-records", "standby-records", "rebalances",
+ *        "watermark-markers-out", and the gauges "restoring-tasks",
+ *        "restore-records-remaining", "standby-tasks",
+ *        "standby-lag-records"; 0 for an unknown name.
  *        Thread-safe. The same figures are served to Prometheus when
  *        metrics.port is set.
  */

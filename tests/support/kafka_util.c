@@ -29,6 +29,12 @@ static rd_kafka_t *handle(rd_kafka_type_t type, const char *const *props)
 
 void weir_test_create_topic(const char *topic, int partitions)
 {
+    weir_test_create_topic_config(topic, partitions, NULL);
+}
+
+void weir_test_create_topic_config(const char *topic, int partitions,
+                                   const char *const *configs)
+{
     char errstr[512];
     rd_kafka_t *rk = handle(RD_KAFKA_PRODUCER, NULL);
     rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1,
@@ -37,6 +43,8 @@ void weir_test_create_topic(const char *topic, int partitions)
     /* Tests use event times in the past; without this the broker's time
      * retention (7 days) deletes their records at its next check. */
     rd_kafka_NewTopic_set_config(nt, "retention.ms", "-1");
+    for (size_t i = 0; configs && configs[i]; i += 2)
+        rd_kafka_NewTopic_set_config(nt, configs[i], configs[i + 1]);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
     rd_kafka_event_t *ev = rd_kafka_queue_poll(q, 30000);

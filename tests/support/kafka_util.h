@@ -14,6 +14,10 @@
  * harness broker (Admin API); aborts the test on failure. */
 void weir_test_create_topic(const char *topic, int partitions);
 
+/* The same with topic configs (NULL-terminated name, value pairs). */
+void weir_test_create_topic_config(const char *topic, int partitions,
+                                   const char *const *configs);
+
 /* A plain producer on the harness broker. */
 rd_kafka_t *weir_test_producer(void);
 

@@ -210,16 +210,18 @@ START_TEST(test_http_metrics_exposition_lines)
         }
         p = e + 1;
     }
-    /* One family per counter of WEIR__METRICS, each with its own HELP
-     * (http.c's counter_help has a row for it), then the state (one sample
-     * per state) and thread gauges. */
+    /* One family per counter of WEIR__METRICS and per gauge of
+     * WEIR__GAUGES, each with its own HELP (http.c's counter_help has a
+     * row for it), then the state (one sample per state) and thread
+     * gauges. */
 #define ONE(field, name) +1
     enum { COUNTERS = 0 WEIR__METRICS(ONE) };
+    enum { GAUGES = 0 WEIR__GAUGES(ONE) };
 #undef ONE
-    ck_assert_int_eq(families, COUNTERS + 2);
-    ck_assert_int_eq(samples, COUNTERS + 6 + 1);
+    ck_assert_int_eq(families, COUNTERS + GAUGES + 2);
+    ck_assert_int_eq(samples, COUNTERS + GAUGES + 6 + 1);
     ck_assert_msg(!strstr(b, "see weir_app_metric()"),
-                  "a counter without its HELP text:\n%s", b);
+                  "a metric without its HELP text:\n%s", b);
     free(r.body);
 
     /* Figures are read at each scrape. */
