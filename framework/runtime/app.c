@@ -26,6 +26,7 @@
 #include "conf_int.h"
 #include "http_int.h"
 #include "mock_int.h"
+#include "standby_int.h"
 #include "thread_int.h"
 
 struct weir_app_s {
@@ -340,6 +341,9 @@ weir_error_t *weir_app_start(weir_app_t *app)
     if (err)
         return err;
     int n = (int)weir__conf_get_int(app->conf, "num.stream.threads");
+    err = weir__standbys_new(rt, n, &rt->standbys);
+    if (err)
+        return err;
     app->threads = weir__calloc((size_t)n, sizeof(*app->threads));
     if (!app->threads)
         return weir_error_new(WEIR_ERR_NOMEM, "app threads");
@@ -423,6 +427,7 @@ void weir_app_destroy(weir_app_t *app)
     if (app->rt.admin)
         rd_kafka_destroy(app->rt.admin);
     weir__rt_plan_free(&app->rt);
+    weir__standbys_destroy(app->rt.standbys);
     weir_store_env_destroy(app->rt.env);
     weir__free(app->rt.dlq_topic);
     weir_error_destroy(app->error);

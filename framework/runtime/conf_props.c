@@ -47,6 +47,16 @@ const weir__prop_t weir__props[] = {
      "Partitions of the repartition topics weir creates; 0 uses the largest "
      "partition count of the sub-topology's input topics. Changelog topics "
      "always have one partition per task."},
+    {"num.standby.replicas", WEIR__PROP_INT, "0", 0, 100, NULL, false,
+     "Standby replicas per stateful task: warm copies of a task's stores "
+     "that other instances keep current from its changelogs "
+     "(read_committed), so that when the task moves to one of them after "
+     "its instance stops or dies, only the tail written since the "
+     "standby's last update is restored. The first standby goes to the "
+     "instance that the range assignor would give the task to if its "
+     "instance left the group (so failover lands on it); more go to the "
+     "next instances. Each costs a copy of the task's state on disk and "
+     "its changelog traffic."},
     {"group.instance.id", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
      "Static membership, the way to run weir in production: a stable id "
      "for this instance, unique in the group (the pod name of a "

@@ -115,6 +115,7 @@ typedef struct weir__rt_s {
 
     weir__metrics_t metrics;
     weir__gauges_t gauges;
+    struct weir__standbys_s *standbys; /* standby_int.h */
 
     /* Threads report state changes here; the app derives its state. */
     void (*thread_state_changed)(void *app, weir__thread_t *thread);

@@ -31,6 +31,8 @@
 
 #include "alloc_int.h"
 #include "conf_int.h"
+#include "standby_int.h"
+#include "standby_plan_int.h"
 #include "thread_int.h"
 
 #define POLL_BATCH 2000
@@ -128,6 +130,14 @@ static weir_error_t *consumer_new(weir__thread_t *th)
         err = set_default(th, rkc, "consumer", "session.timeout.ms", "6000");
     if (!err && rt->mock)
         err = set_default(th, rkc, "consumer", "fetch.wait.max.ms", "10");
+    /* The client id names the instance (process) and the thread, so the
+     * standby planner can tell the group's instances apart. */
+    char base[256], client_id[512];
+    weir__standbys_client_base(rt, base, sizeof(base));
+    weir__standby_client_id(base, rt->process_id, th->idx, client_id,
+                            sizeof(client_id));
+    if (!err)
+        err = weir__kafka_conf_set(rkc, "client.id", client_id);
     const char *instance = weir_conf_get(rt->conf, "group.instance.id");
     if (!err && instance) {
         char id[512];
@@ -203,6 +213,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
         weir__log(&th->rt->log, WEIR_LOG_INFO, "REBALANCE",
                   "%s: assigned %d partitions", th->name, parts->cnt);
         weir_error_t *err = weir__thread_tasks_create(th, parts);
+        /* Where standbys should be depends on the new assignment. */
+        weir__standbys_replan_soon(th->rt->standbys, 500);
         if (err)
             fail(th, err);
         else if (!th->restoring_cnt)
@@ -555,6 +567,8 @@ static weir_error_t *run_once(weir__thread_t *th)
         (requested ||
          weir__now_ms() - th->last_commit_ms >= th->rt->commit_interval_ms))
         err = weir__thread_commit(th);
+    if (!err && th->idx == 0)
+        weir__standbys_maybe_replan(th->rt->standbys);
     if (!err && th->need_rewind)
         err = weir__thread_abort_and_rewind(
             th, weir_error_new(WEIR_ERR_STORE, "a store failed to commit"));
@@ -589,6 +603,8 @@ static void *thread_main(void *arg)
         err = producer_new(th);
     if (!err)
         err = weir__updater_start(th->rt, th->name, &th->updater);
+    if (!err)
+        weir__standbys_set_updater(th->rt->standbys, th->idx, th->updater);
     if (!err && th->rt->eos)
         err = weir__thread_txn_call(th, "initializing transactions",
                                     do_init_transactions, NULL);
@@ -625,6 +641,7 @@ static void *thread_main(void *arg)
         rd_kafka_consumer_close(th->consumer);
     }
     weir__thread_tasks_destroy(th);
+    weir__standbys_set_updater(th->rt->standbys, th->idx, NULL);
     weir__updater_destroy(th->updater);
     th->updater = NULL;
     weir__thread_globals_destroy(th);

@@ -30,6 +30,7 @@
 
 #include "alloc_int.h"
 #include "commit_meta_int.h"
+#include "standby_int.h"
 #include "conf_int.h"
 #include "thread_int.h"
 
@@ -151,6 +152,7 @@ static void rt_task_destroy(weir__thread_t *th, weir__rt_task_t *t)
         weir__task_destroy(t->task);
     }
     weir__task_stores_close(&t->stores);
+    weir__standbys_task_active(th->rt->standbys, t->id, false);
     for (size_t i = 0; i < t->input_cnt; i++)
         input_drop_fifo(&t->inputs[i]);
     weir__free(t->inputs);
@@ -354,7 +356,16 @@ static weir_error_t *task_create(weir__thread_t *th, int sub,
     }
     if (!err)
         err = load_committed(th, t, &t->restored_time);
+    /* A standby of it here: take its stores as they are (only the tail
+     * since its last update is then restored); else open them. */
+    bool from_standby = !err && weir__standbys_take(rt->standbys, t->id,
+                                                     &t->stores);
+    if (from_standby)
+        weir__log(&rt->log, WEIR_LOG_INFO, "TASK",
+                  "%s: task %s takes over its standby", th->name, t->id);
     if (!err)
+        weir__standbys_task_active(rt->standbys, t->id, true);
+    if (!err && !from_standby)
         err = weir__task_stores_open(rt, sub, partition, true, &t->stores);
     weir__rt_task_t **tasks = NULL;
     if (!err) {

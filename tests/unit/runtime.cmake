@@ -11,3 +11,4 @@ weir_add_test(NAME test_watermark SOURCES test_watermark.c)
 weir_add_test(NAME test_http SOURCES test_http.c
   LIBS PkgConfig::CURL PkgConfig::MHD)
 weir_add_test(NAME test_commit_meta SOURCES test_commit_meta.c)
+weir_add_test(NAME test_standby_plan SOURCES test_standby_plan.c LIBS PkgConfig::RDKAFKA)
