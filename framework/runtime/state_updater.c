@@ -813,6 +813,7 @@ void weir__updater_destroy(weir__updater_t *u)
 /* Queues @p c; with c->sync, waits until the updater carried it out. */
 static void submit(weir__updater_t *u, cmd_t *c)
 {
+    bool sync = c->sync; /* an async command is the updater's once queued */
     pthread_mutex_lock(&u->lock);
     c->next = NULL;
     *u->cmds_tail = c;
@@ -820,7 +821,7 @@ static void submit(weir__updater_t *u, cmd_t *c)
     pthread_cond_broadcast(&u->wake);
     pthread_mutex_unlock(&u->lock);
     rd_kafka_queue_yield(u->queue);
-    if (!c->sync)
+    if (!sync)
         return;
     pthread_mutex_lock(&u->lock);
     while (!c->done)
@@ -852,10 +853,12 @@ size_t weir__updater_take_restored(weir__updater_t *u, void **owners,
 {
     pthread_mutex_lock(&u->lock);
     size_t n = u->restored_cnt < max ? u->restored_cnt : max;
-    memcpy(owners, u->restored, n * sizeof(*owners));
-    memmove(u->restored, u->restored + n,
-            (u->restored_cnt - n) * sizeof(*u->restored));
-    u->restored_cnt -= n;
+    if (n) {
+        memcpy(owners, u->restored, n * sizeof(*owners));
+        memmove(u->restored, u->restored + n,
+                (u->restored_cnt - n) * sizeof(*u->restored));
+        u->restored_cnt -= n;
+    }
     pthread_mutex_unlock(&u->lock);
     return n;
 }
