@@ -215,7 +215,7 @@ static weir_error_t *load_process_id(weir__rt_t *rt)
         fclose(f);
         id[strcspn(id, "\r\n")] = '\0';
         if (ok && strlen(id) == 16 && strspn(id, "0123456789abcdef") == 16) {
-            snprintf(rt->process_id, sizeof(rt->process_id), "%s", id);
+            memcpy(rt->process_id, id, 17); /* 16 hex digits and NUL */
             return NULL;
         }
         weir__log(&rt->log, WEIR_LOG_WARNING, "APP",
@@ -359,9 +359,15 @@ weir_error_t *weir_app_start(weir_app_t *app)
               rt->commit_interval_ms, rt->process_id,
               rt->mock ? " on the embedded mock cluster" : "");
     for (int i = 0; i < n; i++) {
-        err = weir__thread_start(rt, i, &app->threads[i]);
+        /* Started threads read the array (under the lock) when their
+         * state changes. */
+        weir__thread_t *th = NULL;
+        err = weir__thread_start(rt, i, &th);
         if (err)
             return err;
+        pthread_mutex_lock(&app->lock);
+        app->threads[i] = th;
+        pthread_mutex_unlock(&app->lock);
     }
     int port = (int)weir__conf_get_int(app->conf, "metrics.port");
     if (port > 0) {
@@ -393,8 +399,12 @@ weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms)
             timed_out = true;
             continue;
         }
-        weir__thread_destroy(app->threads[i]);
+        /* The threads still running look at the others under the lock. */
+        pthread_mutex_lock(&app->lock);
+        weir__thread_t *th = app->threads[i];
         app->threads[i] = NULL;
+        pthread_mutex_unlock(&app->lock);
+        weir__thread_destroy(th);
     }
     pthread_mutex_lock(&app->lock);
     bool failed = weir_app_state(app) == WEIR_APP_ERROR;
