@@ -126,6 +126,11 @@ static weir_error_t *consumer_new(weir__thread_t *th)
     if (!err)
         err = set_default(th, rkc, "consumer", "auto.offset.reset",
                           "earliest");
+    /* Members learn of a rebalance at their next heartbeat: librdkafka's
+     * 3 s would be most of a clean failover. */
+    if (!err)
+        err = set_default(th, rkc, "consumer", "heartbeat.interval.ms",
+                          "1000");
     if (!err && rt->mock)
         err = set_default(th, rkc, "consumer", "session.timeout.ms", "6000");
     if (!err && rt->mock)
