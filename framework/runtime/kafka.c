@@ -60,6 +60,15 @@ weir_error_t *weir__kafka_conf_new(const weir_conf_t *conf, const char *kind,
     return NULL;
 }
 
+weir_error_t *weir__kafka_conf_set_pairs(rd_kafka_conf_t *rkc,
+                                         const char *const *pairs)
+{
+    weir_error_t *err = NULL;
+    for (size_t i = 0; !err && pairs[i]; i += 2)
+        err = weir__kafka_conf_set(rkc, pairs[i], pairs[i + 1]);
+    return err;
+}
+
 weir_error_t *weir__kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *rkc,
                               rd_kafka_t **rkp)
 {

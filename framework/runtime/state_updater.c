@@ -724,18 +724,13 @@ static weir_error_t *consumer_new(weir__updater_t *u)
     if (err)
         return err;
     /* Partitions read one by one from explicit offsets: no group, no
-     * offsets stored. */
-    err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.auto.offset.store", "false");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "isolation.level", "read_committed");
-    /* A restore reads to the end and stops: a fetch that waits for more
-     * data only delays the end of it. */
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "fetch.wait.max.ms", "10");
+     * offsets stored. A restore reads to the end and stops: a fetch that
+     * waits for more data only delays the end of it. */
+    static const char *const pairs[] = {
+        "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        "enable.partition.eof", "true", "isolation.level", "read_committed",
+        "fetch.wait.max.ms", "10", NULL};
+    err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (err) {
         rd_kafka_conf_destroy(rkc);
         return err;

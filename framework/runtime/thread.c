@@ -106,23 +106,15 @@ static weir_error_t *consumer_new(weir__thread_t *th)
         weir__kafka_conf_new(rt->conf, "consumer", &th->kop_consumer, &rkc);
     if (err)
         return err;
-    err = weir__kafka_conf_set(rkc, "group.id", rt->app_id);
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "partition.assignment.strategy",
-                                   "range");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.auto.offset.store", "false");
     /* The end-of-partition events say when an input is caught up (see
      * weir__rt_input_t.at_end); librdkafka raises one when its fetch
      * position meets the end offset, past transaction markers. */
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "isolation.level",
-                                   rt->eos ? "read_committed"
-                                           : "read_uncommitted");
+    const char *const pairs[] = {
+        "group.id", rt->app_id, "partition.assignment.strategy", "range",
+        "enable.auto.commit", "false", "enable.auto.offset.store", "false",
+        "enable.partition.eof", "true", "isolation.level",
+        rt->eos ? "read_committed" : "read_uncommitted", NULL};
+    err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (!err)
         err = set_default(th, rkc, "consumer", "auto.offset.reset",
                           "earliest");

@@ -556,12 +556,11 @@ static weir_error_t *global_consumer(weir__thread_t *th, weir__rt_global_t *g,
     rd_kafka_conf_t *rkc;
     weir_error_t *err =
         weir__kafka_conf_new(th->rt->conf, "consumer", &th->kop_global, &rkc);
+    const char *const pairs[] = {"enable.partition.eof", "true",
+                                 "enable.auto.commit", "false", "group.id",
+                                 th->rt->app_id, NULL};
     if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.partition.eof", "true");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "enable.auto.commit", "false");
-    if (!err)
-        err = weir__kafka_conf_set(rkc, "group.id", th->rt->app_id);
+        err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (err) {
         rd_kafka_conf_destroy(rkc);
         return err;
