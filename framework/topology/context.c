@@ -15,9 +15,22 @@
  * topology attached to it, plus global stores, so a typo or a missing
  * weir_topology_connect_store() is a clear error naming both, never
  * another processor's state.
+ *
+ * The current context. DSL callbacks have no context parameter (their
+ * signatures predate it, and most need none); weir_dsl_context() gives
+ * them the one of the node that calls them. Every way into a node (a
+ * record's trip from its source, init(), punctuate()) goes through
+ * weir__context_enter(), which sets a thread-local pointer and returns
+ * the previous one for weir__context_leave(): a task runs on one thread
+ * at a time and forwarding is synchronous, so the pointer is exactly the
+ * context of the node running on this thread, nested trips included,
+ * and NULL outside any task. The context's node field already follows
+ * forwarding, so store lookups from a callback check attachment to the
+ * DSL node that runs it.
  */
 #include <string.h>
 
+#include <weir/dsl.h>
 #include <weir/serde.h>
 
 #include "alloc_int.h"
@@ -37,6 +50,26 @@ static weir_error_t *tag(weir_processor_context_t *pctx,
 }
 
 static const char empty_bytes[1] = {0};
+
+/* The context of the node running on this thread (see the essay). */
+static _Thread_local weir_processor_context_t *current_pctx;
+
+weir_processor_context_t *weir__context_enter(weir_processor_context_t *pctx)
+{
+    weir_processor_context_t *prev = current_pctx;
+    current_pctx = pctx;
+    return prev;
+}
+
+void weir__context_leave(weir_processor_context_t *prev)
+{
+    current_pctx = prev;
+}
+
+weir_processor_context_t *weir_dsl_context(void)
+{
+    return current_pctx;
+}
 
 static weir_error_t *run_sink(weir_processor_context_t *pctx,
                               const weir__node_t *node,
@@ -87,6 +120,7 @@ weir_error_t *weir__node_run(weir_processor_context_t *pctx,
                              const weir_record_t *rec)
 {
     const weir__node_t *saved = pctx->node;
+    weir_processor_context_t *prev = weir__context_enter(pctx);
     weir_error_t *err;
     pctx->node = node;
     if (node->kind == WEIR__NODE_SINK)
@@ -96,6 +130,7 @@ weir_error_t *weir__node_run(weir_processor_context_t *pctx,
     else
         err = weir_processor_forward(pctx, rec);
     pctx->node = saved;
+    weir__context_leave(prev);
     return tag(pctx, node, err);
 }
 

@@ -109,4 +109,10 @@ weir_error_t *weir__node_run(weir_processor_context_t *pctx,
 
 void weir__task_count_dropped(weir__task_t *task, const char *reason);
 
+/* Makes @p pctx the current context of this thread (weir_dsl_context())
+ * and returns the previous one, to give back to weir__context_leave()
+ * when the call into the node returns. */
+weir_processor_context_t *weir__context_enter(weir_processor_context_t *pctx);
+void weir__context_leave(weir_processor_context_t *prev);
+
 #endif /* WEIR_CONTEXT_INT_H */

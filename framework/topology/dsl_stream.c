@@ -1,7 +1,8 @@
 /*
- * dsl_stream.c: the DSL's shared helpers and its stateless stream
- * operations (stream, filter, map_values, flat_map_values, map,
- * select_key, peek, foreach, to, repartition).
+ * dsl_stream.c: the DSL's shared helpers and its stream operations
+ * (stream, filter, map_values, flat_map_values, map, select_key, peek,
+ * foreach, to, repartition) and process(), a processor of the processor
+ * API inside a chain.
  *
  * Each operation is one processor node whose opaque is a small config
  * (the user's callback, its ctx and the serdes that free what the
@@ -12,7 +13,14 @@
  * Ownership inside a record's trip: a processor frees the objects it made
  * right after weir_processor_forward() returns (forwarding is
  * synchronous), with the serde declared for them.
+ *
+ * process() adds the user's processor as it is (its ops and opaque, no
+ * wrapper), attaches the stores named, and returns a stream handle on
+ * it with the serdes of what it forwards: the DSL only ever needs a
+ * node's name and serdes to go on from it. Callbacks reach their
+ * node's context through weir_dsl_context() (context.c).
  */
+#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -462,4 +470,35 @@ weir_kstream_t *weir_kstream_repartition(weir_kstream_t *s, const char *name)
     if (!src)
         return NULL;
     return derive(&s->h, src, NULL, NULL, false);
+}
+
+/* ---- process ---- */
+
+weir_kstream_t *weir_kstream_process(weir_kstream_t *s, const char *name,
+                                     const weir_processor_ops_t *ops,
+                                     void *opaque, weir_serde_t *key_serde,
+                                     weir_serde_t *value_serde, ...)
+{
+    if (!s || weir__topology_closed(s->h.topo)) {
+        weir_serde_destroy(key_serde);
+        weir_serde_destroy(value_serde);
+        return NULL;
+    }
+    weir_topology_t *topo = s->h.topo;
+    char gen[WEIR__DSL_NAME_MAX];
+    if (!name) {
+        weir__dsl_name(topo, "KSTREAM-PROCESSOR-", gen, sizeof(gen));
+        name = gen;
+    }
+    /* Reports a NULL ops or process operation, and a duplicate name. */
+    weir_topology_add_processor(topo, name, ops, opaque, s->h.node, NULL);
+    va_list ap;
+    va_start(ap, value_serde);
+    for (const char *store = va_arg(ap, const char *); store;
+         store = va_arg(ap, const char *))
+        weir_topology_connect_store(topo, store, name);
+    va_end(ap);
+    /* The processor may change keys: a key-based operation after it
+     * repartitions first, as after map(). */
+    return derive(&s->h, name, key_serde, value_serde, true);
 }

@@ -276,8 +276,10 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
             continue;
         }
         task->pctx.node = node;
+        weir_processor_context_t *prev = weir__context_enter(&task->pctx);
         weir_error_t *err = node->ops->init(&task->pctx, node->opaque,
                                             &task->states[node->idx]);
+        weir__context_leave(prev);
         task->pctx.node = NULL;
         if (err) {
             *errp = weir_error_prefix(err, "processor '%s' init: ",
@@ -420,9 +422,11 @@ static weir_error_t *fire(weir__task_t *task, weir_punctuation_type_t type,
         set_no_record(task, now);
         task->pctx.node = node;
         task->pctx.tagged = NULL;
+        weir_processor_context_t *prev = weir__context_enter(&task->pctx);
         weir_error_t *err = node->ops->punctuate(&task->pctx,
                                                  task->states[node_idx], type,
                                                  now, tag_);
+        weir__context_leave(prev);
         if (err && err != task->pctx.tagged)
             weir_error_prefix(err, "processor '%s' punctuate: ", node->name);
         task->pctx.node = NULL;

@@ -38,6 +38,20 @@
  * weir_processor_ops_t). Callbacks run on the stream thread of the task,
  * concurrently across tasks: @c ctx must be safe to share or read-only.
  *
+ * **The callback's context.** Inside a callback, weir_dsl_context()
+ * returns the processor context of the node that calls it, as a
+ * processor gets it: the current record's topic, partition, offset and
+ * headers, the task's stream time, drop counters, and stores: every
+ * global store (a weir_global_table(), or one added with
+ * weir_topology_add_global_store()) and the stores attached to the node,
+ * e.g. weir_topology_connect_store(topo, "history",
+ * weir_kstream_name(filtered)) for the node of a filter.
+ *
+ * **Processors in a chain.** weir_kstream_process() puts a processor of
+ * the processor API (weir/processor.h) into a DSL chain, with stores of
+ * its own; the stream continues from what it forwards, as Kafka Streams'
+ * KStream.process().
+ *
  * **Repartitioning.** map() and select_key() mark the stream: the next
  * key-dependent operation (an aggregation after group_by_key(), a join)
  * first writes it through a repartition topic "<name>-repartition", so
@@ -127,6 +141,20 @@ typedef weir_error_t *(weir_flat_value_mapper_t)(void *ctx,
  */
 WEIR_EXPORT weir_error_t *weir_emit(weir_emitter_t *em, const void *value,
                                     size_t value_len);
+
+/**
+ * @brief The processor context of the DSL node whose callback is running
+ *        on this thread (see "The callback's context" above).
+ * @returns the context, borrowed for the duration of the callback; NULL
+ *          when no node is running on this thread (outside a task's
+ *          callbacks).
+ * @remark Use it only from inside the callback that got it; do not keep
+ *         it. Store lookups (weir_processor_kv_store()) check attachment
+ *         to the calling node: global stores are always there.
+ *         weir_processor_forward() and weir_processor_schedule() are the
+ *         node's own business: do not call them from a callback.
+ */
+WEIR_EXPORT weir_processor_context_t *weir_dsl_context(void);
 
 /** @brief Looks at a record (peek, foreach). */
 typedef void(weir_foreach_t)(void *ctx, const weir_record_t *rec);
@@ -371,6 +399,49 @@ WEIR_EXPORT void weir_kstream_to(weir_kstream_t *s, const char *topic,
  */
 WEIR_EXPORT weir_kstream_t *weir_kstream_repartition(weir_kstream_t *s,
                                                      const char *name);
+
+/**
+ * @brief Runs a processor of the processor API on each record of the
+ *        stream, as Kafka Streams' KStream.process(): the returned stream
+ *        carries what it forwards.
+ *
+ * @param name   the processor node's name (NULL: "KSTREAM-PROCESSOR-"
+ *               and the next index), what weir_processor_name() and
+ *               describe() show.
+ * @param ops    its operations; must outlive the topology (usually a
+ *               static const table). init(), punctuate() and close() work
+ *               as for weir_topology_add_processor().
+ * @param opaque passed to ops->init in every task; borrowed.
+ * @param key_serde,value_serde the serdes of the records it forwards
+ *               (NULL: the input stream's), taken over, so that a later
+ *               weir_kstream_to(), group_by_key() or repartition can
+ *               serialize them.
+ * @param ...    names of the stores to attach to the processor,
+ *               terminated by NULL. Declare them with
+ *               weir_topology_add_kv_store() or
+ *               weir_topology_add_window_store() (before or after: names
+ *               are resolved by build()). Global stores need no name
+ *               here: every processor may read them.
+ * @returns the stream of forwarded records, owned by the topology; NULL
+ *          when @p s is NULL. A NULL @p ops or process operation, an
+ *          unknown store and a duplicate name are reported by
+ *          weir_topology_build().
+ * @remark The processor may change keys, so the returned stream is marked
+ *         for repartition: the next key-based operation repartitions it
+ *         first. The input is not repartitioned (again as Kafka Streams
+ *         does): when a select_key() or map() comes before a processor
+ *         with stores keyed by the new key, call weir_kstream_repartition()
+ *         first, so that all records of a key meet in one task. Records
+ *         the processor forwards from punctuate() carry the timestamp it
+ *         gives them.
+ */
+WEIR_EXPORT weir_kstream_t *weir_kstream_process(
+    weir_kstream_t *s, const char *name, const weir_processor_ops_t *ops,
+    void *opaque, weir_serde_t *key_serde, weir_serde_t *value_serde, ...)
+#if defined(__GNUC__)
+    __attribute__((sentinel))
+#endif
+    ;
 
 /* ---- grouping and aggregation ---- */
 
