@@ -23,9 +23,10 @@
  *
  * Final results: windows with start <= stream time - grace - size are
  * closed. Whenever stream time moves, the processor fetches the closed
- * windows, forwards each one's result and deletes it from the store, in
- * the same task step (so, under exactly-once, in the same transaction as
- * the output). A window in the store is therefore always one whose final
+ * windows, forwards each one's result in window order (start, then key
+ * bytes, as Kafka Streams' emit-on-close does) and deletes it from the
+ * store, in the same task step (so, under exactly-once, in the same
+ * transaction as the output). A window in the store is therefore always one whose final
  * result has not been emitted, and a late record never reopens a closed
  * window, so each (key, window) is emitted exactly once, across restarts
  * too, with no state besides the store. The processor also remembers the
@@ -420,8 +421,64 @@ static weir_error_t *kv_update(weir_processor_context_t *pctx,
     return err;
 }
 
-/* Forwards the final result of every window closed by stream time and
- * deletes those windows from the store. */
+/* A closed window copied out of the store: its start, then the key and
+ * the aggregate's bytes in data. */
+typedef struct closed_win_s {
+    int64_t start;
+    size_t klen, vlen;
+    unsigned char *data;
+} closed_win_t;
+
+typedef struct closed_wins_s {
+    closed_win_t *v;
+    size_t n, cap;
+} closed_wins_t;
+
+static weir_error_t *closed_add(closed_wins_t *c, int64_t start,
+                                const void *key, size_t klen,
+                                const void *val, size_t vlen)
+{
+    if (c->n == c->cap) {
+        size_t cap = c->cap ? c->cap * 2 : 16;
+        closed_win_t *v = weir__realloc(c->v, cap * sizeof(*v));
+        if (!v)
+            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+        c->v = v;
+        c->cap = cap;
+    }
+    unsigned char *data = weir__malloc(klen + vlen + 1);
+    if (!data)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    if (klen)
+        memcpy(data, key, klen);
+    if (vlen)
+        memcpy(data + klen, val, vlen);
+    c->v[c->n++] = (closed_win_t){start, klen, vlen, data};
+    return NULL;
+}
+
+static void closed_free(closed_wins_t *c)
+{
+    for (size_t i = 0; i < c->n; i++)
+        weir__free(c->v[i].data);
+    weir__free(c->v);
+}
+
+/* Window order: start, then key bytes (a shorter prefix first). */
+static int closed_cmp(const void *va, const void *vb)
+{
+    const closed_win_t *a = va, *b = vb;
+    if (a->start != b->start)
+        return a->start < b->start ? -1 : 1;
+    size_t n = a->klen < b->klen ? a->klen : b->klen;
+    int c = n ? memcmp(a->data, b->data, n) : 0;
+    if (c)
+        return c;
+    return a->klen < b->klen ? -1 : a->klen > b->klen;
+}
+
+/* Forwards the final result of every window closed by stream time, in
+ * window order, and deletes those windows from the store. */
 static weir_error_t *emit_closed(weir_processor_context_t *pctx,
                                  agg_state_t *st)
 {
@@ -438,7 +495,7 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
     if (st->emitted != INT64_MIN && bound <= st->emitted)
         return NULL;
     weir_window_iter_t *it = NULL;
-    weir__wwrites_t closed = {0};
+    closed_wins_t closed = {0};
     /* Window starts are >= 0; INT64_MIN: not known yet, scan all. */
     int64_t from = st->emitted >= 0 ? st->emitted + 1 : 0;
     weir_error_t *err = weir_window_store_fetch_all(st->ws, from, bound, &it);
@@ -446,18 +503,32 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
         size_t klen, vlen;
         const void *kbytes = weir_window_iter_key(it, &klen);
         const void *vbytes = weir_window_iter_value(it, &vlen);
-        int64_t start = weir_window_iter_window_start(it);
-        int64_t end = start + cfg->win.size_ms;
-        err = weir__wwrites_add(&closed, kbytes, klen, start, NULL, 0);
-        if (!err)
-            err = weir__agg_forward_final(pctx, cfg, kbytes, klen, vbytes,
-                                          vlen, start, end, end - 1);
+        err = closed_add(&closed, weir_window_iter_window_start(it), kbytes,
+                         klen, vbytes, vlen);
     }
     if (!err)
         err = weir__agg_iter_error(cfg, it);
     weir_window_iter_close(it);
-    /* Deleted after the scan: iterators do not survive writes. */
-    err = weir__wwrites_apply(&closed, st->ws, err);
+    /* The store gives them by segment, then key: emit them in window
+     * order instead, as Kafka Streams' emit-on-close does (its
+     * time-ordered store), so that when stream time jumps over several
+     * windows their results come out oldest first. */
+    if (!err && closed.n > 1)
+        qsort(closed.v, closed.n, sizeof(*closed.v), closed_cmp);
+    for (size_t i = 0; !err && i < closed.n; i++) {
+        const closed_win_t *c = &closed.v[i];
+        int64_t end = c->start + cfg->win.size_ms;
+        err = weir__agg_forward_final(pctx, cfg, c->data, c->klen,
+                                      c->data + c->klen, c->vlen, c->start,
+                                      end, end - 1);
+    }
+    /* Deleted after the scan (iterators do not survive writes), and only
+     * when every result went out. */
+    for (size_t i = 0; !err && i < closed.n; i++)
+        err = weir_window_store_put(st->ws, closed.v[i].data,
+                                    closed.v[i].klen, closed.v[i].start,
+                                    NULL, 0);
+    closed_free(&closed);
     if (!err)
         st->emitted = bound;
     return err;

@@ -65,7 +65,9 @@
  * Streams' suppress(untilWindowCloses)); the window then leaves its
  * store. A window stays open to records while end + grace > stream time;
  * a record that fits no open window is dropped and counted as "late"
- * (weir_test_driver_dropped()). Results carry a weir_windowed_key_t key
+ * (weir_test_driver_dropped()). Time windows that close at the same
+ * moment are emitted in window order: by start, then by serialized key.
+ * Results carry a weir_windowed_key_t key
  * (serde: weir_serde_windowed()) and the timestamp end - 1, the window's
  * last millisecond, so they stay inside their window downstream.
  *

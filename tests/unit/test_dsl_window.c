@@ -125,6 +125,37 @@ START_TEST(test_dsl_window_grace_accepts_then_drops_late)
 }
 END_TEST
 
+START_TEST(test_dsl_window_closed_together_come_out_in_window_order)
+{
+    /* One jump of stream time closes five windows of three keys: they
+     * come out by start, then key, whatever order the store keeps. */
+    weir_test_driver_t *drv = count_driver(weir_tumbling_windows(1000,
+                                                                 3000));
+    pipe_str(drv, "c", 100);
+    pipe_str(drv, "b", 1100);
+    pipe_str(drv, "a", 1200);
+    pipe_str(drv, "c", 1300);
+    pipe_str(drv, "a", 2100);
+    ck_assert_str_eq(results(drv), "");
+    pipe_str(drv, "z", 9000);
+    ck_assert_str_eq(results(drv), "c[0,1000)=1@999;"
+                                   "a[1000,2000)=1@1999;"
+                                   "b[1000,2000)=1@1999;"
+                                   "c[1000,2000)=1@1999;"
+                                   "a[2000,3000)=1@2999;");
+    /* Hopping windows of one record overlap: the same order. */
+    weir_test_driver_destroy(drv);
+    drv = count_driver(weir_hopping_windows(1000, 500, 0));
+    pipe_str(drv, "b", 600);
+    pipe_str(drv, "a", 700);
+    pipe_str(drv, "z", 5000);
+    ck_assert_str_eq(results(drv), "a[0,1000)=1@999;b[0,1000)=1@999;"
+                                   "a[500,1500)=1@1499;"
+                                   "b[500,1500)=1@1499;");
+    weir_test_driver_destroy(drv);
+}
+END_TEST
+
 START_TEST(test_dsl_window_hopping_overlaps)
 {
     weir_test_driver_t *drv = count_driver(weir_hopping_windows(1000, 500, 0));
@@ -311,6 +342,8 @@ int main(void)
     tcase_add_test(tc, test_dsl_window_tumbling_boundary_opens_next_window);
     tcase_add_test(tc, test_dsl_window_grace_accepts_then_drops_late);
     tcase_add_test(tc, test_dsl_window_hopping_overlaps);
+    tcase_add_test(tc,
+                   test_dsl_window_closed_together_come_out_in_window_order);
     tcase_add_test(tc, test_dsl_window_store_holds_windows);
     tcase_add_test(tc, test_dsl_window_emit_on_update);
     tcase_add_test(tc, test_dsl_window_retention_keeps_windows_for_queries);
