@@ -282,13 +282,13 @@ static void progress_line(const cli_t *cli, const weir_app_t *app,
     snprintf(line, sizeof(line),
              "[%6.0fs] %s%s | %srecords in %" PRIu64 " | windows closed %"
              PRIuFAST64 " | recommendations out %" PRIuFAST64
-             " | late clicks %" PRIuFAST64 " | dead-lettered %" PRIu64,
+             " | late clicks %" PRIu64 " | dead-lettered %" PRIu64,
              elapsed, weir_app_state_name(weir_app_state(app)),
              cli->embedded ? " (embedded)" : "", gen,
              weir_app_metric(app, "records-in"),
              (uint_fast64_t)atomic_load(&cli->stats.windows_closed),
              (uint_fast64_t)atomic_load(&cli->stats.windows_closed),
-             (uint_fast64_t)atomic_load(&cli->stats.late_clicks),
+             weir_app_metric(app, "late-records"),
              weir_app_metric(app, "dead-lettered"));
     pthread_mutex_lock(&print_lock);
     fprintf(stderr, "%s\n", line);

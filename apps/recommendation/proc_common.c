@@ -1,6 +1,7 @@
 /*
- * proc_common.c: helpers the recommendation processors share: inventory
- * lookups in the global store, the global store's key layout, errors that
+ * proc_common.c: helpers the recommendation steps share: inventory
+ * lookups in the global store (from a processor's store handle, or from
+ * a DSL callback's context), the global store's key layout, errors that
  * name the record they are about, and the big-endian time encoding of
  * store values.
  *
@@ -15,7 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rec_processors.h"
+#include "rec_steps.h"
 #include "rec_topology.h"
 
 size_t rec_inventory_product_key(const char *id, char *buf, size_t size)
@@ -66,6 +67,22 @@ weir_error_t *rec_store_get_product(weir_kv_store_t *inv, const char *id,
                                  REC_STORE_INVENTORY, id);
     *foundp = true;
     return NULL;
+}
+
+weir_error_t *rec_record_product(weir_processor_context_t *pctx,
+                                 const char *kind, const char *user,
+                                 const char *id, rec_product_t *p)
+{
+    weir_kv_store_t *inv;
+    bool found = false;
+    weir_error_t *err = weir_processor_kv_store(pctx, REC_STORE_INVENTORY,
+                                                &inv);
+    if (!err)
+        err = rec_store_get_product(inv, id, p, &found);
+    if (!err && !found)
+        err = rec_record_error(pctx, "%s of user '%s': unknown product_id "
+                               "'%s'", kind, user, id);
+    return err;
 }
 
 weir_error_t *rec_record_error(weir_processor_context_t *pctx,

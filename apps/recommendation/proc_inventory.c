@@ -22,7 +22,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "rec_processors.h"
+#include "rec_steps.h"
 #include "rec_topology.h"
 
 typedef struct loader_state_s {

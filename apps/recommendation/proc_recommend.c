@@ -1,6 +1,10 @@
 /*
  * proc_recommend.c: record-purchase and recommend, the two processors
- * that share the per-user purchases store.
+ * that share the per-user purchases store. They stay processors (in the
+ * DSL chain through weir_kstream_process()) because they are steps over
+ * several stores with no DSL shape: a keyed minimum under a composite
+ * key, and a ranking that reads the inventory's category index, the
+ * purchases and the history and writes the history back.
  *
  * record-purchase keeps, for each (user, product), the earliest time the
  * user bought it ("purchases": key "<user>\0<product>", value the time as
@@ -10,10 +14,12 @@
  * after a click but carries an earlier timestamp counts, and one that
  * arrives first but is stamped after the window's end does not.
  *
- * recommend receives each closed window from click-window: the product
- * being viewed (the latest click) and its category. It scans the
- * category's products in the inventory (one prefix scan of the global
- * store's category index), marks each as shown recently (the user's
+ * recommend receives each closed window from the DSL's windowed
+ * aggregation (key: the user's weir_windowed_key_t; value: the window's
+ * latest click, rec_click_t): the product being viewed and its category
+ * when it was clicked. It scans the category's products in the
+ * inventory (one prefix scan of the global store's category index),
+ * marks each as shown recently (the user's
  * history in "recent-recommendations", within recommend.repeat.ttl.ms)
  * and bought before, ranks them (rec_rank), writes the output record
  * (key the user, value as rec_format_value(), timestamp the window end)
@@ -27,8 +33,8 @@
 
 #include "rec_format.h"
 #include "rec_history.h"
-#include "rec_processors.h"
 #include "rec_rank.h"
+#include "rec_steps.h"
 #include "rec_topology.h"
 
 /* ---- record-purchase ---- */
@@ -221,12 +227,17 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
 {
     recommend_state_t *st = state;
     const rec_config_t *cfg = st->cfg;
-    const rec_closed_window_t *cw = rec->value;
-    const char *user = rec->key;
-    size_t ulen = rec->key_len;
+    const weir_windowed_key_t *wk = rec->key;
+    const rec_click_t *click = rec->value;
+    if (!wk || !wk->key || !click)
+        return rec_record_error(pctx, "closed window without user or click");
+    const char *user = wk->key;
+    size_t ulen = wk->key_len;
+    int64_t end = wk->end;
     rec_product_t viewed = {0};
-    snprintf(viewed.id, sizeof(viewed.id), "%s", cw->product_id);
-    snprintf(viewed.category, sizeof(viewed.category), "%s", cw->category);
+    snprintf(viewed.id, sizeof(viewed.id), "%s", click->product_id);
+    snprintf(viewed.category, sizeof(viewed.category), "%s",
+             click->category);
 
     rec_product_t *products = NULL;
     size_t n = 0;
@@ -250,8 +261,8 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
         if (!rec_rank_is_candidate(&products[i], &viewed))
             continue;
         items[i].shown_recently = rec_history_shown(
-            h, products[i].id, cw->end, cfg->repeat_ttl_ms);
-        err = bought_before(st, user, ulen, products[i].id, cw->end,
+            h, products[i].id, end, cfg->repeat_ttl_ms);
+        err = bought_before(st, user, ulen, products[i].id, end,
                             &items[i].bought_before);
     }
     size_t k = 0;
@@ -259,27 +270,26 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
         k = rec_rank(items, n, &viewed, (size_t)cfg->count);
         for (size_t i = 0; i < k; i++)
             ids[i] = items[i].product->id;
-        value = rec_format_value(user, ids, k, cw->end);
+        value = rec_format_value(user, ids, k, end);
         if (!value)
             err = weir_error_new(WEIR_ERR_NOMEM,
                                  "recommendation for '%s': out of memory",
                                  user);
     }
     if (!err)
-        err = rec_history_add(h, cw->end, ids, k, cfg->repeat_ttl_ms);
+        err = rec_history_add(h, end, ids, k, cfg->repeat_ttl_ms);
     if (!err)
         err = rec_history_encode(h, &hist, &hist_len);
     if (!err)
         err = weir_kv_store_put(st->recent, user, ulen, hist, hist_len);
     if (!err) {
-        weir_record_t out = {user, ulen, value, strlen(value), cw->end,
-                             NULL};
+        weir_record_t out = {user, ulen, value, strlen(value), end, NULL};
         err = weir_processor_forward(pctx, &out);
     }
     if (!err && cfg->stats)
         atomic_fetch_add(&cfg->stats->windows_closed, 1);
     if (!err && cfg->on_output)
-        cfg->on_output(cfg->output_opaque, user, value, cw->end);
+        cfg->on_output(cfg->output_opaque, user, value, end);
     free(hist);
     free(value);
     free(ids);

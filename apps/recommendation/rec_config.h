@@ -31,10 +31,11 @@
 /** @brief Counters the app's processors keep when given one (for a
  *         progress line). Updated on stream threads when a processor's
  *         step succeeds, so a step redone after an aborted transaction
- *         counts again: a display, not an audit. */
+ *         counts again: a display, not an audit. Late clicks are the
+ *         framework's count: the "late-records" metric of
+ *         weir_app_metric(), or weir_test_driver_dropped(drv, "late"). */
 typedef struct rec_stats_s {
     atomic_uint_fast64_t windows_closed;   /**< == recommendations emitted */
-    atomic_uint_fast64_t late_clicks;
     atomic_uint_fast64_t bad_inventory_rows;
 } rec_stats_t;
 

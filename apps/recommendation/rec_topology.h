@@ -1,34 +1,42 @@
 /**
  * @file rec_topology.h
- * @brief The recommendation topology.
+ * @brief The recommendation topology, in the DSL.
  *
  * @code
- *  flink.click.streams ─► clicks-rekey ─► [clicks-by-user-repartition] ─┐
- *  flink.sales.records ─► sales-rekey  ─► [sales-by-user-repartition]  │
- *                                                │                      ▼
- *                                                ▼              click-window (store click-windows)
- *                           record-purchase (store purchases)          │ closed windows
- *                                                                      ▼
- *                        recommend (stores purchases, recent-recommendations;
- *                                   reads the global store inventory)
- *                                                                      │
- *                                                  flink.recommended.products
- *  inventory file / inventory.topic ─► inventory-loader (global store inventory)
+ *  flink.click.streams                      flink.sales.records
+ *    │ select_key: user_id (checks it)         │ select_key: user_id
+ *    │ map_values: product_id                  │ map_values: product_id
+ *    ▼                                         ▼
+ *  [clicks-by-user-repartition]             [sales-by-user-repartition]
+ *    │ flat_map_values: drop clicks of         │
+ *    │   answered windows (reads history)      ▼
+ *    │ group_by_key                         process record-purchase
+ *    │ windowed_by: tumbling 5 s, grace 1 s   (store purchases)
+ *    │ aggregate: the latest click
+ *    │   (window store latest-clicks), final results
+ *    ▼ closed windows
+ *  process recommend (stores purchases, recent-recommendations)
+ *    ▼ to
+ *  flink.recommended.products
+ *
+ *  inventory file / inventory.topic ─► inventory-loader ─► global store
+ *  "inventory" (read by select_key, the aggregate and recommend)
  * @endcode
  *
- * Both inputs are re-keyed by user_id through repartition topics, so the
+ * Both inputs are keyed by user_id through repartition topics, so the
  * click windows, the purchases and the recommendations of one user live
- * in one task (sub-topology 2, whose two inputs are co-partitioned).
+ * in one task (one sub-topology, whose two inputs are co-partitioned).
  *
  * Bad input never stops the application by itself: a record the Avro
  * serde cannot decode goes to the framework's deserialization handler; a
  * click or sale with a missing or empty user_id or an unknown product
- * makes its processor return a WEIR_ERR_PROCESSING error naming the
+ * makes its select_key return a WEIR_ERR_PROCESSING error naming the
  * record's topic, partition and offset, for the processing handler (the
  * CLI sets both handlers to dead_letter). Clicks for a window that has
- * closed are dropped and counted as "late". Inventory rows that do not
- * parse are counted as "bad-inventory-row" and logged (file rows), or
- * returned as errors (topic rows, for the dead-letter topic).
+ * closed, or that was answered already, are dropped and counted as
+ * "late". Inventory rows that do not parse are counted as
+ * "bad-inventory-row" and logged (file rows), or returned as errors
+ * (topic rows, for the dead-letter topic).
  */
 #ifndef REC_TOPOLOGY_H
 #define REC_TOPOLOGY_H
@@ -40,7 +48,7 @@
 
 /* Store names. */
 #define REC_STORE_INVENTORY "inventory"
-#define REC_STORE_WINDOWS "click-windows"
+#define REC_STORE_WINDOWS "latest-clicks"
 #define REC_STORE_PURCHASES "purchases"
 #define REC_STORE_RECENT "recent-recommendations"
 

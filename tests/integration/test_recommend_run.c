@@ -308,11 +308,11 @@ void rec_e2e_run(const rec_e2e_t *e)
     fprintf(stderr,
             "recommend e2e: %zu records out (oracle: %zu closed, %zu with "
             "flush); app: windows closed %" PRIuFAST64 ", late clicks %"
-            PRIuFAST64 ", dead-lettered %" PRIu64 ", records in %" PRIu64
+            PRIu64 ", dead-lettered %" PRIu64 ", records in %" PRIu64
             "; oracle: late %" PRIu64 ", unknown %" PRIu64 "\n",
             got_n, closed_n, all_n,
             (uint_fast64_t)atomic_load(&stats.windows_closed),
-            (uint_fast64_t)atomic_load(&stats.late_clicks), dead,
+            weir_app_metric(app, "late-records"), dead,
             weir_app_metric(app, "records-in"), st.late, st.unknown_product);
     err = weir_app_close(app, 30000);
     ck_assert_msg(!err, "close: %s", weir_error_string(err));

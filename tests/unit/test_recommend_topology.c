@@ -3,14 +3,18 @@
  * driver, on hand-made inventories and clicks: the ranking as a whole
  * (ties, fewer than 6, out of stock, the viewed product, purchases,
  * repeats within and after the TTL), windows (latest click wins, grace,
- * late clicks), bad input (undecodable, unknown product, empty user, bad
- * inventory rows) and the inventory topic.
+ * late clicks, windows closed together answered oldest first, the
+ * persistent guard against answering a window twice, the latest click's
+ * store format), bad input (undecodable, unknown product, empty user,
+ * bad inventory rows) and the inventory topic.
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rec_history.h"
+#include "rec_steps.h"
 #include "rec_topology.h"
 #include "test_recommend_support.h"
 
@@ -57,15 +61,21 @@ START_TEST(test_recommend_topology_describe_and_stores)
     ck_assert_ptr_null(err);
     /* clicks, sales, and the per-user part; the global store apart. */
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 3);
-    if (getenv("REC_PRINT_DESCRIBE"))
-        fputs(weir_topology_describe(topo), stdout);
     char *d = weir_topology_describe(topo);
     ck_assert_ptr_nonnull(d);
-    const char *want[] = {"clicks-rekey", "clicks-by-user-repartition",
-                          "sales-by-user-repartition", "click-window",
-                          "record-purchase", "recommend",
-                          "flink.recommended.products", "click-windows",
-                          "purchases", "recent-recommendations",
+    if (getenv("REC_PRINT_DESCRIBE"))
+        fputs(d, stdout);
+    /* The DSL's nodes, the app's processors in the chain, the stores. */
+    const char *want[] = {"KSTREAM-KEY-SELECT-", "KSTREAM-MAPVALUES-",
+                          "clicks-by-user-repartition",
+                          "sales-by-user-repartition",
+                          "KSTREAM-FLATMAPVALUES-",
+                          "(stores: [recent-recommendations])",
+                          "KSTREAM-AGGREGATE-", "(stores: [latest-clicks])",
+                          "Processor: record-purchase (stores: [purchases])",
+                          "Processor: recommend (stores: [purchases, "
+                          "recent-recommendations])",
+                          "(topic: flink.recommended.products)",
                           "inventory"};
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
         ck_assert_msg(strstr(d, want[i]), "describe lacks %s:\n%s", want[i],
@@ -177,6 +187,98 @@ START_TEST(test_recommend_topology_late_click_dropped_and_counted)
     rt_expect(&rt, "user-3", "user-3,\"6\",\"1970-01-01 00:00:10\"", 10000);
     rt_expect_none(&rt);
     ck_assert_uint_eq(weir_test_driver_dropped(rt.drv, "late"), 2);
+}
+END_TEST
+
+START_TEST(test_recommend_topology_windows_closed_together_in_order)
+{
+    /* One jump of event time closes two windows: they are answered
+     * oldest first, whatever the users' names. */
+    rt_click_ok(&rt, "user-2", "1", 4000);  /* [0, 5000) */
+    rt_click_ok(&rt, "user-1", "5", 5500);  /* [5000, 10000) */
+    rt_expect_none(&rt);
+    rt_tick(&rt, 20000);
+    rt_expect(&rt, "user-2", "user-2,\"2,4,9,10\",\"1970-01-01 00:00:05\"",
+              5000);
+    rt_expect(&rt, "user-1", "user-1,\"6\",\"1970-01-01 00:00:10\"", 10000);
+    rt_expect_none(&rt);
+}
+END_TEST
+
+START_TEST(test_recommend_topology_answered_window_stays_answered)
+{
+    /* What a task restarted with a fresh stream time sees: a history
+     * saying user-1 was answered up to the window ending 10000, and a
+     * stream time of nothing yet. The stored history alone makes clicks
+     * of windows ending at or before 10000 late. */
+    rec_history_t *h = rec_history_new();
+    const char *ids[] = {"2"};
+    ck_assert_ptr_null(rec_history_add(h, 10000, ids, 1, 600000));
+    char *data;
+    size_t len;
+    ck_assert_ptr_null(rec_history_encode(h, &data, &len));
+    rec_history_destroy(h);
+    weir_kv_store_t *recent;
+    ck_assert_ptr_null(
+        weir_test_driver_kv_store(rt.drv, REC_STORE_RECENT, &recent));
+    ck_assert_ptr_null(weir_kv_store_put(recent, "user-1", 6, data, len));
+    free(data);
+
+    rt_click_ok(&rt, "user-1", "1", 1000);  /* window ending 5000 */
+    rt_click_ok(&rt, "user-1", "1", 9999);  /* ending 10000 */
+    rt_click_ok(&rt, "user-2", "1", 9999);  /* another user: counts */
+    ck_assert_uint_eq(weir_test_driver_dropped(rt.drv, "late"), 2);
+    rt_click_ok(&rt, "user-1", "5", 10000); /* ending 15000: counts */
+    rt_tick(&rt, 16000);
+    rt_expect(&rt, "user-2", "user-2,\"2,4,9,10\",\"1970-01-01 00:00:10\"",
+              10000);
+    rt_expect(&rt, "user-1", "user-1,\"6\",\"1970-01-01 00:00:15\"", 15000);
+    rt_expect_none(&rt);
+}
+END_TEST
+
+START_TEST(test_recommend_topology_latest_click_serde)
+{
+    weir_serde_t *serde = rec_serde_click();
+    rec_click_t c = {INT64_C(1719579715000), "140", "electronics"};
+    weir_buf_t buf;
+    weir_buf_init(&buf, 0);
+    ck_assert_ptr_null(weir_serde_serialize(serde, "t", &c, sizeof(c), &buf));
+    static const unsigned char want[] = {
+        1, 0, 0, 0x01, 0x90, 0x5e, 0xf0, 0x25, 0xb8, '1', '4', '0', 0,
+        'e', 'l', 'e', 'c', 't', 'r', 'o', 'n', 'i', 'c', 's', 0};
+    ck_assert_uint_eq(buf.len, sizeof(want));
+    ck_assert_int_eq(memcmp(buf.data, want, sizeof(want)), 0);
+    void *obj;
+    size_t obj_len;
+    ck_assert_ptr_null(weir_serde_deserialize(serde, "t", buf.data, buf.len,
+                                              &obj, &obj_len));
+    ck_assert_uint_eq(obj_len, sizeof(rec_click_t));
+    const rec_click_t *back = obj;
+    ck_assert_int_eq(back->ts, c.ts);
+    ck_assert_str_eq(back->product_id, "140");
+    ck_assert_str_eq(back->category, "electronics");
+    weir_serde_free_obj(serde, obj, obj_len);
+    /* Another version, a cut, a missing category, a stray NUL. */
+    unsigned char bad[sizeof(want)];
+    memcpy(bad, want, sizeof(want));
+    bad[0] = 2;
+    const struct {
+        const void *data;
+        size_t len;
+    } cases[] = {{bad, sizeof(bad)},
+                 {want, sizeof(want) - 1},
+                 {want, 13},
+                 {"\1\0\0\0\0\0\0\0\0a\0b\0c\0", 16}};
+    for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+        weir_error_t *err = weir_serde_deserialize(
+            serde, "t", cases[i].data, cases[i].len, &obj, &obj_len);
+        ck_assert_msg(err && weir_error_code(err) == WEIR_ERR_SERDE,
+                      "case %zu accepted", i);
+        weir_error_destroy(err);
+    }
+    weir_buf_free(&buf);
+    weir_serde_destroy(serde);
 }
 END_TEST
 
@@ -385,6 +487,10 @@ static Suite *suite(void)
     tcase_add_test(tc, test_recommend_topology_latest_click_by_time_wins);
     tcase_add_test(tc, test_recommend_topology_same_millisecond_larger_id_wins);
     tcase_add_test(tc, test_recommend_topology_late_click_dropped_and_counted);
+    tcase_add_test(tc,
+                   test_recommend_topology_windows_closed_together_in_order);
+    tcase_add_test(tc, test_recommend_topology_answered_window_stays_answered);
+    tcase_add_test(tc, test_recommend_topology_latest_click_serde);
     tcase_add_test(tc, test_recommend_topology_config_window_grace_topics);
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
