@@ -15,6 +15,7 @@
 #include <string.h>
 #include <time.h>
 
+#include <weir/conf.h>
 #include <weir/registry.h>
 
 #include "rec_datagen.h"
@@ -44,7 +45,9 @@ static void usage(FILE *out)
 "  -r, --schema-registry URL      Confluent-compatible registry, e.g.\n"
 "                                 http://localhost:8080/apis/ccompat/v7\n"
 "                                 (required)\n"
-"  -X, --property KEY=VALUE       librdkafka producer property (repeatable)\n"
+"  -X, --property KEY=VALUE       librdkafka producer property, or one of\n"
+"                                 weir's schema.registry.* properties\n"
+"                                 (CONFIGURATION.md) (repeatable)\n"
 "      --topic-clicks NAME        default flink.click.streams\n"
 "      --topic-sales NAME         default flink.sales.records\n"
 "  -p, --partitions N             create the topics with N partitions and\n"
@@ -163,7 +166,8 @@ int main(int argc, char **argv)
     conf.speedup = 1;
     const char *registry_url = NULL, *gt_path = NULL;
     const char **props = calloc((size_t)argc + 1, sizeof(*props));
-    size_t prop_cnt = 0;
+    const char **reg_props = calloc((size_t)argc + 1, sizeof(*reg_props));
+    size_t prop_cnt = 0, reg_prop_cnt = 0;
     bool quiet = false;
     uint64_t u;
     double d;
@@ -183,7 +187,10 @@ int main(int argc, char **argv)
             registry_url = optarg;
             break;
         case 'X':
-            props[prop_cnt++] = optarg;
+            if (!strncmp(optarg, "schema.registry.", 16))
+                reg_props[reg_prop_cnt++] = optarg;
+            else
+                props[prop_cnt++] = optarg;
             break;
         case OPT_TOPIC_CLICKS:
             conf.topic_clicks = optarg;
@@ -242,16 +249,19 @@ int main(int argc, char **argv)
         case 'h':
             usage(stdout);
             free(props);
+            free(reg_props);
             return 0;
         default:
             usage(stderr);
             free(props);
+            free(reg_props);
             return 2;
         }
         if (!ok) {
             fprintf(stderr, "weir-datagen: bad value '%s' for --%s\n",
                     optarg, longopts[idx].name ? longopts[idx].name : "?");
             free(props);
+            free(reg_props);
             return 2;
         }
     }
@@ -261,6 +271,7 @@ int main(int argc, char **argv)
                               : "--bootstrap-servers and --schema-registry "
                                 "are required (see --help)");
         free(props);
+        free(reg_props);
         return 2;
     }
     if (conf.gen.start_ms < 0) {
@@ -274,14 +285,23 @@ int main(int argc, char **argv)
     conf.log_cb = log_stderr;
     conf.log_opaque = &quiet;
 
+    /* The registry client reads weir's configuration: schema.registry.url
+     * from the flag, any other schema.registry.* property from -X. */
     weir_error_t *err = NULL;
-    weir_registry_conf_t *rconf = weir_registry_conf_new();
-    err = weir_registry_conf_set(rconf, "url", registry_url);
     weir_registry_t *reg = NULL;
-    if (!err)
+    weir_conf_t *rconf = weir_conf_new();
+    if (!rconf)
+        err = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    else
+        err = weir_conf_set(rconf, "schema.registry.url", registry_url);
+    for (size_t i = 0; !err && i < reg_prop_cnt; i++)
+        err = weir_conf_set_pair(rconf, reg_props[i]);
+    if (!err) {
+        weir_conf_set_log_cb(rconf, log_stderr);
+        weir_conf_set_opaque(rconf, &quiet);
         reg = weir_registry_new_http(rconf, &err);
-    if (!reg)
-        weir_registry_conf_destroy(rconf);
+    }
+    weir_conf_destroy(rconf);
     conf.registry = reg;
     FILE *gt = NULL;
     if (!err && gt_path) {
@@ -301,6 +321,7 @@ int main(int argc, char **argv)
         err = weir_error_new(WEIR_ERR_IO, "%s: %s", gt_path, strerror(errno));
     weir_registry_destroy(reg);
     free(props);
+    free(reg_props);
     if (!quiet || err)
         fprintf(stderr,
                 "weir-datagen: produced %" PRIuFAST64 " click(s) and %"

@@ -213,36 +213,6 @@ static const char *default_inventory(char *buf, size_t size)
     return NULL;
 }
 
-/* An HTTP registry client from the schema.registry.* properties. */
-static weir_registry_t *http_registry(const weir_conf_t *conf,
-                                      weir_error_t **errp)
-{
-    static const char *const map[][2] = {
-        {"schema.registry.url", "url"},
-        {"schema.registry.basic.auth.user.info", "basic.auth.user.info"},
-        {"schema.registry.ssl.ca.location", "ssl.ca.location"},
-        {"schema.registry.ssl.verify", "ssl.endpoint.verify"},
-        {"schema.registry.timeout.ms", "request.timeout.ms"},
-        {"schema.registry.retry.max.ms", "retry.timeout.ms"},
-    };
-    weir_registry_conf_t *rconf = weir_registry_conf_new();
-    if (!rconf) {
-        *errp = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-        return NULL;
-    }
-    weir_registry_conf_set_log_cb(rconf, log_line, NULL);
-    *errp = NULL;
-    for (size_t i = 0; !*errp && i < sizeof(map) / sizeof(*map); i++) {
-        const char *v = weir_conf_get(conf, map[i][0]);
-        if (v)
-            *errp = weir_registry_conf_set(rconf, map[i][1], v);
-    }
-    weir_registry_t *reg = *errp ? NULL : weir_registry_new_http(rconf, errp);
-    if (!reg)
-        weir_registry_conf_destroy(rconf);
-    return reg;
-}
-
 static int remove_entry(const char *path, const struct stat *sb, int flag,
                         struct FTW *ftw)
 {
@@ -510,7 +480,7 @@ static int run(cli_t *cli)
     if (!err && !weir_conf_get(cli->conf, "bootstrap.servers"))
         cli->embedded = true;
     if (!err && cli->describe) {
-        reg = weir_registry_new_memory(NULL, &err);
+        reg = weir_registry_new_memory(cli->conf, &err);
         if (reg)
             topo = rec_topology_new(&cli->cfg, reg, &err);
         if (topo) {
@@ -529,7 +499,7 @@ static int run(cli_t *cli)
             err = weir_conf_set(cli->conf, "bootstrap.servers",
                                 weir_mock_cluster_bootstraps(mock));
         if (!err)
-            reg = weir_registry_new_memory(NULL, &err);
+            reg = weir_registry_new_memory(cli->conf, &err);
         if (!err && !cli->state_dir_set) {
             if (!mkdtemp(state_dir))
                 err = weir_error_new(WEIR_ERR_IO, "%s: %s", state_dir,
@@ -545,8 +515,8 @@ static int run(cli_t *cli)
             err = weir_error_new(WEIR_ERR_CONFIG,
                                  "schema.registry.url: required with a "
                                  "broker (--schema-registry)");
-        else
-            reg = http_registry(cli->conf, &err);
+        else /* every schema.registry.* property, and our log_line */
+            reg = weir_registry_new_http(cli->conf, &err);
     }
     const char *bootstrap = err ? NULL
                                 : weir_conf_get(cli->conf,

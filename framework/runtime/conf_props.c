@@ -69,22 +69,54 @@ const weir__prop_t weir__props[] = {
      "member does not leave the group when it stops: its partitions move "
      "only after `session.timeout.ms`. Letters, digits, `.`, `_`, `-`."},
     {"schema.registry.url", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
-     "Base URL of a Confluent-compatible schema registry, including the API "
-     "path, e.g. `http://registry:8081` (Confluent) or "
-     "`http://registry:8080/apis/ccompat/v7` (Apicurio)."},
+     "Base URL of a Confluent-compatible schema registry, for "
+     "`weir_registry_new_http()`, e.g. `http://registry:8081` (Confluent) or "
+     "`http://registry:8080/apis/ccompat/v7` (Apicurio). With a path it is "
+     "used as given; with none, the first request finds the API by probing "
+     "`/subjects`, then `/apis/ccompat/v7`, then `/apis/ccompat/v6`. "
+     "Several registries serving the same data may be listed, "
+     "comma-separated: each attempt starts with the one that answered "
+     "last."},
     {"schema.registry.basic.auth.user.info", WEIR__PROP_STR, NULL, 0, 0, NULL,
      false, "`user:password` for HTTP basic authentication to the registry."},
     {"schema.registry.ssl.ca.location", WEIR__PROP_STR, NULL, 0, 0, NULL,
-     false, "CA bundle file to verify the registry's TLS certificate."},
+     false,
+     "CA bundle file to verify the registry's TLS certificate. Unset: the "
+     "system's CAs."},
+    {"schema.registry.ssl.certificate.location", WEIR__PROP_STR, NULL, 0, 0,
+     NULL, false,
+     "Client certificate file (PEM) for TLS client authentication to the "
+     "registry."},
+    {"schema.registry.ssl.key.location", WEIR__PROP_STR, NULL, 0, 0, NULL,
+     false, "Private key file (PEM) of the client certificate."},
     {"schema.registry.ssl.verify", WEIR__PROP_BOOL, "true", 0, 0, NULL, false,
      "Verify the registry's TLS certificate and host name."},
     {"schema.registry.timeout.ms", WEIR__PROP_INT, "10000", 1, I64MAX, NULL,
-     false, "Timeout of one registry request."},
+     false,
+     "Timeout of one registry request, all included; never longer than "
+     "what is left of `schema.registry.retry.max.ms`."},
+    {"schema.registry.connect.timeout.ms", WEIR__PROP_INT, "3000", 1, I64MAX,
+     NULL, false,
+     "Timeout of the TCP and TLS connect of one registry request."},
+    {"schema.registry.retry.backoff.ms", WEIR__PROP_INT, "100", 1, I64MAX,
+     NULL, false,
+     "Wait after a first failed attempt to reach the registry; it doubles "
+     "after each further failure (give or take 20%, so that restarted "
+     "instances do not retry in step) up to "
+     "`schema.registry.retry.backoff.max.ms`."},
+    {"schema.registry.retry.backoff.max.ms", WEIR__PROP_INT, "5000", 1,
+     I64MAX, NULL, false, "Longest wait between attempts to reach the "
+     "registry."},
     {"schema.registry.retry.max.ms", WEIR__PROP_INT, "300000", -1, I64MAX,
      NULL, false,
-     "How long an unreachable registry is retried (with backoff) before "
-     "the task fails; -1 retries forever. Records are never skipped because "
-     "the registry was down."},
+     "How long an unreachable registry (connection refused, timeout, HTTP "
+     "5xx, 408 or 429) is retried, with backoff, before the call fails with "
+     "a retriable error and the task with it; -1 retries until the client "
+     "is interrupted, 0 makes one attempt. Records are never skipped "
+     "because the registry was down."},
+    {"schema.registry.max.response.bytes", WEIR__PROP_INT, "16777216", 1024,
+     I64MAX, NULL, false,
+     "Largest registry response accepted; a larger one is an error."},
     {"deserialization.exception.handler", WEIR__PROP_ENUM, "fail", 0, 0,
      "fail,log_and_continue,dead_letter", false,
      "What a record that does not deserialize does: `fail` stops the "

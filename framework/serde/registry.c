@@ -1,6 +1,8 @@
 /*
  * registry.c: the backend-independent half of the schema-registry client:
- * configuration, the caches, one fetch per missing id, and the retry loop.
+ * the caches, one fetch per missing id, and the retry loop. Its settings
+ * come from a weir_conf_t through framework/runtime/registry_conf.c; this
+ * layer only holds them (weir__registry_settings_t).
  *
  * Caches. Schema ids are immutable in every Confluent-compatible registry,
  * so id -> schema is cached forever, as Confluent's own clients do; the
@@ -21,9 +23,10 @@
  *
  * Retries. A backend makes one attempt. When the attempt fails with a
  * retriable error (the registry could not be reached or answered 5xx), the
- * loop here sleeps (retry.backoff.ms doubling up to retry.backoff.max.ms,
- * +-20% jitter so that restarted instances do not retry in lock step) and
- * tries again, until retry.timeout.ms has passed; then the last error goes
+ * loop here sleeps (schema.registry.retry.backoff.ms doubling up to
+ * schema.registry.retry.backoff.max.ms, +-20% jitter so that restarted
+ * instances do not retry in lock step) and tries again, until
+ * schema.registry.retry.max.ms has passed; then the last error goes
  * back to the caller, still flagged retriable, with the number of attempts
  * and the time spent. Sleeps wait on the same condition variable, so
  * weir_registry_interrupt() ends them at once.
@@ -75,7 +78,7 @@ typedef struct subject_entry_s {
 struct weir_registry_s {
     const weir__registry_backend_ops_t *ops;
     void *be;
-    weir_registry_conf_t *conf;
+    weir__registry_settings_t *settings;
     atomic_int refcnt;
     pthread_mutex_t lock;
     pthread_cond_t cond; /* entry state changes, interrupt */
@@ -108,154 +111,24 @@ weir_error_t *weir__error_copy(const weir_error_t *err)
     return copy;
 }
 
-/* ---- configuration ---------------------------------------------------- */
+/* ---- settings --------------------------------------------------------- */
 
-weir_registry_conf_t *weir_registry_conf_new(void)
+void weir__registry_settings_free(weir__registry_settings_t *s)
 {
-    weir_registry_conf_t *conf = weir__calloc(1, sizeof(*conf));
-    if (!conf)
-        return NULL;
-    conf->verify = true;
-    conf->request_timeout_ms = 10000;
-    conf->connect_timeout_ms = 3000;
-    conf->backoff_ms = 100;
-    conf->backoff_max_ms = 5000;
-    conf->retry_timeout_ms = 60000;
-    conf->max_response = 16u * 1024 * 1024;
-    conf->log = weir__logger_default();
-    return conf;
-}
-
-void weir_registry_conf_destroy(weir_registry_conf_t *conf)
-{
-    if (!conf)
+    if (!s)
         return;
-    weir__free(conf->url);
-    weir__free(conf->userinfo);
-    weir__free(conf->ca_file);
-    weir__free(conf->cert_file);
-    weir__free(conf->key_file);
-    weir__free(conf);
-}
-
-void weir_registry_conf_set_log_cb(weir_registry_conf_t *conf,
-                                   weir_log_cb_t *cb, void *opaque)
-{
-    conf->log.cb = cb;
-    conf->log.opaque = opaque;
-}
-
-static weir_error_t *parse_long(const char *name, const char *value,
-                                long min, long *outp)
-{
-    char *end;
-    errno = 0;
-    long v = strtol(value, &end, 10);
-    if (errno || end == value || *end || v < min)
-        return weir_error_new(WEIR_ERR_CONFIG,
-                              "schema registry property %s: \"%s\" is not "
-                              "an integer >= %ld",
-                              name, value, min);
-    *outp = v;
-    return NULL;
-}
-
-static weir_error_t *set_string(char **fieldp, const char *value)
-{
-    char *copy = NULL;
-    if (value && *value) {
-        copy = weir__strdup(value);
-        if (!copy)
-            return weir_error_new(WEIR_ERR_NOMEM, "registry conf");
-    }
-    weir__free(*fieldp);
-    *fieldp = copy;
-    return NULL;
-}
-
-weir_error_t *weir_registry_conf_set(weir_registry_conf_t *conf,
-                                     const char *name, const char *value)
-{
-    static const char prefix[] = "schema.registry.";
-    if (!conf || !name || !value)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "registry conf: NULL argument");
-    const char *key = name;
-    if (!strncmp(key, prefix, sizeof(prefix) - 1))
-        key += sizeof(prefix) - 1;
-    long v;
-    weir_error_t *err;
-    if (!strcmp(key, "url"))
-        return set_string(&conf->url, value);
-    if (!strcmp(key, "basic.auth.user.info"))
-        return set_string(&conf->userinfo, value);
-    if (!strcmp(key, "ssl.ca.location"))
-        return set_string(&conf->ca_file, value);
-    if (!strcmp(key, "ssl.certificate.location"))
-        return set_string(&conf->cert_file, value);
-    if (!strcmp(key, "ssl.key.location"))
-        return set_string(&conf->key_file, value);
-    if (!strcmp(key, "ssl.endpoint.verify")) {
-        if (!strcmp(value, "true"))
-            conf->verify = true;
-        else if (!strcmp(value, "false"))
-            conf->verify = false;
-        else
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "schema registry property %s: \"%s\" is "
-                                  "not true or false",
-                                  name, value);
-        return NULL;
-    }
-    if (!strcmp(key, "debug")) {
-        uint32_t mask;
-        const char *bad;
-        size_t bad_len;
-        if (weir__debug_parse(value, &mask, &bad, &bad_len) < 0)
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "schema registry property %s: unknown "
-                                  "debug context \"%.*s\"",
-                                  name, (int)bad_len, bad);
-        conf->log.debug = mask;
-        if (mask)
-            conf->log.level = WEIR_LOG_DEBUG;
-        return NULL;
-    }
-    struct {
-        const char *key;
-        long min;
-        long *field;
-    } longs[] = {
-        {"request.timeout.ms", 1, &conf->request_timeout_ms},
-        {"connect.timeout.ms", 1, &conf->connect_timeout_ms},
-        {"retry.backoff.ms", 1, &conf->backoff_ms},
-        {"retry.backoff.max.ms", 1, &conf->backoff_max_ms},
-        {"retry.timeout.ms", -1, &conf->retry_timeout_ms},
-    };
-    for (size_t i = 0; i < sizeof(longs) / sizeof(longs[0]); i++) {
-        if (strcmp(key, longs[i].key))
-            continue;
-        err = parse_long(name, value, longs[i].min, &v);
-        if (err)
-            return err;
-        *longs[i].field = v;
-        return NULL;
-    }
-    if (!strcmp(key, "max.response.bytes")) {
-        err = parse_long(name, value, 1024, &v);
-        if (err)
-            return err;
-        conf->max_response = (size_t)v;
-        return NULL;
-    }
-    return weir_error_new(WEIR_ERR_CONFIG,
-                          "unknown schema registry property %s", name);
+    weir__free(s->url);
+    weir__free(s->userinfo);
+    weir__free(s->ca_file);
+    weir__free(s->cert_file);
+    weir__free(s->key_file);
+    weir__free(s);
 }
 
 /* ---- construction ----------------------------------------------------- */
 
 weir_registry_t *weir__registry_new(const weir__registry_backend_ops_t *ops,
-                                    void *be, weir_registry_conf_t *conf,
+                                    void *be, weir__registry_settings_t *s,
                                     weir_error_t **errp)
 {
     weir_registry_t *reg = weir__calloc(1, sizeof(*reg));
@@ -272,7 +145,7 @@ weir_registry_t *weir__registry_new(const weir__registry_backend_ops_t *ops,
     pthread_mutex_init(&reg->lock, NULL);
     reg->ops = ops;
     reg->be = be;
-    reg->conf = conf;
+    reg->settings = s;
     atomic_init(&reg->interrupted, false);
     atomic_init(&reg->refcnt, 1);
     atomic_init(&reg->requests, 0);
@@ -293,9 +166,10 @@ void weir__registry_count_request(weir_registry_t *reg)
     atomic_fetch_add(&reg->requests, 1);
 }
 
-const weir_registry_conf_t *weir__registry_conf(const weir_registry_t *reg)
+const weir__registry_settings_t *
+weir__registry_settings(const weir_registry_t *reg)
 {
-    return reg->conf;
+    return reg->settings;
 }
 
 weir_registry_t *weir_registry_ref(weir_registry_t *reg)
@@ -330,7 +204,7 @@ void weir_registry_destroy(weir_registry_t *reg)
     }
     pthread_cond_destroy(&reg->cond);
     pthread_mutex_destroy(&reg->lock);
-    weir_registry_conf_destroy(reg->conf);
+    weir__registry_settings_free(reg->settings);
     weir__free(reg);
 }
 
@@ -416,12 +290,12 @@ static long jitter(long ms)
 static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
                                 attempt_fn_t *fn, void *arg)
 {
-    const weir_registry_conf_t *conf = reg->conf;
+    const weir__registry_settings_t *rs = reg->settings;
     int64_t start = weir__mono_ms();
-    int64_t deadline = conf->retry_timeout_ms > 0
-                           ? start + conf->retry_timeout_ms
+    int64_t deadline = rs->retry_timeout_ms > 0
+                           ? start + rs->retry_timeout_ms
                            : -1; /* 0: one attempt of its own length */
-    long backoff = conf->backoff_ms;
+    long backoff = rs->backoff_ms;
     int attempts = 0;
     for (;;) {
         if (weir__registry_interrupted(reg))
@@ -434,9 +308,9 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
             weir_error_code(err) != WEIR_ERR_REGISTRY)
             return err;
         int64_t spent = weir__mono_ms() - start;
-        if (conf->retry_timeout_ms >= 0 && spent >= conf->retry_timeout_ms) {
+        if (rs->retry_timeout_ms >= 0 && spent >= rs->retry_timeout_ms) {
             const char *noun = attempts == 1 ? "attempt" : "attempts";
-            weir__log(&conf->log, WEIR_LOG_ERR, "REGISTRY",
+            weir__log(&rs->log, WEIR_LOG_ERR, "REGISTRY",
                       "%s: giving up after %d %s in %" PRId64 " ms: %s",
                       what, attempts, noun, spent, weir_error_string(err));
             return weir_error_prefix(err,
@@ -445,21 +319,21 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
                                      what, attempts, noun, spent);
         }
         long sleep_ms = jitter(backoff);
-        if (conf->retry_timeout_ms >= 0 &&
-            sleep_ms > conf->retry_timeout_ms - spent)
-            sleep_ms = (long)(conf->retry_timeout_ms - spent);
+        if (rs->retry_timeout_ms >= 0 &&
+            sleep_ms > rs->retry_timeout_ms - spent)
+            sleep_ms = (long)(rs->retry_timeout_ms - spent);
         if (attempts == 1)
-            weir__log(&conf->log, WEIR_LOG_WARNING, "REGISTRY",
+            weir__log(&rs->log, WEIR_LOG_WARNING, "REGISTRY",
                       "%s: %s; retrying", what, weir_error_string(err));
         else
-            weir__dbg(&conf->log, REGISTRY, "REGISTRY",
+            weir__dbg(&rs->log, REGISTRY, "REGISTRY",
                       "%s: attempt %d failed: %s; retrying in %ld ms", what,
                       attempts, weir_error_string(err), sleep_ms);
         weir_error_destroy(err);
         if (!backoff_sleep(reg, sleep_ms))
             return cancelled(what);
         atomic_fetch_add(&reg->retries, 1);
-        backoff = backoff > conf->backoff_max_ms / 2 ? conf->backoff_max_ms
+        backoff = backoff > rs->backoff_max_ms / 2 ? rs->backoff_max_ms
                                                      : backoff * 2;
     }
 }
@@ -560,7 +434,7 @@ weir_error_t *weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
         e->schema.text = arg.text;
         e->state = ENTRY_READY;
         *schemap = &e->schema;
-        weir__dbg(&reg->conf->log, REGISTRY, "REGISTRY",
+        weir__dbg(&reg->settings->log, REGISTRY, "REGISTRY",
                   "cached schema id %" PRId32 " (%s)", id, arg.type);
     } else {
         e->state = ENTRY_FAILED;
@@ -710,7 +584,7 @@ static weir_error_t *subject_call(weir_registry_t *reg, bool do_register,
     *idp = arg.id;
     if (foundp)
         *foundp = true;
-    weir__dbg(&reg->conf->log, REGISTRY, "REGISTRY",
+    weir__dbg(&reg->settings->log, REGISTRY, "REGISTRY",
               "subject %s: schema id %" PRId32, subject, arg.id);
     subject_cache_put(reg, key, key_len, arg.id);
     return NULL;

@@ -54,8 +54,8 @@ typedef struct endpoint_s {
 } endpoint_t;
 
 typedef struct http_backend_s {
-    weir_registry_t *reg; /* back pointer: conf and request counter */
-    endpoint_t *eps;      /* the comma-separated URLs of the conf */
+    weir_registry_t *reg; /* back pointer: settings, request counter */
+    endpoint_t *eps;      /* the comma-separated URLs of the settings */
     size_t n_eps;
     atomic_size_t current; /* the endpoint that answered last */
     pthread_mutex_t probe_lock;
@@ -128,10 +128,10 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
                              const char *method, const char *url,
                              const char *body, http_resp_t *resp)
 {
-    const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
-    /* Never past the caller's deadline, so retry.timeout.ms bounds the
+    const weir__registry_settings_t *rs = weir__registry_settings(hb->reg);
+    /* Never past the caller's deadline, so retry_timeout_ms bounds the
      * whole call, not only the time between requests. */
-    long timeout_ms = conf->request_timeout_ms;
+    long timeout_ms = rs->request_timeout_ms;
     if (deadline_ms >= 0) {
         int64_t left = deadline_ms - weir__mono_ms();
         if (left < timeout_ms)
@@ -139,7 +139,7 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
     }
     resp->status = 0;
     resp->too_large = false;
-    weir_buf_init(&resp->body, conf->max_response);
+    weir_buf_init(&resp->body, rs->max_response);
     CURL *curl = curl_easy_init();
     if (!curl)
         return weir_error_new(WEIR_ERR_NOMEM, "curl handle");
@@ -167,8 +167,8 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
     curl_easy_setopt(curl, CURLOPT_HTTPHEADER, headers);
     curl_easy_setopt(curl, CURLOPT_TIMEOUT_MS, timeout_ms);
     curl_easy_setopt(curl, CURLOPT_CONNECTTIMEOUT_MS,
-                     conf->connect_timeout_ms < timeout_ms
-                         ? conf->connect_timeout_ms
+                     rs->connect_timeout_ms < timeout_ms
+                         ? rs->connect_timeout_ms
                          : timeout_ms);
     curl_easy_setopt(curl, CURLOPT_WRITEFUNCTION, on_body);
     curl_easy_setopt(curl, CURLOPT_WRITEDATA, resp);
@@ -180,18 +180,18 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
         curl_easy_setopt(curl, CURLOPT_CUSTOMREQUEST, method);
         curl_easy_setopt(curl, CURLOPT_POSTFIELDS, body);
     }
-    if (conf->userinfo) {
+    if (rs->userinfo) {
         curl_easy_setopt(curl, CURLOPT_HTTPAUTH, (long)CURLAUTH_BASIC);
-        curl_easy_setopt(curl, CURLOPT_USERPWD, conf->userinfo);
+        curl_easy_setopt(curl, CURLOPT_USERPWD, rs->userinfo);
     }
-    if (conf->ca_file)
-        curl_easy_setopt(curl, CURLOPT_CAINFO, conf->ca_file);
-    if (conf->cert_file)
-        curl_easy_setopt(curl, CURLOPT_SSLCERT, conf->cert_file);
-    if (conf->key_file)
-        curl_easy_setopt(curl, CURLOPT_SSLKEY, conf->key_file);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, conf->verify ? 1L : 0L);
-    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, conf->verify ? 2L : 0L);
+    if (rs->ca_file)
+        curl_easy_setopt(curl, CURLOPT_CAINFO, rs->ca_file);
+    if (rs->cert_file)
+        curl_easy_setopt(curl, CURLOPT_SSLCERT, rs->cert_file);
+    if (rs->key_file)
+        curl_easy_setopt(curl, CURLOPT_SSLKEY, rs->key_file);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYPEER, rs->verify ? 1L : 0L);
+    curl_easy_setopt(curl, CURLOPT_SSL_VERIFYHOST, rs->verify ? 2L : 0L);
 
     weir__registry_count_request(hb->reg);
     int64_t t0 = weir__mono_ms();
@@ -199,7 +199,7 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
     weir_error_t *err = NULL;
     if (rc == CURLE_OK) {
         curl_easy_getinfo(curl, CURLINFO_RESPONSE_CODE, &resp->status);
-        weir__dbg(&conf->log, REGISTRY, "REGISTRY",
+        weir__dbg(&rs->log, REGISTRY, "REGISTRY",
                   "%s %s -> %ld (%zu bytes, %" PRId64 " ms)", method, url,
                   resp->status, resp->body.len, weir__mono_ms() - t0);
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
@@ -208,8 +208,8 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
     } else if (resp->too_large) {
         err = weir_error_new(WEIR_ERR_REGISTRY,
                              "%s %s: response larger than "
-                             "max.response.bytes (%zu)",
-                             method, url, conf->max_response);
+                             "schema.registry.max.response.bytes (%zu)",
+                             method, url, rs->max_response);
     } else {
         err = weir_error_new(WEIR_ERR_REGISTRY, "%s %s: %s", method, url,
                              *errbuf ? errbuf : curl_easy_strerror(rc));
@@ -292,8 +292,9 @@ static weir_error_t *probe(http_backend_t *hb, int64_t deadline_ms,
         json_decref(list);
         weir_buf_free(&resp.body);
         if (is_api) {
-            const weir_registry_conf_t *conf = weir__registry_conf(hb->reg);
-            weir__log(&conf->log, WEIR_LOG_INFO, "REGISTRY",
+            const weir__registry_settings_t *rs =
+                weir__registry_settings(hb->reg);
+            weir__log(&rs->log, WEIR_LOG_INFO, "REGISTRY",
                       "schema registry API found at %s", base);
             ep->base = base;
         } else {
@@ -392,7 +393,7 @@ static weir_error_t *api_call(http_backend_t *hb, int64_t deadline_ms,
             return err;
         }
         if (k + 1 < hb->n_eps)
-            weir__log(&weir__registry_conf(hb->reg)->log, WEIR_LOG_WARNING,
+            weir__log(&weir__registry_settings(hb->reg)->log, WEIR_LOG_WARNING,
                       "REGISTRY", "%s; trying %s", weir_error_string(err),
                       hb->eps[(i + 1) % hb->n_eps].url);
     }
@@ -604,7 +605,7 @@ static weir_error_t *parse_urls(http_backend_t *hb, const char *list)
         if (strncmp(url, "http://", 7) && strncmp(url, "https://", 8)) {
             weir_error_t *err = weir_error_new(
                 WEIR_ERR_CONFIG,
-                "schema registry url \"%s\" is not http[s]://host:port"
+                "schema.registry.url: \"%s\" is not http[s]://host:port"
                 "[/path]",
                 url);
             weir__free(url);
@@ -628,13 +629,13 @@ static weir_error_t *parse_urls(http_backend_t *hb, const char *list)
     }
     if (!hb->n_eps)
         return weir_error_new(WEIR_ERR_CONFIG,
-                              "schema registry url must be set to "
+                              "schema.registry.url: must be set to "
                               "http[s]://host:port[/path][,...]");
     return NULL;
 }
 
-weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
-                                        weir_error_t **errp)
+weir_registry_t *weir__registry_new_http(weir__registry_settings_t *s,
+                                         weir_error_t **errp)
 {
     *errp = NULL;
     pthread_once(&curl_once, curl_init);
@@ -650,12 +651,12 @@ weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
     }
     pthread_mutex_init(&hb->probe_lock, NULL);
     atomic_init(&hb->current, 0);
-    *errp = parse_urls(hb, conf && conf->url ? conf->url : "");
+    *errp = parse_urls(hb, s->url ? s->url : "");
     if (*errp) {
         http_destroy(hb);
         return NULL;
     }
-    weir_registry_t *reg = weir__registry_new(&http_ops, hb, conf, errp);
+    weir_registry_t *reg = weir__registry_new(&http_ops, hb, s, errp);
     if (!reg)
         return NULL;
     hb->reg = reg;

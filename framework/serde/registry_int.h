@@ -1,6 +1,6 @@
 /*
  * registry_int.h: the backend interface behind weir_registry_t, and the
- * configuration both backends read.
+ * settings both backends read.
  *
  * A backend makes single attempts; registry.c adds the cache, the
  * one-fetch-per-id rule and the retry loop around it. A backend reports
@@ -18,8 +18,15 @@
 
 #include "log_int.h"
 
-struct weir_registry_conf_s {
-    char *url;
+/*
+ * What a client is set up with. The serde layer has no configuration
+ * vocabulary of its own: framework/runtime/registry_conf.c fills this
+ * from a weir_conf_t (the schema.registry.* properties, its log callback,
+ * log.level and debug), where the names, defaults and ranges live.
+ * Strings are weir__malloc'd (NULL: unset).
+ */
+typedef struct weir__registry_settings_s {
+    char *url;      /* comma-separated http[s] URLs */
     char *userinfo; /* "user:password" */
     char *ca_file;
     char *cert_file;
@@ -29,14 +36,27 @@ struct weir_registry_conf_s {
     long connect_timeout_ms;
     long backoff_ms;
     long backoff_max_ms;
-    long retry_timeout_ms; /* -1: forever */
+    long retry_timeout_ms; /* -1: forever; 0: one attempt */
     size_t max_response;
     weir__logger_t log;
-};
+} weir__registry_settings_t;
+
+/* Frees the strings of @p s and @p s itself. NULL is fine. */
+void weir__registry_settings_free(weir__registry_settings_t *s);
+
+/*
+ * The two clients, from settings they take on success only (the caller
+ * frees them on failure). The public constructors, which read a
+ * weir_conf_t, are framework/runtime/registry_conf.c's.
+ */
+weir_registry_t *weir__registry_new_http(weir__registry_settings_t *s,
+                                         weir_error_t **errp);
+weir_registry_t *weir__registry_new_memory(weir__registry_settings_t *s,
+                                           weir_error_t **errp);
 
 /*
  * Each operation gets @p deadline_ms (weir__mono_ms() time, or -1 for
- * none): an attempt must not outlast it, so that retry.timeout.ms bounds
+ * none): an attempt must not outlast it, so that retry_timeout_ms bounds
  * a whole call.
  */
 typedef struct weir__registry_backend_ops_s {
@@ -53,9 +73,9 @@ typedef struct weir__registry_backend_ops_s {
     void (*destroy)(void *be);
 } weir__registry_backend_ops_t;
 
-/* Wraps a backend; takes @p be (always) and @p conf (on success). */
+/* Wraps a backend; takes @p be (always) and @p s (on success). */
 weir_registry_t *weir__registry_new(const weir__registry_backend_ops_t *ops,
-                                    void *be, weir_registry_conf_t *conf,
+                                    void *be, weir__registry_settings_t *s,
                                     weir_error_t **errp);
 
 /* The backend of @p reg when its ops are @p ops, else NULL. */
@@ -68,8 +88,9 @@ void weir__registry_count_request(weir_registry_t *reg);
 /* True once weir_registry_interrupt() was called; cheap, any thread. */
 bool weir__registry_interrupted(weir_registry_t *reg);
 
-/* The conf of @p reg (read-only). */
-const weir_registry_conf_t *weir__registry_conf(const weir_registry_t *reg);
+/* The settings of @p reg (read-only). */
+const weir__registry_settings_t *
+weir__registry_settings(const weir_registry_t *reg);
 
 /* A copy of @p err: code, message and flags. */
 weir_error_t *weir__error_copy(const weir_error_t *err);

@@ -197,32 +197,20 @@ static const weir__registry_backend_ops_t mem_ops = {
     .destroy = mem_destroy,
 };
 
-weir_registry_t *weir_registry_new_memory(weir_registry_conf_t *conf,
-                                          weir_error_t **errp)
+weir_registry_t *weir__registry_new_memory(weir__registry_settings_t *s,
+                                           weir_error_t **errp)
 {
     *errp = NULL;
-    weir_registry_conf_t *own = NULL;
-    if (!conf) {
-        own = weir_registry_conf_new();
-        if (!own) {
-            *errp = weir_error_new(WEIR_ERR_NOMEM, "registry conf");
-            return NULL;
-        }
-        conf = own;
-    }
     mem_backend_t *mb = weir__calloc(1, sizeof(*mb));
     if (!mb) {
-        weir_registry_conf_destroy(own);
         *errp = weir_error_new(WEIR_ERR_NOMEM, "in-process registry");
         return NULL;
     }
     pthread_mutex_init(&mb->lock, NULL);
     atomic_init(&mb->available, true);
-    weir_registry_t *reg = weir__registry_new(&mem_ops, mb, conf, errp);
-    if (!reg) {
-        weir_registry_conf_destroy(own);
+    weir_registry_t *reg = weir__registry_new(&mem_ops, mb, s, errp);
+    if (!reg)
         return NULL;
-    }
     mb->reg = reg;
     return reg;
 }

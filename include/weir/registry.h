@@ -11,6 +11,23 @@
  *   same schema text gets the same id under any subject), for tests and the
  *   embedded demo. It can be marked unavailable to test outage handling.
  *
+ * **Configuration** is a weir_conf_t, the same one the application runs
+ * with: the `schema.registry.*` properties (reference in
+ * CONFIGURATION.md, checked by weir_conf_set() with the key's name), and
+ * the conf's log callback and opaque, `log.level` and `debug` (context
+ * `registry`) for the client's log lines.
+ *
+ * @code
+ * weir_conf_t *conf = weir_conf_new();
+ * err = weir_conf_load_file(conf, "app.properties");
+ * // schema.registry.url=http://registry:8080/apis/ccompat/v7
+ * // schema.registry.basic.auth.user.info=app:secret
+ * weir_registry_t *reg = weir_registry_new_http(conf, &err);
+ * weir_serde_t *clicks = weir_serde_avro_new(reg, schema, 0, &err);
+ * ...
+ * weir_app_t *app = weir_app_new(topo, conf, &err); // the same conf
+ * @endcode
+ *
  * The client caches what never changes: id -> schema (forever) and
  * (subject, schema) -> id. A cache miss for an id fetches it once, however
  * many threads ask at the same time: the others wait for that fetch and
@@ -18,14 +35,15 @@
  *
  * When the registry cannot be reached (connection refused, timeout, HTTP
  * 5xx/429/408, or a memory registry marked unavailable) a call retries with
- * exponential backoff (`retry.backoff.ms` doubling up to
- * `retry.backoff.max.ms`, with jitter) until `retry.timeout.ms` has passed,
- * then returns a WEIR_ERR_REGISTRY error flagged retriable
- * (weir_error_is_retriable()). Callers must treat that as "try again
- * later", never as bad data: a record is never skipped because the
- * registry was down. No request outlasts what is left of
- * `retry.timeout.ms`, so that bounds a whole call (when it is above 0).
- * weir_registry_interrupt() ends the waiting early.
+ * exponential backoff (`schema.registry.retry.backoff.ms` doubling up to
+ * `schema.registry.retry.backoff.max.ms`, with jitter) until
+ * `schema.registry.retry.max.ms` has passed, then returns a
+ * WEIR_ERR_REGISTRY error flagged retriable (weir_error_is_retriable()).
+ * Callers must treat that as "try again later", never as bad data: a
+ * record is never skipped because the registry was down. No request
+ * outlasts what is left of `schema.registry.retry.max.ms`, so that bounds
+ * a whole call (when it is above 0). weir_registry_interrupt() ends the
+ * waiting early.
  *
  * Thread safety: every function may be called from any thread at the same
  * time, except weir_registry_destroy(), which must be the last call.
@@ -35,89 +53,51 @@
 #ifndef WEIR_REGISTRY_H
 #define WEIR_REGISTRY_H
 
+#include <weir/conf.h>
 #include <weir/error.h>
-#include <weir/log.h>
 
 #ifdef __cplusplus
 extern "C" {
 #endif
 
 typedef struct weir_registry_s weir_registry_t;
-typedef struct weir_registry_conf_s weir_registry_conf_t;
 typedef struct weir_registry_schema_s weir_registry_schema_t;
 
 /**
- * @brief A new registry configuration with the defaults.
- * @returns the conf, or NULL when out of memory.
- * @remark Free it with weir_registry_conf_destroy() unless a constructor
- *         took it.
- */
-WEIR_EXPORT weir_registry_conf_t *weir_registry_conf_new(void);
-
-/** @brief Frees a conf. NULL is fine. */
-WEIR_EXPORT void weir_registry_conf_destroy(weir_registry_conf_t *conf);
-
-/**
- * @brief Sets a property. Names may carry the prefix `schema.registry.`
- *        (so an application's properties pass through unchanged).
+ * @brief A client of the HTTP registry at @p conf's `schema.registry.url`.
  *
- * - `url` (required for HTTP): `http[s]://host:port[/path]`. With no
- *   path, the API is found by probing `/subjects`, then
- *   `/apis/ccompat/v7`, then `/apis/ccompat/v6` (at the first request, not
- *   in the constructor). With a path (e.g.
- *   `http://h:8080/apis/ccompat/v7`), it is used as given. Several
- *   registries serving the same data may be listed, separated by commas:
- *   each attempt tries the one that answered last, then the others.
- * - `basic.auth.user.info`: `user:password` for HTTP basic auth.
- * - `ssl.ca.location`: CA bundle file for https (default: system CAs).
- * - `ssl.endpoint.verify`: `true` (default) or `false`: verify the
- *   server certificate and host name.
- * - `ssl.certificate.location`, `ssl.key.location`: client certificate and
- *   key (PEM).
- * - `request.timeout.ms` (10000): one HTTP request, all included.
- * - `connect.timeout.ms` (3000): TCP and TLS connect.
- * - `retry.backoff.ms` (100): first backoff after a failed attempt.
- * - `retry.backoff.max.ms` (5000): backoff cap.
- * - `retry.timeout.ms` (60000): how long a call keeps retrying an
- *   unreachable registry; -1: until interrupted; 0: one attempt.
- * - `max.response.bytes` (16777216): a larger response is an error.
- * - `debug`: `registry` or `all` for debug log lines.
+ * Reads every `schema.registry.*` property of @p conf: the URL (with a
+ * path, used as given; without one, the API is found at the first request
+ * by probing `/subjects`, then `/apis/ccompat/v7`, then
+ * `/apis/ccompat/v6`; several comma-separated registries serving the same
+ * data: each attempt starts with the one that answered last), basic
+ * auth, TLS (CA file, client certificate and key, verification),
+ * timeouts, retries and the response size cap; and the conf's log
+ * settings.
  *
- * @returns NULL, or WEIR_ERR_CONFIG naming the key (unknown name or bad
- *          value).
- */
-WEIR_EXPORT weir_error_t *weir_registry_conf_set(weir_registry_conf_t *conf,
-                                                 const char *name,
-                                                 const char *value);
-
-/**
- * @brief Where the client logs (default: stderr). @p cb runs on the
- *        calling thread of a registry function; it must be thread-safe.
- */
-WEIR_EXPORT void weir_registry_conf_set_log_cb(weir_registry_conf_t *conf,
-                                               weir_log_cb_t *cb,
-                                               void *opaque);
-
-/**
- * @brief A client of an HTTP registry at the conf's `url`.
+ * @param conf only read: the client copies what it needs, so the conf
+ *        stays the caller's and may go on to weir_app_new().
  * @returns the registry with one reference, or NULL with *errp set
- *          (WEIR_ERR_CONFIG when `url` is missing or a URL in it is not
- *          http(s)).
- * @remark Takes @p conf on success only. Does not contact the registry:
- *         the first call does, so an application can start while the
- *         registry is still coming up.
+ *          (WEIR_ERR_CONFIG naming `schema.registry.url` when it is unset
+ *          or a URL in it is not http(s); WEIR_ERR_NOMEM).
+ * @remark Does not contact the registry: the first call does, so an
+ *         application can start while the registry is still coming up.
+ *         Any thread; the conf must not change during the call.
  */
-WEIR_EXPORT weir_registry_t *weir_registry_new_http(weir_registry_conf_t *conf,
+WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
                                                     weir_error_t **errp);
 
 /**
- * @brief An in-process registry, empty; ids start at 1.
- * @param conf the retry and log settings (`url` and the HTTP settings are
- *        ignored), or NULL for the defaults. Taken on success only.
- * @returns the registry with one reference, or NULL with *errp set.
+ * @brief An in-process registry, empty; ids start at 1. For tests and the
+ *        embedded demo.
+ * @param conf its retry and log settings (`schema.registry.retry.*` and
+ *        the conf's log callback, `log.level`, `debug`; the HTTP settings
+ *        are ignored), only read; NULL for the defaults.
+ * @returns the registry with one reference, or NULL with *errp set
+ *          (WEIR_ERR_NOMEM).
  */
 WEIR_EXPORT weir_registry_t *
-weir_registry_new_memory(weir_registry_conf_t *conf, weir_error_t **errp);
+weir_registry_new_memory(const weir_conf_t *conf, weir_error_t **errp);
 
 /** @brief Takes another reference; returns @p reg. */
 WEIR_EXPORT weir_registry_t *weir_registry_ref(weir_registry_t *reg);
@@ -136,7 +116,7 @@ WEIR_EXPORT void weir_registry_destroy(weir_registry_t *reg);
  *        registry is destroyed.
  * @returns NULL; WEIR_ERR_NOT_FOUND when the registry says it has no
  *          such id (or the id is negative); WEIR_ERR_REGISTRY (retriable)
- *          when it could not be reached in `retry.timeout.ms`;
+ *          when it could not be reached in `schema.registry.retry.max.ms`;
  *          WEIR_ERR_REGISTRY (not retriable) for any other answer, e.g.
  *          401 or a 404 that is not the registry's (wrong API path): a
  *          misconfiguration, never to be taken for bad data;

@@ -31,7 +31,8 @@
  *   incompatible types), a value of another schema given to serialize, the
  *   schema refused by the registry or not registered (NO_REGISTER);
  * - WEIR_ERR_REGISTRY, retriable: the registry could not be reached in
- *   its retry.timeout.ms; the record must be retried, never dropped;
+ *   schema.registry.retry.max.ms; the record must be retried, never
+ *   dropped;
  * - WEIR_ERR_REGISTRY, not retriable: the registry answered something
  *   unexpected (401, a wrong API path): a misconfiguration, to stop on,
  *   not bad data;
@@ -40,9 +41,8 @@
  *
  * Example: a value serde for the seed's click stream.
  * @code
- * weir_registry_conf_t *rconf = weir_registry_conf_new();
- * weir_registry_conf_set(rconf, "url", "http://localhost:8080");
- * weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+ * err = weir_conf_set(conf, "schema.registry.url", "http://localhost:8080");
+ * weir_registry_t *reg = weir_registry_new_http(conf, &err);
  * weir_serde_t *clicks = weir_serde_avro_new(reg, click_schema_json, 0,
  *                                            &err);
  * weir_registry_destroy(reg);   // the serde keeps its own reference

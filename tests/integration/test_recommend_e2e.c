@@ -21,10 +21,11 @@ static void run_killed(const char *guarantee, int threads, size_t kill_after,
                        bool fresh_state)
 {
     weir_error_t *err = NULL;
-    weir_registry_conf_t *rconf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(rconf, "url",
-                                              weir_test_registry()));
+    weir_conf_t *rconf = weir_conf_new();
+    ck_assert_ptr_null(
+        weir_conf_set(rconf, "schema.registry.url", weir_test_registry()));
     weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+    weir_conf_destroy(rconf);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
     rec_e2e_t e = {
         .bootstrap = weir_test_bootstrap(),

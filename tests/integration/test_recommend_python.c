@@ -17,10 +17,11 @@
 START_TEST(test_recommend_python_producer_is_decoded_identically)
 {
     weir_error_t *err = NULL;
-    weir_registry_conf_t *rconf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(rconf, "url",
-                                              weir_test_registry()));
+    weir_conf_t *rconf = weir_conf_new();
+    ck_assert_ptr_null(
+        weir_conf_set(rconf, "schema.registry.url", weir_test_registry()));
     weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+    weir_conf_destroy(rconf);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
     char url[1024];
     snprintf(url, sizeof(url), "%s/apis/ccompat/v7", weir_test_registry());

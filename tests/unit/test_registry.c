@@ -15,6 +15,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <weir/conf.h>
 #include <weir/registry.h>
 
 #include "alloc_int.h"
@@ -37,19 +38,24 @@ static void sleep_ms(long ms)
     nanosleep(&ts, NULL);
 }
 
-static weir_registry_conf_t *conf_with(const char *const *kv)
+/* A weir_conf_t with the key/value pairs @p kv (NULL-terminated). */
+static weir_conf_t *conf_with(const char *const *kv)
 {
-    weir_registry_conf_t *conf = weir_registry_conf_new();
+    weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_nonnull(conf);
-    for (; kv && kv[0]; kv += 2)
-        ck_assert_ptr_null(weir_registry_conf_set(conf, kv[0], kv[1]));
+    for (; kv && kv[0]; kv += 2) {
+        weir_error_t *err = weir_conf_set(conf, kv[0], kv[1]);
+        ck_assert_msg(!err, "%s", weir_error_string(err));
+    }
     return conf;
 }
 
 static weir_registry_t *memory_registry(const char *const *kv)
 {
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_memory(conf_with(kv), &err);
+    weir_conf_t *conf = conf_with(kv);
+    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    weir_conf_destroy(conf); /* only read */
     ck_assert_ptr_null(err);
     ck_assert_ptr_nonnull(reg);
     return reg;
@@ -175,9 +181,10 @@ END_TEST
 
 START_TEST(test_registry_unavailable_retries_then_gives_up_retriable)
 {
-    static const char *const kv[] = {"retry.backoff.ms", "20",
-                                     "retry.backoff.max.ms", "80",
-                                     "retry.timeout.ms", "400", NULL};
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "20",
+        "schema.registry.retry.backoff.max.ms", "80",
+        "schema.registry.retry.max.ms", "400", NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_a, &id));
@@ -206,7 +213,7 @@ END_TEST
 
 START_TEST(test_registry_zero_retry_timeout_makes_one_attempt)
 {
-    static const char *const kv[] = {"retry.timeout.ms", "0", NULL};
+    static const char *const kv[] = {"schema.registry.retry.max.ms", "0", NULL};
     weir_registry_t *reg = memory_registry(kv);
     weir_registry_memory_set_available(reg, false);
     int32_t id;
@@ -241,9 +248,10 @@ static void *later_thread(void *arg)
 
 START_TEST(test_registry_waits_for_registry_to_come_back)
 {
-    static const char *const kv[] = {"retry.backoff.ms", "10",
-                                     "retry.backoff.max.ms", "50",
-                                     "retry.timeout.ms", "-1", NULL};
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "10",
+        "schema.registry.retry.backoff.max.ms", "50",
+        "schema.registry.retry.max.ms", "-1", NULL};
     weir_registry_t *reg = memory_registry(kv);
     weir_registry_memory_set_available(reg, false);
     later_t l = {reg, 300, false};
@@ -262,8 +270,9 @@ END_TEST
 
 START_TEST(test_registry_interrupt_ends_an_endless_retry)
 {
-    static const char *const kv[] = {"retry.backoff.ms", "5000",
-                                     "retry.timeout.ms", "-1", NULL};
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "5000",
+        "schema.registry.retry.max.ms", "-1", NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_a, &id));
@@ -304,9 +313,10 @@ static void *getter_thread(void *arg)
 
 START_TEST(test_registry_concurrent_misses_share_one_fetch)
 {
-    static const char *const kv[] = {"retry.backoff.ms", "20",
-                                     "retry.backoff.max.ms", "20",
-                                     "retry.timeout.ms", "-1", NULL};
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "20",
+        "schema.registry.retry.backoff.max.ms", "20",
+        "schema.registry.retry.max.ms", "-1", NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_b, &id));
@@ -341,8 +351,9 @@ END_TEST
 
 START_TEST(test_registry_concurrent_misses_share_one_failure)
 {
-    static const char *const kv[] = {"retry.backoff.ms", "20",
-                                     "retry.timeout.ms", "300", NULL};
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "20",
+        "schema.registry.retry.max.ms", "300", NULL};
     weir_registry_t *reg = memory_registry(kv);
     weir_registry_memory_set_available(reg, false);
     getter_t g[N_THREADS];
@@ -399,54 +410,133 @@ START_TEST(test_registry_out_of_memory_never_crashes)
 }
 END_TEST
 
-START_TEST(test_registry_conf_rejects_unknown_and_bad_values)
+static void expect_conf_error(weir_conf_t *conf, const char *key,
+                              const char *value)
 {
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    weir_error_t *err = weir_registry_conf_set(conf, "colour", "blue");
+    weir_error_t *err = weir_conf_set(conf, key, value);
+    ck_assert_msg(err != NULL, "%s=%s accepted", key, value);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(weir_error_string(err), "colour"));
+    ck_assert_msg(strstr(weir_error_string(err), key), "%s",
+                  weir_error_string(err));
     weir_error_destroy(err);
-    err = weir_registry_conf_set(conf, "retry.timeout.ms", "soon");
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(weir_error_string(err), "retry.timeout.ms"));
+}
+
+START_TEST(test_registry_conf_rows_are_checked_when_set)
+{
+    /* The registry's settings are rows of weir's property table: a bad
+     * value is refused where it is set, naming the key. */
+    weir_conf_t *conf = weir_conf_new();
+    expect_conf_error(conf, "schema.registry.retry.max.ms", "soon");
+    expect_conf_error(conf, "schema.registry.retry.max.ms", "-2");
+    expect_conf_error(conf, "schema.registry.ssl.verify", "maybe");
+    expect_conf_error(conf, "schema.registry.retry.backoff.ms", "0");
+    expect_conf_error(conf, "schema.registry.retry.backoff.max.ms", "-1");
+    expect_conf_error(conf, "schema.registry.connect.timeout.ms", "0");
+    expect_conf_error(conf, "schema.registry.max.response.bytes", "100");
+    expect_conf_error(conf, "schema.registry.colour", "blue");
+    expect_conf_error(conf, "debug", "registry,nonsense");
+    /* The defaults, documented in CONFIGURATION.md. */
+    ck_assert_str_eq(weir_conf_get(conf, "schema.registry.retry.max.ms"),
+                     "300000");
+    ck_assert_str_eq(weir_conf_get(conf, "schema.registry.retry.backoff.ms"),
+                     "100");
+    ck_assert_str_eq(
+        weir_conf_get(conf, "schema.registry.retry.backoff.max.ms"), "5000");
+    ck_assert_str_eq(
+        weir_conf_get(conf, "schema.registry.connect.timeout.ms"), "3000");
+    ck_assert_str_eq(weir_conf_get(conf, "schema.registry.timeout.ms"),
+                     "10000");
+    ck_assert_str_eq(
+        weir_conf_get(conf, "schema.registry.max.response.bytes"),
+        "16777216");
+    ck_assert_ptr_null(weir_conf_get(conf, "schema.registry.url"));
+    weir_conf_destroy(conf);
+}
+END_TEST
+
+/* What the client logged through the conf's callback. */
+typedef struct log_seen_s {
+    pthread_mutex_t lock;
+    int warnings, debugs;
+    bool wrong_opaque;
+} log_seen_t;
+
+static log_seen_t log_seen = {PTHREAD_MUTEX_INITIALIZER, 0, 0, false};
+
+static void log_cb(void *opaque, int level, const char *fac, const char *msg)
+{
+    (void)msg;
+    pthread_mutex_lock(&log_seen.lock);
+    if (opaque != &log_seen)
+        log_seen.wrong_opaque = true;
+    if (!strcmp(fac, "REGISTRY") && level == WEIR_LOG_WARNING)
+        log_seen.warnings++;
+    if (!strcmp(fac, "REGISTRY") && level == WEIR_LOG_DEBUG)
+        log_seen.debugs++;
+    pthread_mutex_unlock(&log_seen.lock);
+}
+
+START_TEST(test_registry_conf_settings_and_log_reach_the_client)
+{
+    /* Retry settings, the log callback with the conf's opaque, and the
+     * debug context "registry", all from one weir_conf_t, which the
+     * client only reads. */
+    static const char *const kv[] = {
+        "schema.registry.retry.backoff.ms", "20",
+        "schema.registry.retry.backoff.max.ms", "20",
+        "schema.registry.retry.max.ms", "300",
+        "debug", "registry", NULL};
+    weir_conf_t *conf = conf_with(kv);
+    weir_conf_set_log_cb(conf, log_cb);
+    weir_conf_set_opaque(conf, &log_seen);
+    weir_error_t *err = NULL;
+    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    ck_assert_ptr_nonnull(reg);
+    weir_conf_destroy(conf);
+    ck_assert_ptr_null(weir_registry_memory_set_available(reg, false));
+    int64_t t0 = now_ms();
+    int32_t id;
+    err = weir_registry_register(reg, "t", NULL, schema_a, &id);
+    int64_t spent = now_ms() - t0;
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
+    ck_assert(weir_error_is_retriable(err));
     weir_error_destroy(err);
-    err = weir_registry_conf_set(conf, "retry.timeout.ms", "-2");
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    weir_error_destroy(err);
-    err = weir_registry_conf_set(conf, "ssl.endpoint.verify", "maybe");
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    weir_error_destroy(err);
-    err = weir_registry_conf_set(conf, "debug", "registry,nonsense");
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    weir_error_destroy(err);
-    /* The application-level prefix is accepted. */
-    ck_assert_ptr_null(
-        weir_registry_conf_set(conf, "schema.registry.url", "http://h:1"));
-    ck_assert_ptr_null(weir_registry_conf_set(
-        conf, "schema.registry.basic.auth.user.info", "u:p"));
-    ck_assert_ptr_null(
-        weir_registry_conf_set(conf, "ssl.endpoint.verify", "false"));
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "debug", "registry"));
-    weir_registry_conf_destroy(conf);
+    ck_assert_int_ge(spent, 300);
+    ck_assert_int_lt(spent, 2000);
+    weir_registry_stats_t st;
+    weir_registry_stats(reg, &st);
+    /* 20 ms apart, not the default 100, 200, 400...: many retries. */
+    ck_assert_uint_ge(st.retries, 6);
+    ck_assert_int_eq(log_seen.warnings, 1); /* the first failure */
+    ck_assert_int_ge(log_seen.debugs, 5);   /* each later one */
+    ck_assert(!log_seen.wrong_opaque);
+    weir_registry_destroy(reg);
 }
 END_TEST
 
 START_TEST(test_registry_http_needs_an_http_url)
 {
     weir_error_t *err = NULL;
-    weir_registry_conf_t *conf = weir_registry_conf_new();
+    ck_assert_ptr_null(weir_registry_new_http(NULL, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
+    ck_assert_ptr_nonnull(strstr(weir_error_string(err),
+                                 "schema.registry.url"));
+    weir_error_destroy(err);
+    weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(weir_registry_new_http(conf, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     weir_error_destroy(err);
     static const char *const bad[] = {"ftp://h:21", "http://a:1,ftp://b",
                                       " , "};
     for (int i = 0; i < 3; i++) {
-        weir_registry_conf_set(conf, "url", bad[i]);
+        ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", bad[i]));
         ck_assert_ptr_null(weir_registry_new_http(conf, &err));
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
+        ck_assert_msg(strstr(weir_error_string(err), "schema.registry.url"),
+                      "%s", weir_error_string(err));
         weir_error_destroy(err);
     }
-    weir_registry_conf_destroy(conf); /* not taken on failure */
+    weir_conf_destroy(conf);
 }
 END_TEST
 
@@ -467,10 +557,13 @@ START_TEST(test_registry_http_down_retries_then_retriable_error)
 {
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
-    const char *const kv[] = {"url", url, "retry.backoff.ms", "50",
-                              "retry.timeout.ms", "500", NULL};
+    const char *const kv[] = {"schema.registry.url", url,
+                              "schema.registry.retry.backoff.ms", "50",
+                              "schema.registry.retry.max.ms", "500", NULL};
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_http(conf_with(kv), &err);
+    weir_conf_t *conf = conf_with(kv);
+    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     int64_t t0 = now_ms();
     int32_t id;
@@ -511,7 +604,8 @@ static Suite *registry_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("conf");
     tcase_set_timeout(tc, 20);
-    tcase_add_test(tc, test_registry_conf_rejects_unknown_and_bad_values);
+    tcase_add_test(tc, test_registry_conf_rows_are_checked_when_set);
+    tcase_add_test(tc, test_registry_conf_settings_and_log_reach_the_client);
     tcase_add_test(tc, test_registry_http_needs_an_http_url);
     tcase_add_test(tc, test_registry_http_down_retries_then_retriable_error);
     suite_add_tcase(s, tc);

@@ -20,6 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <weir/conf.h>
 #include <weir/registry.h>
 #include <weir/serde_avro.h>
 
@@ -64,13 +65,14 @@ static weir_registry_t *client(const char *api_path, const char *const *kv)
     char url[256];
     snprintf(url, sizeof(url), "%s%s", weir_test_registry(),
              api_path ? api_path : "");
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "url", url));
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", url));
     for (; kv && kv[0]; kv += 2)
-        ck_assert_ptr_null(weir_registry_conf_set(conf, kv[0], kv[1]));
+        ck_assert_ptr_null(weir_conf_set(conf, kv[0], kv[1]));
     weir_error_t *err = NULL;
     weir_registry_t *reg = weir_registry_new_http(conf, &err);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
+    weir_conf_destroy(conf);
     return reg;
 }
 
@@ -267,8 +269,9 @@ START_TEST(test_registry_http_stopped_retries_then_clear_error)
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
     static const char *const kv[] = {
-        "request.timeout.ms", "300", "retry.backoff.ms", "100",
-        "retry.timeout.ms",   "1500", NULL};
+        "schema.registry.timeout.ms", "300",
+        "schema.registry.retry.backoff.ms", "100",
+        "schema.registry.retry.max.ms", "1500", NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     int64_t t0 = now_ms();
@@ -315,9 +318,10 @@ START_TEST(test_registry_http_stopped_then_resumed_succeeds)
 {
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
-    static const char *const kv[] = {"request.timeout.ms", "300",
-                                     "retry.backoff.ms",   "100",
-                                     "retry.timeout.ms",   "-1", NULL};
+    static const char *const kv[] = {
+        "schema.registry.timeout.ms", "300",
+        "schema.registry.retry.backoff.ms", "100",
+        "schema.registry.retry.max.ms", "-1", NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     resumer_t r = {pid, 1200};
@@ -358,8 +362,9 @@ START_TEST(test_registry_http_avro_record_waits_out_a_stopped_registry)
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
 
     static const char *const kv[] = {
-        "request.timeout.ms", "300", "retry.backoff.ms", "100",
-        "retry.timeout.ms",   "800", NULL};
+        "schema.registry.timeout.ms", "300",
+        "schema.registry.retry.backoff.ms", "100",
+        "schema.registry.retry.max.ms", "800", NULL};
     weir_registry_t *rreg = client("/apis/ccompat/v7", kv);
     weir_serde_t *reader = weir_serde_avro_new(rreg, schema, 0, &err);
     ck_assert_ptr_nonnull(reader);
@@ -411,7 +416,8 @@ START_TEST(test_registry_http_concurrent_misses_send_one_request)
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
     /* Long enough that the one request outlives the stop. */
-    static const char *const kv[] = {"request.timeout.ms", "20000", NULL};
+    static const char *const kv[] = {
+        "schema.registry.timeout.ms", "20000", NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     getter_t g[N_THREADS];

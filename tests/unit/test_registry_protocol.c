@@ -19,6 +19,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <weir/conf.h>
 #include <weir/registry.h>
 
 typedef struct server_s {
@@ -186,21 +187,23 @@ static weir_registry_t *client(const char *const *kv)
 {
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", srv.port);
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "url", url));
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "retry.backoff.ms", "10"));
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", url));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "schema.registry.retry.backoff.ms", "10"));
     for (; kv && kv[0]; kv += 2)
-        ck_assert_ptr_null(weir_registry_conf_set(conf, kv[0], kv[1]));
+        ck_assert_ptr_null(weir_conf_set(conf, kv[0], kv[1]));
     weir_error_t *err = NULL;
     weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     return reg;
 }
 
 START_TEST(test_registry_protocol_confluent_root_auth_and_body)
 {
-    static const char *const kv[] = {"basic.auth.user.info", "alice:s3cret",
-                                     NULL};
+    static const char *const kv[] = {
+        "schema.registry.basic.auth.user.info", "alice:s3cret", NULL};
     weir_registry_t *reg = client(kv);
     int32_t id;
     ck_assert_ptr_null(
@@ -258,10 +261,11 @@ START_TEST(test_registry_protocol_fails_over_to_the_next_url)
     snprintf(urls, sizeof(urls),
              "http://127.0.0.1:%d/, http://127.0.0.1:%d", closed_port(),
              srv.port);
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "url", urls));
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", urls));
     weir_error_t *err = NULL;
     weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     const weir_registry_schema_t *s;
     err = weir_registry_get_by_id(reg, 1, &s);
@@ -377,7 +381,8 @@ END_TEST
 
 START_TEST(test_registry_protocol_response_over_cap_is_an_error)
 {
-    static const char *const kv[] = {"max.response.bytes", "1024", NULL};
+    static const char *const kv[] = {
+        "schema.registry.max.response.bytes", "1024", NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     weir_error_t *err = weir_registry_get_by_id(reg, 2, &s);
@@ -390,8 +395,8 @@ END_TEST
 
 START_TEST(test_registry_protocol_slow_answer_times_out_retriable)
 {
-    static const char *const kv[] = {"request.timeout.ms", "200",
-                                     "retry.timeout.ms", "0", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms", "200",
+                                     "schema.registry.retry.max.ms", "0", NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s)); /* probes */
@@ -412,14 +417,18 @@ START_TEST(test_registry_protocol_tls_failure_is_not_retried)
     for (int i = 0; i < 2; i++) {
         char url[64];
         snprintf(url, sizeof(url), "https://127.0.0.1:%d/api", srv.port);
-        weir_registry_conf_t *conf = weir_registry_conf_new();
-        weir_registry_conf_set(conf, "url", url);
-        weir_registry_conf_set(conf, "retry.timeout.ms", "5000");
-        weir_registry_conf_set(conf, "ssl.endpoint.verify", "false");
+        weir_conf_t *conf = weir_conf_new();
+        ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", url));
+        ck_assert_ptr_null(
+            weir_conf_set(conf, "schema.registry.retry.max.ms", "5000"));
+        ck_assert_ptr_null(
+            weir_conf_set(conf, "schema.registry.ssl.verify", "false"));
         if (cas[i])
-            weir_registry_conf_set(conf, "ssl.ca.location", cas[i]);
+            ck_assert_ptr_null(weir_conf_set(
+                conf, "schema.registry.ssl.ca.location", cas[i]));
         weir_error_t *err = NULL;
         weir_registry_t *reg = weir_registry_new_http(conf, &err);
+        weir_conf_destroy(conf);
         ck_assert_ptr_nonnull(reg);
         const weir_registry_schema_t *s;
         struct timespec t0, t1;
@@ -446,7 +455,8 @@ static void *interrupter(void *arg)
 
 START_TEST(test_registry_protocol_interrupt_aborts_request_in_flight)
 {
-    static const char *const kv[] = {"request.timeout.ms", "10000", NULL};
+    static const char *const kv[] = {
+        "schema.registry.timeout.ms", "10000", NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s)); /* probes */

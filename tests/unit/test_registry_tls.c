@@ -23,6 +23,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include <weir/conf.h>
 #include <weir/registry.h>
 
 static char dir[] = "/tmp/weir-tls-XXXXXX";
@@ -124,17 +125,18 @@ static weir_error_t *fetch(const char *ca_file, const char *verify,
 {
     char url[64];
     snprintf(url, sizeof(url), "https://127.0.0.1:%d", port);
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "url", url));
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "retry.timeout.ms",
-                                              "5000"));
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", url));
     ck_assert_ptr_null(
-        weir_registry_conf_set(conf, "ssl.endpoint.verify", verify));
+        weir_conf_set(conf, "schema.registry.retry.max.ms", "5000"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "schema.registry.ssl.verify", verify));
     if (ca_file)
         ck_assert_ptr_null(
-            weir_registry_conf_set(conf, "ssl.ca.location", ca_file));
+            weir_conf_set(conf, "schema.registry.ssl.ca.location", ca_file));
     weir_error_t *err = NULL;
     weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     const weir_registry_schema_t *s;
     err = weir_registry_get_by_id(reg, 1, &s);

@@ -39,10 +39,12 @@ static void setup(void)
 {
     clicks_json = read_file(WEIR_SOURCE_DIR
                             "/apps/recommendation/schemas/clickStream.avsc");
-    weir_registry_conf_t *conf = weir_registry_conf_new();
-    ck_assert_ptr_null(weir_registry_conf_set(conf, "retry.timeout.ms", "0"));
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "schema.registry.retry.max.ms", "0"));
     weir_error_t *err = NULL;
     reg = weir_registry_new_memory(conf, &err);
+    weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
 }
 
