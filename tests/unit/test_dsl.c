@@ -16,38 +16,7 @@
 #include <weir/test_driver.h>
 
 #include "alloc_int.h"
-
-static weir_test_driver_t *driver(weir_topology_t *topo)
-{
-    weir_error_t *err = NULL;
-    weir_test_driver_opts_t opts = {.application_id = "app"};
-    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
-    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
-    return drv;
-}
-
-static void pipe_str(weir_test_driver_t *drv, const char *topic,
-                     const char *k, const char *v, int64_t ts)
-{
-    weir_error_t *err = weir_test_driver_pipe_str(drv, topic, k, v, ts);
-    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
-}
-
-/* Reads all of @p topic as "k=v;" with string values. */
-static char *drain_str(weir_test_driver_t *drv, const char *topic)
-{
-    static char buf[2048];
-    buf[0] = '\0';
-    char *k, *v;
-    while (weir_test_driver_read_output_str(drv, topic, &k, &v, NULL)) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s=%s;", k ? k : "null",
-                 v ? v : "null");
-        weir_free(k);
-        weir_free(v);
-    }
-    return buf;
-}
+#include "test_dsl_support.h"
 
 /* Reads all of @p topic as "k=n;" with int64 values. */
 static char *drain_counts(weir_test_driver_t *drv, const char *topic)
@@ -75,14 +44,6 @@ static char *drain_counts(weir_test_driver_t *drv, const char *topic)
     return buf;
 }
 
-static char *dup_str(const char *s, size_t *lenp)
-{
-    *lenp = strlen(s);
-    char *d = malloc(*lenp + 1);
-    memcpy(d, s, *lenp + 1);
-    return d;
-}
-
 /* ---- stateless operations ---- */
 
 static bool starts_with_a(void *ctx, const weir_record_t *rec)
@@ -96,7 +57,7 @@ static weir_error_t *upper(void *ctx, const weir_record_t *rec, void **valuep,
 {
     int *calls = ctx;
     (*calls)++;
-    char *s = dup_str(rec->value, lenp);
+    char *s = dsl_dup_str(rec->value, lenp);
     for (char *p = s; *p; p++)
         *p = (char)toupper((unsigned char)*p);
     *valuep = s;
@@ -138,11 +99,11 @@ START_TEST(test_dsl_filter_map_values_peek_foreach_to)
     weir_kstream_to(weir_kstream_map_values(s, length, NULL,
                                             weir_serde_int64()),
                     "lengths", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "1", "apple", 10);
-    pipe_str(drv, "in", "2", "banana", 20);
-    pipe_str(drv, "in", "3", "avocado", 30);
-    ck_assert_str_eq(drain_str(drv, "upper"), "1=APPLE;3=AVOCADO;");
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "1", "apple", 10);
+    dsl_pipe_str(drv, "in", "2", "banana", 20);
+    dsl_pipe_str(drv, "in", "3", "avocado", 30);
+    ck_assert_str_eq(dsl_drain_str(drv, "upper", false), "1=APPLE;3=AVOCADO;");
     ck_assert_int_eq(calls, 2);
     ck_assert_str_eq(peeked, "APPLE@10;AVOCADO@30;");
     ck_assert_str_eq(each, "banana@20;");
@@ -172,7 +133,7 @@ static weir_error_t *value_as_key(void *ctx, const weir_record_t *rec,
                                   void **keyp, size_t *lenp)
 {
     (void)ctx;
-    *keyp = dup_str(rec->value, lenp);
+    *keyp = dsl_dup_str(rec->value, lenp);
     return NULL;
 }
 
@@ -188,10 +149,10 @@ START_TEST(test_dsl_word_count)
     weir_ktable_t *counts = weir_kgrouped_count(
         weir_kstream_group_by_key(by_word), "counts");
     weir_kstream_to(weir_ktable_to_stream(counts), "word-counts", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "lines", NULL, "the quick brown fox", 1);
-    pipe_str(drv, "lines", NULL, "The lazy dog", 2);
-    pipe_str(drv, "lines", NULL, "the END", 3);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "lines", NULL, "the quick brown fox", 1);
+    dsl_pipe_str(drv, "lines", NULL, "The lazy dog", 2);
+    dsl_pipe_str(drv, "lines", NULL, "the END", 3);
     ck_assert_str_eq(drain_counts(drv, "word-counts"),
                      "the=1;quick=1;brown=1;fox=1;the=2;lazy=1;dog=1;"
                      "the=3;end=1;");
@@ -251,10 +212,10 @@ START_TEST(test_dsl_select_key_count_repartitions)
         "\n";
     ck_assert_str_eq(d, want);
     weir_free(d);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "clicks", "t1", "u1", 1);
-    pipe_str(drv, "clicks", "t2", "u2", 2);
-    pipe_str(drv, "clicks", "t3", "u1", 3);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "clicks", "t1", "u1", 1);
+    dsl_pipe_str(drv, "clicks", "t2", "u2", 2);
+    dsl_pipe_str(drv, "clicks", "t3", "u1", 3);
     ck_assert_str_eq(drain_counts(drv, "out"), "u1=1;u2=1;u1=2;");
     /* The repartition topic is internal: fed back, not an output. */
     ck_assert_int_eq(
@@ -281,8 +242,8 @@ static weir_error_t *swap(void *ctx, const weir_record_t *rec, void **keyp,
                           size_t *klp, void **valuep, size_t *vlp)
 {
     (void)ctx;
-    *keyp = dup_str(rec->value, klp);
-    *valuep = dup_str(rec->key, vlp);
+    *keyp = dsl_dup_str(rec->value, klp);
+    *valuep = dsl_dup_str(rec->key, vlp);
     return NULL;
 }
 
@@ -308,13 +269,14 @@ START_TEST(test_dsl_map_then_reduce)
     weir_ktable_t *t = weir_kgrouped_reduce(weir_kstream_group_by_key(m),
                                             concat, NULL, "joined");
     weir_kstream_to(weir_ktable_to_stream(t), "out", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
+    weir_test_driver_t *drv = dsl_driver(topo);
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 2);
-    pipe_str(drv, "in", "a", "x", 1);
-    pipe_str(drv, "in", "b", "x", 2);
-    pipe_str(drv, "in", "c", "y", 3);
-    pipe_str(drv, "in", "d", "x", 4);
-    ck_assert_str_eq(drain_str(drv, "out"), "x=a;x=a+b;y=c;x=a+b+d;");
+    dsl_pipe_str(drv, "in", "a", "x", 1);
+    dsl_pipe_str(drv, "in", "b", "x", 2);
+    dsl_pipe_str(drv, "in", "c", "y", 3);
+    dsl_pipe_str(drv, "in", "d", "x", 4);
+    ck_assert_str_eq(dsl_drain_str(drv, "out", false),
+                     "x=a;x=a+b;y=c;x=a+b+d;");
     weir_test_driver_destroy(drv);
 }
 END_TEST
@@ -352,12 +314,12 @@ START_TEST(test_dsl_aggregate_and_null_drops)
                                                weir_serde_int64(), "sums");
     ck_assert_str_eq(weir_ktable_store_name(t), "sums");
     weir_kstream_to(weir_ktable_to_stream(t), "out", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "a", "5", 1);
-    pipe_str(drv, "in", "a", "7", 2);
-    pipe_str(drv, "in", "b", "1", 3);
-    pipe_str(drv, "in", NULL, "1", 4);
-    pipe_str(drv, "in", "a", NULL, 5);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "a", "5", 1);
+    dsl_pipe_str(drv, "in", "a", "7", 2);
+    dsl_pipe_str(drv, "in", "b", "1", 3);
+    dsl_pipe_str(drv, "in", NULL, "1", 4);
+    dsl_pipe_str(drv, "in", "a", NULL, 5);
     ck_assert_str_eq(drain_counts(drv, "out"), "a=105;a=112;b=101;");
     ck_assert_int_eq(weir_test_driver_dropped(drv, "null-key"), 1);
     ck_assert_int_eq(weir_test_driver_dropped(drv, "null-value"), 1);
@@ -372,9 +334,9 @@ START_TEST(test_dsl_explicit_repartition)
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
     weir_kstream_to(weir_kstream_repartition(s, "spread"), "out", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "k", "v", 1);
-    ck_assert_str_eq(drain_str(drv, "out"), "k=v;");
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "k", "v", 1);
+    ck_assert_str_eq(dsl_drain_str(drv, "out", false), "k=v;");
     weir_test_driver_destroy(drv);
 }
 END_TEST
@@ -390,7 +352,7 @@ static weir_error_t *join_values(void *ctx, const weir_record_t *rec,
     char buf[256];
     snprintf(buf, sizeof(buf), "%s/%s", (const char *)rec->value,
              tv ? (const char *)tv : "none");
-    *outp = dup_str(buf, out_lenp);
+    *outp = dsl_dup_str(buf, out_lenp);
     return NULL;
 }
 
@@ -408,18 +370,19 @@ START_TEST(test_dsl_table_and_stream_table_joins)
                                                  NULL, NULL),
                     "left", NULL, NULL);
     weir_kstream_to(weir_ktable_to_stream(users), "user-updates", NULL, NULL);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "clicks", "u1", "c0", 1); /* before the table has u1 */
-    pipe_str(drv, "users", "u1", "alice", 2);
-    pipe_str(drv, "users", "u2", "bob", 3);
-    pipe_str(drv, "clicks", "u1", "c1", 4);
-    pipe_str(drv, "clicks", "u2", "c2", 5);
-    pipe_str(drv, "users", "u1", NULL, 6); /* tombstone */
-    pipe_str(drv, "clicks", "u1", "c3", 7);
-    ck_assert_str_eq(drain_str(drv, "inner"), "u1=c1/alice;u2=c2/bob;");
-    ck_assert_str_eq(drain_str(drv, "left"),
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "clicks", "u1", "c0", 1); /* before the table has u1 */
+    dsl_pipe_str(drv, "users", "u1", "alice", 2);
+    dsl_pipe_str(drv, "users", "u2", "bob", 3);
+    dsl_pipe_str(drv, "clicks", "u1", "c1", 4);
+    dsl_pipe_str(drv, "clicks", "u2", "c2", 5);
+    dsl_pipe_str(drv, "users", "u1", NULL, 6); /* tombstone */
+    dsl_pipe_str(drv, "clicks", "u1", "c3", 7);
+    ck_assert_str_eq(dsl_drain_str(drv, "inner", false),
+                     "u1=c1/alice;u2=c2/bob;");
+    ck_assert_str_eq(dsl_drain_str(drv, "left", false),
                      "u1=c0/none;u1=c1/alice;u2=c2/bob;u1=c3/none;");
-    ck_assert_str_eq(drain_str(drv, "user-updates"),
+    ck_assert_str_eq(dsl_drain_str(drv, "user-updates", false),
                      "u1=alice;u2=bob;u1=null;");
     weir_kv_store_t *kv;
     ck_assert_ptr_null(weir_test_driver_kv_store(drv, "users-store", &kv));
@@ -450,10 +413,10 @@ START_TEST(test_dsl_join_after_select_key_repartitions)
                         "(topic: KSTREAM-JOIN-0000000004-repartition)") !=
               NULL, "%s", d);
     weir_free(d);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "users", "u7", "gina", 1);
-    pipe_str(drv, "clicks", "t", "u7", 2);
-    ck_assert_str_eq(drain_str(drv, "out"), "u7=u7/gina;");
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "users", "u7", "gina", 1);
+    dsl_pipe_str(drv, "clicks", "t", "u7", 2);
+    ck_assert_str_eq(dsl_drain_str(drv, "out", false), "u7=u7/gina;");
     weir_test_driver_destroy(drv);
 }
 END_TEST
@@ -464,7 +427,7 @@ static weir_error_t *product_of(void *ctx, const weir_record_t *rec,
     (void)ctx;
     const char *v = rec->value; /* "user:product" */
     const char *colon = strchr(v, ':');
-    *keyp = dup_str(colon ? colon + 1 : v, lenp);
+    *keyp = dsl_dup_str(colon ? colon + 1 : v, lenp);
     return NULL;
 }
 
@@ -487,12 +450,12 @@ START_TEST(test_dsl_global_table_join)
     ck_assert_ptr_null(weir_topology_build(topo));
     /* Global joins need no repartition: one task sub-topology. */
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 1);
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "products", "p1", "books", 1);
-    pipe_str(drv, "clicks", "t1", "u1:p1", 2);
-    pipe_str(drv, "clicks", "t2", "u2:p9", 3);
-    ck_assert_str_eq(drain_str(drv, "inner"), "u1:p1=u1:p1/books;");
-    ck_assert_str_eq(drain_str(drv, "left"),
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "products", "p1", "books", 1);
+    dsl_pipe_str(drv, "clicks", "t1", "u1:p1", 2);
+    dsl_pipe_str(drv, "clicks", "t2", "u2:p9", 3);
+    ck_assert_str_eq(dsl_drain_str(drv, "inner", false), "u1:p1=u1:p1/books;");
+    ck_assert_str_eq(dsl_drain_str(drv, "left", false),
                      "t1=u1:p1/books;t2=u2:p9/none;");
     weir_kv_store_t *kv;
     ck_assert_ptr_null(weir_test_driver_kv_store(drv, "prod", &kv));
@@ -540,7 +503,6 @@ START_TEST(test_dsl_errors_reported_by_build)
     weir_topology_destroy(topo);
 }
 END_TEST
-
 
 /* ---- allocation failures: every path cleans up ---- */
 

@@ -16,46 +16,7 @@
 #include <weir/serde.h>
 #include <weir/test_driver.h>
 
-static weir_test_driver_t *driver(weir_topology_t *topo)
-{
-    weir_error_t *err = NULL;
-    weir_test_driver_opts_t opts = {.application_id = "app"};
-    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
-    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
-    return drv;
-}
-
-static void pipe_str(weir_test_driver_t *drv, const char *topic,
-                     const char *k, const char *v, int64_t ts)
-{
-    weir_error_t *err = weir_test_driver_pipe_str(drv, topic, k, v, ts);
-    ck_assert_msg(err == NULL, "%s", weir_error_string(err));
-}
-
-/* Reads all of @p topic as "k=v@ts;" with string keys and values. */
-static char *drain_str(weir_test_driver_t *drv, const char *topic)
-{
-    static char buf[4096];
-    buf[0] = '\0';
-    char *k, *v;
-    int64_t ts;
-    while (weir_test_driver_read_output_str(drv, topic, &k, &v, &ts)) {
-        size_t n = strlen(buf);
-        snprintf(buf + n, sizeof(buf) - n, "%s=%s@%lld;", k ? k : "null",
-                 v ? v : "null", (long long)ts);
-        weir_free(k);
-        weir_free(v);
-    }
-    return buf;
-}
-
-static char *dup_str(const char *s, size_t *lenp)
-{
-    *lenp = strlen(s);
-    char *d = malloc(*lenp + 1);
-    memcpy(d, s, *lenp + 1);
-    return d;
-}
+#include "test_dsl_support.h"
 
 static weir_error_t *ok_or_abort(weir_error_t *err)
 {
@@ -141,7 +102,7 @@ static weir_error_t *shout(void *ctx, const weir_record_t *rec,
                            void **valuep, size_t *lenp)
 {
     (void)ctx;
-    char *s = dup_str(rec->value, lenp);
+    char *s = dsl_dup_str(rec->value, lenp);
     s[0] = (char)toupper((unsigned char)s[0]);
     *valuep = s;
     return NULL;
@@ -167,11 +128,11 @@ START_TEST(test_dsl_process_stores_forwarding_and_punctuation)
                   "%s", d);
     weir_free(d);
 
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "alice", "apple", 100);
-    pipe_str(drv, "in", "bob", "banana", 200);
-    pipe_str(drv, "in", "alice", "avocado", 1500);
-    ck_assert_str_eq(drain_str(drv, "out"),
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "alice", "apple", 100);
+    dsl_pipe_str(drv, "in", "bob", "banana", 200);
+    dsl_pipe_str(drv, "in", "alice", "avocado", 1500);
+    ck_assert_str_eq(dsl_drain_str(drv, "out", true),
                      "a=Alice#1@100;tick=1@100;b=Bob#1@200;a=Alice#2@1500;"
                      "tick=3@1500;");
     weir_kv_store_t *kv;
@@ -219,10 +180,10 @@ START_TEST(test_dsl_process_output_serdes_and_repartition)
     ck_assert_msg(strstr(d, "per-word-repartition"), "%s", d);
     weir_free(d);
 
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "1", "x", 10);
-    pipe_str(drv, "in", "2", "y", 20);
-    pipe_str(drv, "in", "3", "x", 30);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "1", "x", 10);
+    dsl_pipe_str(drv, "in", "2", "y", 20);
+    dsl_pipe_str(drv, "in", "3", "x", 30);
     weir_serde_t *ks = weir_serde_string(), *vs = weir_serde_int64();
     const char *want[] = {"x=1", "y=1", "x=2"};
     for (int i = 0; i < 3; i++) {
@@ -322,7 +283,7 @@ static weir_error_t *where(void *ctx, const weir_record_t *rec,
     snprintf(buf, sizeof(buf), "%s@%lld/%lld", (const char *)rec->value,
              (long long)weir_processor_record_offset(pctx),
              (long long)weir_processor_stream_time(pctx));
-    *valuep = dup_str(buf, lenp);
+    *valuep = dsl_dup_str(buf, lenp);
     return NULL;
 }
 
@@ -340,14 +301,14 @@ START_TEST(test_dsl_process_callbacks_read_global_stores)
     weir_kstream_to(weir_kstream_map_values(s, where, NULL, NULL), "out",
                     NULL, NULL);
     ck_assert_ptr_null(ok_or_abort(weir_topology_build(topo)));
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "products", "p1", "Pen", 0);
-    pipe_str(drv, "views", "alice", "p1", 100);
-    pipe_str(drv, "views", "alice", "p9", 200);
-    pipe_str(drv, "products", "p9", "Ink", 0);
-    pipe_str(drv, "views", "bob", "p9", 150);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "products", "p1", "Pen", 0);
+    dsl_pipe_str(drv, "views", "alice", "p1", 100);
+    dsl_pipe_str(drv, "views", "alice", "p9", 200);
+    dsl_pipe_str(drv, "products", "p9", "Ink", 0);
+    dsl_pipe_str(drv, "views", "bob", "p9", 150);
     ck_assert_int_eq(calls, 3);
-    ck_assert_str_eq(drain_str(drv, "out"),
+    ck_assert_str_eq(dsl_drain_str(drv, "out", true),
                      "alice=p1@0/100@100;bob=p9@2/200@150;");
     ck_assert_uint_eq(weir_test_driver_dropped(drv, "unknown-product"), 1);
     ck_assert_ptr_null(weir_dsl_context());
@@ -383,7 +344,7 @@ static weir_error_t *number_key(void *ctx, const weir_record_t *rec,
     err = weir_kv_store_put(kv, rec->value, rec->value_len, &n, 1);
     char buf[64];
     snprintf(buf, sizeof(buf), "%s-%c", (const char *)rec->value, n);
-    *keyp = dup_str(buf, lenp);
+    *keyp = dsl_dup_str(buf, lenp);
     return err;
 }
 
@@ -391,7 +352,7 @@ static weir_error_t *number_key(void *ctx, const weir_record_t *rec,
 static weir_error_t *init_empty(void *ctx, void **aggp, size_t *lenp)
 {
     (void)ctx;
-    *aggp = dup_str("", lenp);
+    *aggp = dsl_dup_str("", lenp);
     return NULL;
 }
 
@@ -410,7 +371,7 @@ static weir_error_t *append(void *ctx, const weir_record_t *rec,
     char buf[256];
     snprintf(buf, sizeof(buf), "%s%s", (const char *)agg,
              (const char *)rec->value);
-    *newp = dup_str(buf, new_lenp);
+    *newp = dsl_dup_str(buf, new_lenp);
     return NULL;
 }
 
@@ -429,12 +390,13 @@ START_TEST(test_dsl_process_callbacks_reach_connected_stores)
                                                weir_serde_string(), "agg");
     weir_kstream_to(weir_ktable_to_stream(t), "aggs", NULL, NULL);
     ck_assert_ptr_null(ok_or_abort(weir_topology_build(topo)));
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "k", "a", 1);
-    pipe_str(drv, "in", "k", "b", 2);
-    pipe_str(drv, "in", "j", "a", 3);
-    ck_assert_str_eq(drain_str(drv, "keyed"), "a-1=a@1;b-1=b@2;a-2=a@3;");
-    ck_assert_str_eq(drain_str(drv, "aggs"), "k=a@1;k=ab@2;j=a@3;");
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "k", "a", 1);
+    dsl_pipe_str(drv, "in", "k", "b", 2);
+    dsl_pipe_str(drv, "in", "j", "a", 3);
+    ck_assert_str_eq(dsl_drain_str(drv, "keyed", true),
+                     "a-1=a@1;b-1=b@2;a-2=a@3;");
+    ck_assert_str_eq(dsl_drain_str(drv, "aggs", true), "k=a@1;k=ab@2;j=a@3;");
     weir_error_t *err = weir_test_driver_pipe_str(drv, "in", "k", "bad", 4);
     ck_assert_ptr_nonnull(err);
     ck_assert_msg(strstr(weir_error_string(err), "bad value at in[0]@3"),
@@ -481,8 +443,8 @@ START_TEST(test_dsl_process_context_follows_nested_forwarding)
     weir_kstream_foreach(weir_kstream_flat_map_values(s, twice, NULL, NULL),
                          seen_by, seen);
     ck_assert_ptr_null(ok_or_abort(weir_topology_build(topo)));
-    weir_test_driver_t *drv = driver(topo);
-    pipe_str(drv, "in", "k", "v", 1);
+    weir_test_driver_t *drv = dsl_driver(topo);
+    dsl_pipe_str(drv, "in", "k", "v", 1);
     ck_assert_str_eq(seen, "++");
     ck_assert_ptr_null(weir_dsl_context());
     weir_test_driver_destroy(drv);
