@@ -95,6 +95,8 @@ WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
  *        are ignored), only read; NULL for the defaults.
  * @returns the registry with one reference, or NULL with *errp set
  *          (WEIR_ERR_NOMEM).
+ * @remark Any thread; the conf must not change during the call. The
+ *         schemas live in the client: they go with its last reference.
  */
 WEIR_EXPORT weir_registry_t *
 weir_registry_new_memory(const weir_conf_t *conf, weir_error_t **errp);
