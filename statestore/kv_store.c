@@ -16,13 +16,12 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "store_int.h"
 
 double weir__store_now(void)
 {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+    return (double)weir__mono_ms() / 1000.0;
 }
 
 weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,

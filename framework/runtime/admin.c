@@ -16,13 +16,7 @@
 
 #include "admin_int.h"
 #include "alloc_int.h"
-
-static int64_t now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
+#include "clock_int.h"
 
 weir_error_t *weir__admin_partition_count(rd_kafka_t *rk, const char *topic,
                                           int timeout_ms, int32_t *partsp)
@@ -266,7 +260,7 @@ weir_error_t *weir__admin_ensure_topics(rd_kafka_t *rk,
     }
     /* Wait until every created topic is in metadata with all its
      * partitions, and check those another instance created first. */
-    int64_t deadline = now_ms() + timeout_ms;
+    int64_t deadline = weir__mono_ms() + timeout_ms;
     for (size_t i = 0; i < missing_cnt && !err; i++) {
         int32_t parts = -1;
         while (!err) {
@@ -274,7 +268,7 @@ weir_error_t *weir__admin_ensure_topics(rd_kafka_t *rk,
                                               timeout_ms, &parts);
             if (err || parts >= 0)
                 break;
-            if (now_ms() > deadline) {
+            if (weir__mono_ms() > deadline) {
                 err = weir_error_new(WEIR_ERR_TIMEOUT,
                                      "topic %s was created but does not "
                                      "appear in metadata",

@@ -93,13 +93,6 @@ struct weir_registry_s {
 
 /* ---- helpers ---------------------------------------------------------- */
 
-int64_t weir__mono_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 weir_error_t *weir__error_copy(const weir_error_t *err)
 {
     weir_error_t *copy = weir_error_new(weir_error_code(err), "%s",

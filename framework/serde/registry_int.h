@@ -17,6 +17,7 @@
 #include <weir/registry.h>
 
 #include "log_int.h"
+#include "clock_int.h"
 
 /*
  * What a client is set up with. The serde layer has no configuration
@@ -94,8 +95,5 @@ weir__registry_settings(const weir_registry_t *reg);
 
 /* A copy of @p err: code, message and flags. */
 weir_error_t *weir__error_copy(const weir_error_t *err);
-
-/* Milliseconds on the monotonic clock. */
-int64_t weir__mono_ms(void);
 
 #endif /* WEIR_REGISTRY_INT_H */
