@@ -23,6 +23,7 @@
 
 #include "admin_int.h"
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "conf_int.h"
 #include "http_int.h"
 #include "mock_int.h"
@@ -70,7 +71,7 @@ static void transition(weir_app_t *app, weir_app_state_t state)
         state != WEIR_APP_ERROR)
         return;
     atomic_store(&app->state, (int)state);
-    weir__log(&app->rt.log, WEIR_LOG_INFO, "APP", "state %s -> %s",
+    weir__log(&app->rt.eng.log, WEIR_LOG_INFO, "APP", "state %s -> %s",
               weir_app_state_name(old), weir_app_state_name(state));
     if (app->state_cb)
         app->state_cb(app->state_opaque, old, state);
@@ -133,35 +134,35 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     pthread_mutex_init(&app->lock, NULL);
     atomic_init(&app->state, WEIR_APP_CREATED);
     weir__rt_t *rt = &app->rt;
-    rt->topo = topo;
+    rt->eng.topo = topo;
     rt->conf = conf;
-    rt->log = weir__conf_logger(conf);
-    rt->app_id = weir_conf_get(conf, "application.id");
+    rt->eng.log = weir__conf_logger(conf);
+    rt->eng.app_id = weir_conf_get(conf, "application.id");
     rt->bootstrap = weir_conf_get(conf, "bootstrap.servers");
-    rt->state_dir = weir_conf_get(conf, "state.dir");
-    rt->eos = weir__conf_is_eos(conf);
+    rt->eng.state_dir = weir_conf_get(conf, "state.dir");
+    rt->eng.eos = weir__conf_is_eos(conf);
     rt->commit_interval_ms = weir__conf_commit_interval_ms(conf);
-    rt->idle_timeout_ms = weir__conf_get_int(conf, "idle.timeout.ms");
-    rt->broker_down_timeout_ms =
+    rt->eng.idle_timeout_ms = weir__conf_get_int(conf, "idle.timeout.ms");
+    rt->eng.wait_timeout_ms =
         weir__conf_get_int(conf, "broker.down.timeout.ms");
     rt->purge_interval_ms =
         weir__conf_get_int(conf, "repartition.purge.interval.ms");
-    rt->max_consecutive_aborts =
+    rt->eng.max_consecutive_aborts =
         weir__conf_get_int(conf, "max.consecutive.aborts");
-    rt->deser_handler = handler_of(conf, "deserialization.exception.handler");
-    rt->proc_handler = handler_of(conf, "processing.exception.handler");
-    rt->prod_handler = handler_of(conf, "production.exception.handler");
-    if (rt->deser_handler == WEIR__HANDLER_DEAD_LETTER ||
-        rt->proc_handler == WEIR__HANDLER_DEAD_LETTER ||
-        rt->prod_handler == WEIR__HANDLER_DEAD_LETTER) {
+    rt->eng.deser_handler = handler_of(conf, "deserialization.exception.handler");
+    rt->eng.proc_handler = handler_of(conf, "processing.exception.handler");
+    rt->eng.prod_handler = handler_of(conf, "production.exception.handler");
+    if (rt->eng.deser_handler == WEIR__HANDLER_DEAD_LETTER ||
+        rt->eng.proc_handler == WEIR__HANDLER_DEAD_LETTER ||
+        rt->eng.prod_handler == WEIR__HANDLER_DEAD_LETTER) {
         const char *dlq = weir_conf_get(conf, "dead.letter.topic");
         char name[512];
         if (!dlq) {
-            snprintf(name, sizeof(name), "%s-dlq", rt->app_id);
+            snprintf(name, sizeof(name), "%s-dlq", rt->eng.app_id);
             dlq = name;
         }
-        rt->dlq_topic = weir__strdup(dlq);
-        if (!rt->dlq_topic) {
+        rt->eng.dlq_topic = weir__strdup(dlq);
+        if (!rt->eng.dlq_topic) {
             weir_app_destroy(app);
             *errp = weir_error_new(WEIR_ERR_NOMEM, "app");
             return NULL;
@@ -203,7 +204,7 @@ static weir_error_t *mkdirs(const char *path)
 static weir_error_t *load_process_id(weir__rt_t *rt)
 {
     char dir[4096], path[4200];
-    snprintf(dir, sizeof(dir), "%s/%s", rt->state_dir, rt->app_id);
+    snprintf(dir, sizeof(dir), "%s/%s", rt->eng.state_dir, rt->eng.app_id);
     weir_error_t *err = mkdirs(dir);
     if (err)
         return err;
@@ -218,7 +219,7 @@ static weir_error_t *load_process_id(weir__rt_t *rt)
             memcpy(rt->process_id, id, 17); /* 16 hex digits and NUL */
             return NULL;
         }
-        weir__log(&rt->log, WEIR_LOG_WARNING, "APP",
+        weir__log(&rt->eng.log, WEIR_LOG_WARNING, "APP",
                   "%s is not a process id; making a new one", path);
     }
     unsigned char rnd[8];
@@ -244,7 +245,7 @@ static weir_error_t *load_process_id(weir__rt_t *rt)
 
 static weir_error_t *admin_new(weir__rt_t *rt)
 {
-    rt->admin_opaque = (weir__kafka_opaque_t){&rt->log, "admin"};
+    rt->admin_opaque = (weir__kafka_opaque_t){&rt->eng.log, "admin"};
     rd_kafka_conf_t *rkc;
     weir_error_t *err =
         weir__kafka_conf_new(rt->conf, "admin", &rt->admin_opaque, &rkc);
@@ -255,7 +256,7 @@ static weir_error_t *admin_new(weir__rt_t *rt)
         return err;
     /* Wait for the brokers (bounded), so that "down" is one clear error
      * rather than a timeout deep inside planning. */
-    int64_t deadline = weir__rt_broker_deadline(rt);
+    int64_t deadline = weir__engine_deadline(&rt->eng);
     int64_t next_log = 0;
     for (;;) {
         const struct rd_kafka_metadata *md = NULL;
@@ -265,28 +266,21 @@ static weir_error_t *admin_new(weir__rt_t *rt)
             rd_kafka_metadata_destroy(md);
         if (!code)
             return NULL;
-        if (weir__now_ms() > deadline)
+        if (weir__mono_ms() > deadline)
             return weir_error_set_retriable(
                 weir__error_from_resp(code,
                                       "brokers %s unreachable for %" PRId64
                                       " ms (broker.down.timeout.ms)",
                                       rt->bootstrap,
-                                      rt->broker_down_timeout_ms),
+                                      rt->eng.wait_timeout_ms),
                 true);
-        if (weir__now_ms() >= next_log) {
-            weir__log(&rt->log, WEIR_LOG_WARNING, "APP",
+        if (weir__mono_ms() >= next_log) {
+            weir__log(&rt->eng.log, WEIR_LOG_WARNING, "APP",
                       "waiting for brokers %s: %s", rt->bootstrap,
                       rd_kafka_err2str(code));
-            next_log = weir__now_ms() + 10000;
+            next_log = weir__mono_ms() + 10000;
         }
     }
-}
-
-void weir__rt_store_log(void *opaque, int level, const char *fac,
-                        const char *msg)
-{
-    const weir__rt_t *rt = opaque;
-    weir__log(&rt->log, level, fac, "%s", msg);
 }
 
 static bool has_persistent_stores(const weir_topology_t *topo)
@@ -325,12 +319,12 @@ weir_error_t *weir_app_start(weir_app_t *app)
     weir__rt_t *rt = &app->rt;
     weir_error_t *err = load_process_id(rt);
     if (!err && has_persistent_stores(app->topo)) {
-        rt->env = weir_store_env_new(
+        rt->eng.env = weir_store_env_new(
             (uint64_t)weir__conf_get_int(app->conf, "statestore.memory.bytes"),
             &err);
-        if (rt->env) {
-            const weir__logger_t *log = &rt->log;
-            weir_store_env_set_log_cb(rt->env, weir__rt_store_log, rt,
+        if (rt->eng.env) {
+            const weir__logger_t *log = &rt->eng.log;
+            weir_store_env_set_log_cb(rt->eng.env, weir__engine_store_log, &rt->eng,
                                       (log->debug & WEIR__DBG_STORE) != 0);
         }
     }
@@ -351,11 +345,11 @@ weir_error_t *weir_app_start(weir_app_t *app)
     pthread_mutex_lock(&app->lock);
     transition(app, WEIR_APP_REBALANCING);
     pthread_mutex_unlock(&app->lock);
-    weir__log(&rt->log, WEIR_LOG_INFO, "APP",
+    weir__log(&rt->eng.log, WEIR_LOG_INFO, "APP",
               "%s starting %d stream thread%s (%s, commit every %" PRId64
               " ms, process %s)%s",
-              rt->app_id, n, n == 1 ? "" : "s",
-              rt->eos ? "exactly_once_v2" : "at_least_once",
+              rt->eng.app_id, n, n == 1 ? "" : "s",
+              rt->eng.eos ? "exactly_once_v2" : "at_least_once",
               rt->commit_interval_ms, rt->process_id,
               rt->mock ? " on the embedded mock cluster" : "");
     for (int i = 0; i < n; i++) {
@@ -390,7 +384,7 @@ weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms)
     for (int i = 0; i < app->thread_cnt; i++)
         if (app->threads[i])
             weir__thread_request_stop(app->threads[i]);
-    int64_t deadline = weir__now_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
+    int64_t deadline = weir__mono_ms() + (timeout_ms < 0 ? 0 : timeout_ms);
     bool timed_out = false;
     for (int i = 0; i < app->thread_cnt; i++) {
         if (!app->threads[i])
@@ -438,8 +432,8 @@ void weir_app_destroy(weir_app_t *app)
         rd_kafka_destroy(app->rt.admin);
     weir__rt_plan_free(&app->rt);
     weir__standbys_destroy(app->rt.standbys);
-    weir_store_env_destroy(app->rt.env);
-    weir__free(app->rt.dlq_topic);
+    weir_store_env_destroy(app->rt.eng.env);
+    weir__free(app->rt.eng.dlq_topic);
     weir_error_destroy(app->error);
     pthread_mutex_destroy(&app->lock);
     weir_topology_destroy(app->topo);
@@ -449,13 +443,13 @@ void weir_app_destroy(weir_app_t *app)
 
 uint64_t weir_app_metric(const weir_app_t *app, const char *name)
 {
-    const weir__metrics_t *m = &app->rt.metrics;
+    const weir__metrics_t *m = &app->rt.eng.metrics;
 #define WEIR__METRIC_GET(field, mname) \
     if (!strcmp(name, mname))          \
         return atomic_load(&m->field);
     WEIR__METRICS(WEIR__METRIC_GET)
 #undef WEIR__METRIC_GET
-    const weir__gauges_t *g = &app->rt.gauges;
+    const weir__gauges_t *g = &app->rt.eng.gauges;
 #define WEIR__GAUGE_GET(field, gname)                     \
     if (!strcmp(name, gname)) {                           \
         int_fast64_t v = atomic_load(&g->field);          \

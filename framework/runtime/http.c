@@ -19,7 +19,7 @@
  *
  * Design. libmicrohttpd runs one internal polling thread
  * (MHD_USE_INTERNAL_POLLING_THREAD); each answer is rendered from scratch
- * on it: counters are atomic loads of rt->metrics, the state comes from
+ * on it: counters are atomic loads of rt->eng.metrics, the state comes from
  * the app's callback, memory from weir_store_env_memory() (thread-safe).
  * Nothing is cached, so a scrape always sees current figures, and the
  * server holds no lock that a stream thread could wait on. The server
@@ -125,7 +125,7 @@ static void out_sample(out_t *out, const weir__rt_t *rt, const char *name,
                        uint64_t value)
 {
     out_printf(out, "%s{application_id=\"", name);
-    out_escaped(out, rt->app_id ? rt->app_id : "", true);
+    out_escaped(out, rt->eng.app_id ? rt->eng.app_id : "", true);
     if (label) {
         out_printf(out, "\",%s=\"", label);
         out_escaped(out, label_value, true);
@@ -203,7 +203,7 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
 #define WEIR__METRIC_RENDER(field, mname)                                \
     counter_name(mname, name, sizeof(name));                             \
     out_family(out, name, "counter", help_of(mname));                    \
-    out_sample(out, rt, name, NULL, NULL, atomic_load(&rt->metrics.field));
+    out_sample(out, rt, name, NULL, NULL, atomic_load(&rt->eng.metrics.field));
     WEIR__METRICS(WEIR__METRIC_RENDER)
 #undef WEIR__METRIC_RENDER
 
@@ -211,7 +211,7 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
     gauge_name(gname, name, sizeof(name));                               \
     out_family(out, name, "gauge", help_of(gname));                      \
     {                                                                    \
-        int_fast64_t v = atomic_load(&rt->gauges.field);                 \
+        int_fast64_t v = atomic_load(&rt->eng.gauges.field);                 \
         out_sample(out, rt, name, NULL, NULL, v > 0 ? (uint64_t)v : 0);  \
     }
     WEIR__GAUGES(WEIR__GAUGE_RENDER)
@@ -235,9 +235,9 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
                    n > 0 ? (uint64_t)n : 0);
     }
 
-    if (rt->env) {
+    if (rt->eng.env) {
         weir_store_memory_t mem;
-        weir_store_env_memory(rt->env, &mem);
+        weir_store_env_memory(rt->eng.env, &mem);
         out_family(out, "weir_store_memory_budget_bytes", "gauge",
                    "Memory budget of the RocksDB stores "
                    "(statestore.memory.bytes).");
@@ -303,7 +303,7 @@ static enum MHD_Result serve_metrics(weir__http_t *http,
     weir_buf_init(&out.buf, BODY_MAX);
     render_metrics(&http->src, &out);
     if (out.err) {
-        weir__log(&http->src.rt->log, WEIR_LOG_WARNING, "HTTP",
+        weir__log(&http->src.rt->eng.log, WEIR_LOG_WARNING, "HTTP",
                   "/metrics: %s", weir_error_string(out.err));
         weir_error_destroy(out.err);
         weir_buf_free(&out.buf);
@@ -374,7 +374,7 @@ static void mhd_log(void *cls, const char *fmt, va_list ap)
         snprintf(http->start_msg, sizeof(http->start_msg), "%s", msg);
         return;
     }
-    weir__log(&http->src.rt->log, WEIR_LOG_WARNING, "HTTP", "%s", msg);
+    weir__log(&http->src.rt->eng.log, WEIR_LOG_WARNING, "HTTP", "%s", msg);
 }
 
 /* --- lifecycle ---------------------------------------------------------- */
@@ -462,7 +462,7 @@ weir_error_t *weir__http_start(const weir__http_src_t *src, const char *host,
         MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
     http->port = info && info->port ? info->port : port;
     atomic_store(&http->started, true);
-    weir__log(&src->rt->log, WEIR_LOG_INFO, "HTTP",
+    weir__log(&src->rt->eng.log, WEIR_LOG_INFO, "HTTP",
               "serving /metrics and /health on http://%s%s%s:%d/", open, host,
               close_, http->port);
     *httpp = http;

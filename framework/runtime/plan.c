@@ -23,6 +23,7 @@
 
 #include "admin_int.h"
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "conf_int.h"
 #include "mock_int.h"
 #include "runtime_int.h"
@@ -30,35 +31,19 @@
 #define ADMIN_TIMEOUT_MS 30000
 #define WINDOW_CHANGELOG_SLACK_MS (24LL * 3600 * 1000)
 
-weir__rt_topic_t *weir__rt_topic(const weir__rt_t *rt, const char *name)
-{
-    for (size_t i = 0; i < rt->topic_cnt; i++)
-        if (!strcmp(rt->topics[i].name, name))
-            return &rt->topics[i];
-    return NULL;
-}
-
-char *weir__rt_changelog_topic(const weir__rt_t *rt, const char *store)
-{
-    size_t len = strlen(rt->app_id) + strlen(store) + 12;
-    char *s = weir__malloc(len);
-    if (s)
-        snprintf(s, len, "%s-%s-changelog", rt->app_id, store);
-    return s;
-}
 
 /* Adds (or finds) a topic; returns its index or -1 when out of memory. */
 static int topic_add(weir__rt_t *rt, const char *name)
 {
-    weir__rt_topic_t *t = weir__rt_topic(rt, name);
-    if (t)
-        return (int)(t - rt->topics);
-    weir__rt_topic_t *topics =
-        weir__realloc(rt->topics, (rt->topic_cnt + 1) * sizeof(*topics));
+    int idx = weir__engine_topic_index(&rt->eng, name);
+    if (idx >= 0)
+        return idx;
+    weir__plan_topic_t *topics = weir__realloc(
+        rt->eng.topics, (rt->eng.topic_cnt + 1) * sizeof(*topics));
     if (!topics)
         return -1;
-    rt->topics = topics;
-    t = &rt->topics[rt->topic_cnt];
+    rt->eng.topics = topics;
+    weir__plan_topic_t *t = &rt->eng.topics[rt->eng.topic_cnt];
     memset(t, 0, sizeof(*t));
     t->name = weir__strdup(name);
     if (!t->name)
@@ -66,7 +51,7 @@ static int topic_add(weir__rt_t *rt, const char *name)
     t->reader_sub = -1;
     t->writer_sub = -1;
     t->partitions = -1;
-    return (int)rt->topic_cnt++;
+    return (int)rt->eng.topic_cnt++;
 }
 
 static int push_int(int **arr, size_t *cnt, int v)
@@ -94,9 +79,9 @@ static weir_error_t *oom(void)
 static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
                         int64_t deadline)
 {
-    if (!err || !weir_error_is_retriable(err) || weir__now_ms() > deadline)
+    if (!err || !weir_error_is_retriable(err) || weir__mono_ms() > deadline)
         return false;
-    weir__log(&rt->log, WEIR_LOG_WARNING, "PLAN", "%s; retrying",
+    weir__log(&rt->eng.log, WEIR_LOG_WARNING, "PLAN", "%s; retrying",
               weir_error_string(err));
     weir_error_destroy(err);
     struct timespec pause = {0, 500 * 1000000};
@@ -108,13 +93,13 @@ static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
 /* Registers the topics of every task sub-topology. */
 static weir_error_t *collect_topics(weir__rt_t *rt)
 {
-    const weir_topology_t *topo = rt->topo;
-    rt->sub_cnt = topo->task_sub_cnt;
-    rt->subs = weir__calloc(rt->sub_cnt ? rt->sub_cnt : 1, sizeof(*rt->subs));
-    if (!rt->subs)
+    const weir_topology_t *topo = rt->eng.topo;
+    rt->eng.sub_cnt = topo->task_sub_cnt;
+    rt->eng.subs = weir__calloc(rt->eng.sub_cnt ? rt->eng.sub_cnt : 1, sizeof(*rt->eng.subs));
+    if (!rt->eng.subs)
         return oom();
-    for (size_t s = 0; s < rt->sub_cnt; s++) {
-        weir__rt_sub_t *sub = &rt->subs[s];
+    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
+        weir__plan_sub_t *sub = &rt->eng.subs[s];
         const weir__subtopology_t *ts = &topo->subs[s];
         sub->id = (int)s;
         sub->task_cnt = -1;
@@ -122,27 +107,27 @@ static weir_error_t *collect_topics(weir__rt_t *rt)
             const weir__node_t *node = topo->nodes[ts->nodes.v[n]];
             if (node->kind == WEIR__NODE_SOURCE) {
                 for (size_t t = 0; t < node->topic_cnt; t++) {
-                    char *name = weir__topic_name(rt->app_id, node->topics[t],
+                    char *name = weir__topic_name(rt->eng.app_id, node->topics[t],
                                                   node->internal);
                     int ti = name ? topic_add(rt, name) : -1;
                     weir__free(name);
                     if (ti < 0 || push_int(&sub->inputs, &sub->input_cnt, ti))
                         return oom();
-                    rt->topics[ti].reader_sub = (int)s;
-                    rt->topics[ti].repartition = node->internal;
+                    rt->eng.topics[ti].reader_sub = (int)s;
+                    rt->eng.topics[ti].repartition = node->internal;
                     if (node->internal)
                         sub->reads_repartition = true;
                 }
             } else if (node->kind == WEIR__NODE_SINK) {
-                char *name = weir__topic_name(rt->app_id, node->topic,
+                char *name = weir__topic_name(rt->eng.app_id, node->topic,
                                               node->internal);
                 int ti = name ? topic_add(rt, name) : -1;
                 weir__free(name);
                 if (ti < 0)
                     return oom();
                 if (node->internal) {
-                    rt->topics[ti].repartition = true;
-                    rt->topics[ti].writer_sub = (int)s;
+                    rt->eng.topics[ti].repartition = true;
+                    rt->eng.topics[ti].writer_sub = (int)s;
                     if (push_int(&sub->repartition_out,
                                  &sub->repartition_out_cnt, ti))
                         return oom();
@@ -151,7 +136,7 @@ static weir_error_t *collect_topics(weir__rt_t *rt)
         }
     }
     /* Global stores read their topics on every instance. */
-    for (size_t s = rt->sub_cnt; s < topo->sub_cnt; s++) {
+    for (size_t s = rt->eng.sub_cnt; s < topo->sub_cnt; s++) {
         const weir__subtopology_t *ts = &topo->subs[s];
         for (size_t n = 0; n < ts->sources.cnt; n++) {
             const weir__node_t *node = topo->nodes[ts->sources.v[n]];
@@ -166,11 +151,11 @@ static weir_error_t *collect_topics(weir__rt_t *rt)
 /* Partition counts of the topics users own: inputs, outputs, globals. */
 static weir_error_t *describe_user_topics(weir__rt_t *rt)
 {
-    for (size_t i = 0; i < rt->topic_cnt; i++) {
-        weir__rt_topic_t *t = &rt->topics[i];
+    for (size_t i = 0; i < rt->eng.topic_cnt; i++) {
+        weir__plan_topic_t *t = &rt->eng.topics[i];
         if (t->repartition)
             continue;
-        int64_t deadline = weir__rt_broker_deadline(rt);
+        int64_t deadline = weir__engine_deadline(&rt->eng);
         weir_error_t *err;
         do {
             err = weir__admin_partition_count(rt->admin, t->name,
@@ -196,11 +181,11 @@ static weir_error_t *describe_user_topics(weir__rt_t *rt)
 static weir_error_t *size_subtopologies(weir__rt_t *rt)
 {
     int64_t num_partitions = weir__conf_get_int(rt->conf, "num.partitions");
-    for (size_t s = 0; s < rt->sub_cnt; s++) {
-        weir__rt_sub_t *sub = &rt->subs[s];
-        const weir__rt_topic_t *first = NULL;
+    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
+        weir__plan_sub_t *sub = &rt->eng.subs[s];
+        const weir__plan_topic_t *first = NULL;
         for (size_t i = 0; i < sub->input_cnt; i++) {
-            const weir__rt_topic_t *t = &rt->topics[sub->inputs[i]];
+            const weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
             if (t->repartition)
                 continue;
             if (first && t->partitions != first->partitions)
@@ -217,10 +202,10 @@ static weir_error_t *size_subtopologies(weir__rt_t *rt)
     }
     /* Repartition-fed sub-topologies take their writers' size; iterate to
      * a fixpoint, as writers may be sized late in a chain. */
-    for (size_t round = 0; round <= rt->sub_cnt; round++) {
+    for (size_t round = 0; round <= rt->eng.sub_cnt; round++) {
         bool changed = false;
-        for (size_t s = 0; s < rt->sub_cnt; s++) {
-            weir__rt_sub_t *sub = &rt->subs[s];
+        for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
+            weir__plan_sub_t *sub = &rt->eng.subs[s];
             if (!sub->reads_repartition || sub->task_cnt > 0)
                 continue;
             int32_t n = (int32_t)num_partitions;
@@ -228,11 +213,11 @@ static weir_error_t *size_subtopologies(weir__rt_t *rt)
             if (n <= 0) {
                 n = 0;
                 for (size_t i = 0; i < sub->input_cnt; i++) {
-                    const weir__rt_topic_t *t = &rt->topics[sub->inputs[i]];
+                    const weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
                     if (!t->repartition)
                         continue;
-                    const weir__rt_sub_t *w =
-                        t->writer_sub >= 0 ? &rt->subs[t->writer_sub] : NULL;
+                    const weir__plan_sub_t *w =
+                        t->writer_sub >= 0 ? &rt->eng.subs[t->writer_sub] : NULL;
                     if (!w || w->task_cnt <= 0) {
                         known = false;
                         break;
@@ -249,8 +234,8 @@ static weir_error_t *size_subtopologies(weir__rt_t *rt)
         if (!changed)
             break;
     }
-    for (size_t s = 0; s < rt->sub_cnt; s++) {
-        weir__rt_sub_t *sub = &rt->subs[s];
+    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
+        weir__plan_sub_t *sub = &rt->eng.subs[s];
         if (sub->task_cnt <= 0)
             return weir_error_new(WEIR_ERR_TOPOLOGY,
                                   "sub-topology %zu: cannot size its tasks "
@@ -258,7 +243,7 @@ static weir_error_t *size_subtopologies(weir__rt_t *rt)
                                   "have no writer)",
                                   s);
         for (size_t i = 0; i < sub->input_cnt; i++) {
-            weir__rt_topic_t *t = &rt->topics[sub->inputs[i]];
+            weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
             if (t->repartition)
                 t->partitions = sub->task_cnt;
         }
@@ -271,7 +256,7 @@ static weir_error_t *ensure(weir__rt_t *rt, const weir__topic_spec_t *specs,
 {
     if (!rt->mock)
         return weir__admin_ensure_topics(rt->admin, specs, cnt,
-                                         ADMIN_TIMEOUT_MS, &rt->log);
+                                         ADMIN_TIMEOUT_MS, &rt->eng.log);
     /* The mock has no Admin API and no topic configs. */
     for (size_t i = 0; i < cnt; i++) {
         weir_error_t *err = weir_mock_cluster_create_topic(
@@ -284,8 +269,8 @@ static weir_error_t *ensure(weir__rt_t *rt, const weir__topic_spec_t *specs,
 
 static weir_error_t *create_internal_topics(weir__rt_t *rt)
 {
-    const weir_topology_t *topo = rt->topo;
-    size_t max = rt->topic_cnt + topo->store_cnt + 1;
+    const weir_topology_t *topo = rt->eng.topo;
+    size_t max = rt->eng.topic_cnt + topo->store_cnt + 1;
     weir__topic_spec_t *specs = weir__calloc(max, sizeof(*specs));
     char **names = weir__calloc(max, sizeof(char *));
     if (!specs || !names) {
@@ -296,8 +281,8 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
     int replication = (int)weir__conf_get_int(rt->conf, "replication.factor");
     size_t n = 0;
     weir_error_t *err = NULL;
-    for (size_t i = 0; i < rt->topic_cnt; i++) {
-        const weir__rt_topic_t *t = &rt->topics[i];
+    for (size_t i = 0; i < rt->eng.topic_cnt; i++) {
+        const weir__plan_topic_t *t = &rt->eng.topics[i];
         if (!t->repartition)
             continue;
         specs[n++] = (weir__topic_spec_t){t->name, t->partitions, replication,
@@ -306,33 +291,33 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
     for (size_t i = 0; i < topo->store_cnt && !err; i++) {
         const weir__store_spec_t *st = topo->stores[i];
         if (!st->changelog || st->global || st->subtopology < 0 ||
-            (size_t)st->subtopology >= rt->sub_cnt)
+            (size_t)st->subtopology >= rt->eng.sub_cnt)
             continue;
-        names[n] = weir__rt_changelog_topic(rt, st->name);
+        names[n] = weir__engine_changelog_topic(&rt->eng, st->name);
         if (!names[n]) {
             err = oom();
             break;
         }
         bool window = st->kind == WEIR__STORE_WINDOW;
         specs[n] = (weir__topic_spec_t){
-            names[n], rt->subs[st->subtopology].task_cnt, replication,
+            names[n], rt->eng.subs[st->subtopology].task_cnt, replication,
             window ? "compact,delete" : "compact",
             window ? st->retention_ms + WINDOW_CHANGELOG_SLACK_MS : 0};
         n++;
     }
-    int64_t deadline = weir__rt_broker_deadline(rt);
+    int64_t deadline = weir__engine_deadline(&rt->eng);
     if (!err) {
         do {
             err = ensure(rt, specs, n);
         } while (retry_admin(rt, err, deadline));
     }
-    if (!err && rt->dlq_topic) {
+    if (!err && rt->eng.dlq_topic) {
         int32_t parts = -1;
         if (!rt->mock)
-            err = weir__admin_partition_count(rt->admin, rt->dlq_topic,
+            err = weir__admin_partition_count(rt->admin, rt->eng.dlq_topic,
                                               ADMIN_TIMEOUT_MS, &parts);
         if (!err && parts < 0) {
-            weir__topic_spec_t dlq = {rt->dlq_topic, 1, replication, "delete",
+            weir__topic_spec_t dlq = {rt->eng.dlq_topic, 1, replication, "delete",
                                       0};
             err = ensure(rt, &dlq, 1);
         }
@@ -355,11 +340,11 @@ weir_error_t *weir__rt_plan(weir__rt_t *rt)
         err = create_internal_topics(rt);
     if (err)
         return err;
-    for (size_t s = 0; s < rt->sub_cnt; s++)
-        weir__log(&rt->log, WEIR_LOG_INFO, "PLAN",
+    for (size_t s = 0; s < rt->eng.sub_cnt; s++)
+        weir__log(&rt->eng.log, WEIR_LOG_INFO, "PLAN",
                   "sub-topology %zu: %" PRId32 " tasks%s", s,
-                  rt->subs[s].task_cnt,
-                  rt->subs[s].reads_repartition
+                  rt->eng.subs[s].task_cnt,
+                  rt->eng.subs[s].reads_repartition
                       ? ", event time from watermark markers"
                       : "");
     return NULL;
@@ -367,16 +352,16 @@ weir_error_t *weir__rt_plan(weir__rt_t *rt)
 
 void weir__rt_plan_free(weir__rt_t *rt)
 {
-    for (size_t i = 0; i < rt->topic_cnt; i++)
-        weir__free(rt->topics[i].name);
-    weir__free(rt->topics);
-    rt->topics = NULL;
-    rt->topic_cnt = 0;
-    for (size_t s = 0; s < rt->sub_cnt; s++) {
-        weir__free(rt->subs[s].inputs);
-        weir__free(rt->subs[s].repartition_out);
+    for (size_t i = 0; i < rt->eng.topic_cnt; i++)
+        weir__free(rt->eng.topics[i].name);
+    weir__free(rt->eng.topics);
+    rt->eng.topics = NULL;
+    rt->eng.topic_cnt = 0;
+    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
+        weir__free(rt->eng.subs[s].inputs);
+        weir__free(rt->eng.subs[s].repartition_out);
     }
-    weir__free(rt->subs);
-    rt->subs = NULL;
-    rt->sub_cnt = 0;
+    weir__free(rt->eng.subs);
+    rt->eng.subs = NULL;
+    rt->eng.sub_cnt = 0;
 }

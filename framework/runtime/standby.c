@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "conf_int.h"
 #include "standby_int.h"
 #include "standby_plan_int.h"
@@ -81,7 +82,7 @@ void weir__standbys_client_base(const weir__rt_t *rt, char *out, size_t size)
     const char *base = weir_conf_get(rt->conf, "consumer.client.id");
     if (!base)
         base = weir_conf_get(rt->conf, "client.id");
-    snprintf(out, size, "%s", base ? base : rt->app_id);
+    snprintf(out, size, "%s", base ? base : rt->eng.app_id);
 }
 
 /* ---- the registry (lock held) ---- */
@@ -191,7 +192,7 @@ void weir__standbys_replan_soon(weir__standbys_t *sb, int64_t delay_ms)
 {
     if (!sb || sb->replicas <= 0)
         return;
-    int64_t at = weir__now_ms() + delay_ms;
+    int64_t at = weir__mono_ms() + delay_ms;
     int_fast64_t cur = atomic_load(&sb->replan_at);
     while (at < cur && !atomic_compare_exchange_weak(&sb->replan_at, &cur, at))
         ;
@@ -205,7 +206,7 @@ static weir_error_t *describe(weir__standbys_t *sb, rd_kafka_event_t **evp,
 {
     weir__rt_t *rt = sb->rt;
     rd_kafka_queue_t *q = rd_kafka_queue_new(rt->admin);
-    const char *groups[] = {rt->app_id};
+    const char *groups[] = {rt->eng.app_id};
     rd_kafka_AdminOptions_t *opts =
         rd_kafka_AdminOptions_new(rt->admin, RD_KAFKA_ADMIN_OP_ANY);
     char errstr[256];
@@ -217,7 +218,7 @@ static weir_error_t *describe(weir__standbys_t *sb, rd_kafka_event_t **evp,
     rd_kafka_queue_destroy(q);
     if (!ev)
         return weir_error_new(WEIR_ERR_TIMEOUT, "describing group %s",
-                              rt->app_id);
+                              rt->eng.app_id);
     weir_error_t *err = NULL;
     const rd_kafka_DescribeConsumerGroups_result_t *res =
         rd_kafka_event_DescribeConsumerGroups_result(ev);
@@ -226,23 +227,23 @@ static weir_error_t *describe(weir__standbys_t *sb, rd_kafka_event_t **evp,
         res ? rd_kafka_DescribeConsumerGroups_result_groups(res, &n) : NULL;
     if (rd_kafka_event_error(ev))
         err = weir__error_from_resp(rd_kafka_event_error(ev),
-                                    "describing group %s: %s", rt->app_id,
+                                    "describing group %s: %s", rt->eng.app_id,
                                     rd_kafka_event_error_string(ev));
     else if (n != 1)
         err = weir_error_new(WEIR_ERR_STATE, "describing group %s: %zu "
                                              "groups",
-                             rt->app_id, n);
+                             rt->eng.app_id, n);
     else if (rd_kafka_ConsumerGroupDescription_error(gs[0]))
         err = weir__error_from_resp(
             rd_kafka_error_code(rd_kafka_ConsumerGroupDescription_error(gs[0])),
-            "describing group %s: %s", rt->app_id,
+            "describing group %s: %s", rt->eng.app_id,
             rd_kafka_error_string(
                 rd_kafka_ConsumerGroupDescription_error(gs[0])));
     else if (rd_kafka_ConsumerGroupDescription_state(gs[0]) !=
              RD_KAFKA_CONSUMER_GROUP_STATE_STABLE)
         err = weir_error_set_retriable(
             weir_error_new(WEIR_ERR_STATE, "group %s is rebalancing",
-                           rt->app_id),
+                           rt->eng.app_id),
             true);
     if (err) {
         rd_kafka_event_destroy(ev);
@@ -260,7 +261,7 @@ static weir_error_t *plan(weir__standbys_t *sb,
     weir__rt_t *rt = sb->rt;
     size_t n = rd_kafka_ConsumerGroupDescription_member_count(g);
     weir__sb_member_t *members = weir__calloc(n ? n : 1, sizeof(*members));
-    weir__sb_sub_t *subs = weir__calloc(rt->sub_cnt ? rt->sub_cnt : 1,
+    weir__sb_sub_t *subs = weir__calloc(rt->eng.sub_cnt ? rt->eng.sub_cnt : 1,
                                         sizeof(*subs));
     size_t m = 0;
     weir_error_t *err = NULL;
@@ -280,12 +281,12 @@ static weir_error_t *plan(weir__standbys_t *sb,
             rd_kafka_MemberDescription_group_instance_id(md), key,
             a ? rd_kafka_MemberAssignment_partitions(a) : NULL};
     }
-    for (size_t s = 0; !err && s < rt->sub_cnt; s++)
-        subs[s] = (weir__sb_sub_t){rt->topics[rt->subs[s].inputs[0]].name,
-                                   rt->subs[s].task_cnt,
-                                   weir__sub_has_changelogs(rt, (int)s)};
+    for (size_t s = 0; !err && s < rt->eng.sub_cnt; s++)
+        subs[s] = (weir__sb_sub_t){rt->eng.topics[rt->eng.subs[s].inputs[0]].name,
+                                   rt->eng.subs[s].task_cnt,
+                                   weir__sub_has_changelogs(&rt->eng, (int)s)};
     if (!err)
-        err = weir__standby_plan(members, m, subs, rt->sub_cnt, sb->me,
+        err = weir__standby_plan(members, m, subs, rt->eng.sub_cnt, sb->me,
                                  sb->replicas, tasksp, cntp);
     for (size_t i = 0; i < m; i++)
         weir__free((char *)members[i].process);
@@ -349,9 +350,9 @@ static void apply(weir__standbys_t *sb, const weir__sb_task_t *want,
 void weir__standbys_maybe_replan(weir__standbys_t *sb)
 {
     if (!sb || sb->replicas <= 0 || !sb->rt->admin ||
-        weir__now_ms() < atomic_load(&sb->replan_at))
+        weir__mono_ms() < atomic_load(&sb->replan_at))
         return;
-    atomic_store(&sb->replan_at, weir__now_ms() + REPLAN_MS);
+    atomic_store(&sb->replan_at, weir__mono_ms() + REPLAN_MS);
     rd_kafka_event_t *ev = NULL;
     const rd_kafka_ConsumerGroupDescription_t *g = NULL;
     weir__sb_task_t *want = NULL;
@@ -362,7 +363,7 @@ void weir__standbys_maybe_replan(weir__standbys_t *sb)
     if (ev)
         rd_kafka_event_destroy(ev);
     if (err) {
-        weir__dbg(&sb->rt->log, TASK, "STANDBY", "no standby plan yet: %s",
+        weir__dbg(&sb->rt->eng.log, TASK, "STANDBY", "no standby plan yet: %s",
                   weir_error_string(err));
         weir_error_destroy(err);
         weir__standbys_replan_soon(sb, RETRY_MS);

@@ -29,6 +29,7 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "state_updater_int.h"
 
 #define POLL_MS 50
@@ -162,13 +163,13 @@ static weir_error_t *store_apply(ustore_t *us,
 static weir_error_t *watermarks(weir__updater_t *u, const weir__rt_store_t *st,
                                 int64_t *lo, int64_t *hi)
 {
-    int64_t deadline = weir__rt_broker_deadline(u->rt);
+    int64_t deadline = weir__engine_deadline(&u->rt->eng);
     rd_kafka_resp_err_t code;
     while ((code = rd_kafka_query_watermark_offsets(
                 u->consumer, st->changelog, st->partition, lo, hi, 10000)) &&
-           weir__kafka_resp_is_retriable(code) && weir__now_ms() < deadline &&
+           weir__kafka_resp_is_retriable(code) && weir__mono_ms() < deadline &&
            !u->stop) {
-        weir__dbg(&u->rt->log, RESTORE, "RESTORE",
+        weir__dbg(&u->rt->eng.log, RESTORE, "RESTORE",
                   "%s: watermarks of %s [%" PRId32 "]: %s; retrying",
                   u->name, st->changelog, st->partition,
                   rd_kafka_err2str(code));
@@ -270,7 +271,7 @@ static weir_error_t *entry_setup(weir__updater_t *u, entry_t *e)
     e->us = weir__calloc(e->ts->cnt ? e->ts->cnt : 1, sizeof(*e->us));
     if (!e->us)
         return weir_error_new(WEIR_ERR_NOMEM, "task %s", e->ts->id);
-    e->started_ms = e->progress_ms = weir__now_ms();
+    e->started_ms = e->progress_ms = weir__mono_ms();
     for (size_t i = 0; i < e->ts->cnt; i++) {
         weir__rt_store_t *st = e->ts->v[i];
         if (!st->changelog)
@@ -290,7 +291,7 @@ static weir_error_t *entry_setup(weir__updater_t *u, entry_t *e)
             continue;
         if (!e->standby) {
             e->total += (uint64_t)(hi - us->next);
-            weir__log(&u->rt->log, WEIR_LOG_INFO, "RESTORE",
+            weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "RESTORE",
                       "%s task %s store %s: restoring %s [%" PRId32
                       "] from offset %" PRId64 " to %" PRId64 "%s",
                       u->name, e->ts->id, st->spec->name, st->changelog,
@@ -325,11 +326,11 @@ static void entry_finish(weir__updater_t *u, entry_t *e)
     for (size_t i = 0; i < e->us_cnt; i++)
         applied += e->us[i].applied;
     if (e->total)
-        weir__log(&u->rt->log, WEIR_LOG_INFO, "RESTORE",
+        weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "RESTORE",
                   "%s task %s: restored %" PRIu64 " records in %" PRId64
                   " ms",
                   u->name, e->ts->id, applied,
-                  weir__now_ms() - e->started_ms);
+                  weir__mono_ms() - e->started_ms);
     unlink_entry(u, e);
     if (err) {
         set_error(u, err);
@@ -399,7 +400,7 @@ static void cmd_cancel(weir__updater_t *u, cmd_t *c)
         if (err) {
             /* The stores go back to their owner, which closes them; what
              * was not ingested is read again next time. */
-            weir__log(&u->rt->log, WEIR_LOG_WARNING, "RESTORE",
+            weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "RESTORE",
                       "%s: cancelling a restore: %s", u->name,
                       weir_error_string(err));
             weir_error_destroy(err);
@@ -428,7 +429,7 @@ static void cmd_standby_add(weir__updater_t *u, cmd_t *c)
         return;
     entry_t *e = weir__calloc(1, sizeof(*e));
     weir_error_t *err =
-        e ? weir__task_stores_open(u->rt, c->sub, c->partition, false,
+        e ? weir__task_stores_open(&u->rt->eng, c->sub, c->partition, false,
                                    &e->own)
           : weir_error_new(WEIR_ERR_NOMEM, "standby %s", id);
     if (!err) {
@@ -443,14 +444,14 @@ static void cmd_standby_add(weir__updater_t *u, cmd_t *c)
         }
     }
     if (err) {
-        weir__log(&u->rt->log, WEIR_LOG_WARNING, "STANDBY",
+        weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "STANDBY",
                   "%s: no standby of task %s: %s", u->name, id,
                   weir_error_string(err));
         weir_error_destroy(err);
         entry_free(e);
         return;
     }
-    weir__log(&u->rt->log, WEIR_LOG_INFO, "STANDBY",
+    weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "STANDBY",
               "%s: keeping a standby of task %s", u->name, id);
 }
 
@@ -461,7 +462,7 @@ static void cmd_standby_drop_or_take(weir__updater_t *u, cmd_t *c)
         return;
     weir_error_t *err = entry_end_stores(e);
     if (err) {
-        weir__log(&u->rt->log, WEIR_LOG_WARNING, "STANDBY",
+        weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "STANDBY",
                   "%s: standby of task %s: %s", u->name, c->id,
                   weir_error_string(err));
         weir_error_destroy(err);
@@ -472,7 +473,7 @@ static void cmd_standby_drop_or_take(weir__updater_t *u, cmd_t *c)
         memset(&e->own, 0, sizeof(e->own));
         c->found = true;
     }
-    weir__log(&u->rt->log, WEIR_LOG_INFO, "STANDBY",
+    weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "STANDBY",
               "%s: standby of task %s %s", u->name, c->id,
               c->kind == CMD_STANDBY_TAKE ? "taken over by its active task"
                                           : "dropped");
@@ -537,9 +538,9 @@ static void apply_run(weir__updater_t *u, entry_t *e, ustore_t *us,
         set_error(u, weir_error_prefix(err, "task %s: ", e->ts->id));
         return;
     }
-    e->progress_ms = weir__now_ms();
-    atomic_fetch_add(e->standby ? &u->rt->metrics.standby_records
-                                : &u->rt->metrics.restored_records,
+    e->progress_ms = weir__mono_ms();
+    atomic_fetch_add(e->standby ? &u->rt->eng.metrics.standby_records
+                                : &u->rt->eng.metrics.restored_records,
                      n);
 }
 
@@ -577,7 +578,7 @@ static void poll_changelogs(weir__updater_t *u)
             if (m->offset < us->next)
                 continue; /* from an earlier read */
             us->next = m->offset; /* past transaction markers */
-            e->progress_ms = weir__now_ms();
+            e->progress_ms = weir__mono_ms();
             if (!e->standby) {
                 us->done = true;
                 read_stop(us);
@@ -587,7 +588,7 @@ static void poll_changelogs(weir__updater_t *u)
                              m->err, "task %s: reading %s [%" PRId32 "]",
                              e->ts->id, us->st->changelog, m->partition));
         } else {
-            weir__log(&u->rt->log, WEIR_LOG_WARNING, "RESTORE",
+            weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "RESTORE",
                       "%s: %s", u->name, rd_kafka_message_errstr(m));
         }
     }
@@ -604,13 +605,13 @@ static void check_restores(weir__updater_t *u, int64_t now)
         entry_t *next = e->next;
         if (!e->standby && entry_caught_up(e)) {
             entry_finish(u, e);
-        } else if (!e->standby && u->rt->broker_down_timeout_ms >= 0 &&
-                   now - e->progress_ms > u->rt->broker_down_timeout_ms) {
+        } else if (!e->standby && u->rt->eng.wait_timeout_ms >= 0 &&
+                   now - e->progress_ms > u->rt->eng.wait_timeout_ms) {
             set_error(u, weir_error_new(WEIR_ERR_TIMEOUT,
                                         "restoring task %s: no progress for "
                                         "%" PRId64 " ms",
                                         e->ts->id,
-                                        u->rt->broker_down_timeout_ms));
+                                        u->rt->eng.wait_timeout_ms));
             e->progress_ms = now; /* reported once */
         }
         e = next;
@@ -667,15 +668,15 @@ static void publish(weir__updater_t *u, bool log_progress)
         standbys += e->standby;
         restoring += !e->standby;
         if (log_progress && !e->standby && e->total) {
-            double secs = (double)(weir__now_ms() - e->started_ms) / 1000.0;
-            weir__log(&u->rt->log, WEIR_LOG_INFO, "RESTORE",
+            double secs = (double)(weir__mono_ms() - e->started_ms) / 1000.0;
+            weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "RESTORE",
                       "%s task %s: %" PRIu64 "/%" PRIu64
                       " records (%.0f/s)",
                       u->name, e->ts->id, applied, e->total,
                       secs > 0 ? (double)applied / secs : 0.0);
         }
     }
-    weir__gauges_t *g = &u->rt->gauges;
+    weir__gauges_t *g = &u->rt->eng.gauges;
     gauge_publish(&g->restoring_tasks, &u->g_restoring, restoring);
     gauge_publish(&g->restore_remaining, &u->g_remaining, remaining);
     gauge_publish(&g->standby_tasks, &u->g_standbys, standbys);
@@ -696,7 +697,7 @@ static void *updater_main(void *arg)
         run_commands(u);
         if (u->entries)
             poll_changelogs(u);
-        int64_t now = weir__now_ms();
+        int64_t now = weir__mono_ms();
         check_restores(u, now);
         if (now - u->last_flush_ms >= STANDBY_FLUSH_MS) {
             flush_standbys(u);
@@ -749,7 +750,7 @@ weir_error_t *weir__updater_start(weir__rt_t *rt, const char *thread_name,
         return weir_error_new(WEIR_ERR_NOMEM, "state updater");
     u->rt = rt;
     snprintf(u->name, sizeof(u->name), "%s", thread_name);
-    u->kop = (weir__kafka_opaque_t){&rt->log, u->name};
+    u->kop = (weir__kafka_opaque_t){&rt->eng.log, u->name};
     u->cmds_tail = &u->cmds;
     pthread_mutex_init(&u->lock, NULL);
     pthread_cond_init(&u->wake, NULL);

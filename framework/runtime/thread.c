@@ -1,15 +1,14 @@
 /*
  * thread.c: a stream thread: its clients, its loop, and rebalancing.
  *
- * The loop: poll a batch of records from the consumer and queue each in
- * the task that owns its partition (watermark markers go to the task's
- * tracker instead, never to processors); process every queued record, in
- * timestamp order within each task; apply the markers, which moves the
- * event time of repartition-fed tasks; fire wall-clock punctuations; keep
- * the global stores current; commit every commit.interval.ms.
- *
- * Everything queued is processed before a commit, so a commit's offsets
- * never skip a record that is still waiting in a task.
+ * The loop: poll a batch of records from the consumer and hand each to
+ * the thread's task host (host_int.h), which queues it in the task that
+ * owns its partition (a watermark marker goes to the task's tracker, an
+ * end-of-partition event marks the input caught up); let the host
+ * process everything queued, apply the markers and fire wall-clock
+ * punctuations; keep the global stores current; commit every
+ * commit.interval.ms (or when a processor asks). The host decides what a
+ * commit is; the thread does its Kafka side (thread_io.c).
  *
  * Rebalancing is eager (the range assignor keeps co-partitioned
  * partitions together): on revocation the thread commits and closes all
@@ -30,33 +29,15 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "conf_int.h"
 #include "standby_int.h"
 #include "standby_plan_int.h"
+#include "admin_int.h"
 #include "thread_int.h"
 
 #define POLL_BATCH 2000
 #define POLL_MS 20
-
-int64_t weir__now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
-int64_t weir__rt_broker_deadline(const weir__rt_t *rt)
-{
-    int64_t t = rt->broker_down_timeout_ms;
-    return weir__now_ms() + (t < 0 ? INT64_MAX / 2 : t);
-}
-
-int64_t weir__wall_now_ms(void)
-{
-    struct timespec ts;
-    clock_gettime(CLOCK_REALTIME, &ts);
-    return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 static void set_state(weir__thread_t *th, weir__thread_state_t state)
 {
@@ -68,7 +49,9 @@ static void set_state(weir__thread_t *th, weir__thread_state_t state)
 /* Tasks that process (not restoring). */
 static size_t active_tasks(const weir__thread_t *th)
 {
-    return th->task_cnt - th->restoring_cnt;
+    return th->host ? weir__host_task_count(th->host) -
+                          weir__host_restoring_count(th->host)
+                    : 0;
 }
 
 weir__thread_state_t weir__thread_state(const weir__thread_t *th)
@@ -110,10 +93,10 @@ static weir_error_t *consumer_new(weir__thread_t *th)
      * weir__rt_input_t.at_end); librdkafka raises one when its fetch
      * position meets the end offset, past transaction markers. */
     const char *const pairs[] = {
-        "group.id", rt->app_id, "partition.assignment.strategy", "range",
+        "group.id", rt->eng.app_id, "partition.assignment.strategy", "range",
         "enable.auto.commit", "false", "enable.auto.offset.store", "false",
         "enable.partition.eof", "true", "isolation.level",
-        rt->eos ? "read_committed" : "read_uncommitted", NULL};
+        rt->eng.eos ? "read_committed" : "read_uncommitted", NULL};
     err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (!err)
         err = set_default(th, rkc, "consumer", "auto.offset.reset",
@@ -160,7 +143,7 @@ static weir_error_t *producer_new(weir__thread_t *th)
     /* Java's default partitioner, so weir and Java producers agree on
      * where a key goes. */
     err = set_default(th, rkc, "producer", "partitioner", "murmur2_random");
-    if (!err && rt->eos) {
+    if (!err && rt->eng.eos) {
         /* Stable across restarts of this instance, so a restart fences
          * its predecessor's open transaction at once instead of waiting
          * for it to time out: from group.instance.id when set (so even
@@ -168,7 +151,7 @@ static weir_error_t *producer_new(weir__thread_t *th)
          * id kept in state.dir. */
         const char *instance = weir_conf_get(rt->conf, "group.instance.id");
         char txid[512];
-        snprintf(txid, sizeof(txid), "%s-%s-%d", rt->app_id,
+        snprintf(txid, sizeof(txid), "%s-%s-%d", rt->eng.app_id,
                  instance ? instance : rt->process_id, th->idx);
         err = weir__kafka_conf_set(rkc, "transactional.id", txid);
         if (!err)
@@ -189,7 +172,7 @@ static void fail(weir__thread_t *th, weir_error_t *err)
 {
     if (!th->error) {
         th->error = weir_error_prefix(err, "%s: ", th->name);
-        weir__log(&th->rt->log, WEIR_LOG_ERR, "THREAD", "%s",
+        weir__log(&th->rt->eng.log, WEIR_LOG_ERR, "THREAD", "%s",
                   weir_error_string(th->error));
     } else {
         weir_error_destroy(err);
@@ -197,60 +180,69 @@ static void fail(weir__thread_t *th, weir_error_t *err)
     atomic_store(&th->stop, true);
 }
 
+/* The assignment as the host takes it. */
+static weir__host_tp_t *host_tps(const rd_kafka_topic_partition_list_t *l)
+{
+    weir__host_tp_t *tps = weir__calloc(l->cnt ? (size_t)l->cnt : 1,
+                                        sizeof(*tps));
+    for (int i = 0; tps && i < l->cnt; i++)
+        tps[i] = (weir__host_tp_t){l->elems[i].topic, l->elems[i].partition,
+                                   -1, NULL, 0};
+    return tps;
+}
+
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
                          rd_kafka_topic_partition_list_t *parts, void *opaque)
 {
     weir__thread_t *th = opaque;
     if (code == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-        atomic_fetch_add(&th->rt->metrics.rebalances, 1);
+        atomic_fetch_add(&th->rt->eng.metrics.rebalances, 1);
         if (th->assignment)
             rd_kafka_topic_partition_list_destroy(th->assignment);
         th->assignment = rd_kafka_topic_partition_list_copy(parts);
         rd_kafka_assign(rk, parts);
-        weir__log(&th->rt->log, WEIR_LOG_INFO, "REBALANCE",
+        weir__log(&th->rt->eng.log, WEIR_LOG_INFO, "REBALANCE",
                   "%s: assigned %d partitions", th->name, parts->cnt);
-        weir_error_t *err = weir__thread_tasks_create(th, parts);
+        weir__host_tp_t *tps = host_tps(parts);
+        weir_error_t *err =
+            tps ? weir__host_assign(th->host, tps, (size_t)parts->cnt)
+                : weir_error_new(WEIR_ERR_NOMEM, "assignment");
+        weir__free(tps);
         /* Where standbys should be depends on the new assignment. */
         weir__standbys_replan_soon(th->rt->standbys, 500);
         if (err)
             fail(th, err);
-        else if (!th->restoring_cnt)
+        else if (!weir__host_restoring_count(th->host))
             set_state(th, WEIR__THREAD_RUNNING);
         /* else RUNNING once the updater has restored every task */
         return;
     }
     set_state(th, WEIR__THREAD_REBALANCING);
-    weir__log(&th->rt->log, WEIR_LOG_INFO, "REBALANCE",
+    weir__log(&th->rt->eng.log, WEIR_LOG_INFO, "REBALANCE",
               "%s: %d partitions revoked: committing and closing tasks",
               th->name, parts->cnt);
     if (active_tasks(th) && !th->error) {
-        weir_error_t *err = weir__thread_commit(th);
+        weir_error_t *err = weir__host_commit(th->host);
         if (err && (weir_error_txn_requires_abort(err) ||
                     weir_error_is_retriable(err))) {
             /* The tasks go anyway; the new owner redoes the work. */
-            weir__log(&th->rt->log, WEIR_LOG_WARNING, "REBALANCE",
+            weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "REBALANCE",
                       "%s: commit on revocation failed: %s", th->name,
                       weir_error_string(err));
             weir_error_destroy(err);
-            if (th->txn_open) {
-                weir_error_destroy(weir__error_from_rdkafka(
-                    rd_kafka_abort_transaction(th->producer, 10000),
-                    "aborting"));
-                th->txn_open = false;
-            }
-            weir_error_destroy(weir__thread_begin_txn(th));
+            weir__host_abort_txn(th->host);
         } else if (err) {
             fail(th, err);
         }
     }
-    weir__thread_tasks_destroy(th);
+    weir__host_close_tasks(th->host);
     rd_kafka_assign(rk, NULL);
     if (th->assignment)
         rd_kafka_topic_partition_list_destroy(th->assignment);
     th->assignment = NULL;
 }
 
-/* Converts librdkafka headers for a task (which copies them). */
+/* Converts librdkafka headers for the host (which copies them). */
 static weir_headers_t *headers_of(const rd_kafka_message_t *m)
 {
     rd_kafka_headers_t *rh = NULL;
@@ -275,240 +267,210 @@ static bool is_marker(const rd_kafka_message_t *m)
            !rd_kafka_header_get_last(rh, WEIR__WM_HEADER, &v, &len);
 }
 
-static weir__handler_t handler_for(const weir__rt_t *rt, const char *stage)
+/* The plan's index of the topic of @p m, remembered by its handle. */
+static int topic_index(weir__thread_t *th, const rd_kafka_message_t *m)
 {
-    return !strcmp(stage, "deserialization") ? rt->deser_handler
-                                             : rt->proc_handler;
-}
-
-/*
- * True when @p err says something about the record itself (bad bytes, a
- * schema it does not fit, a processor rejecting it), which a handler may
- * skip or dead-letter. Anything else (the registry or the brokers being
- * unreachable, a store failing, memory) is about the environment:
- * skipping the record would lose good data, so the thread stops instead.
- */
-static bool is_record_error(const weir_error_t *err)
-{
-    switch (weir_error_code(err)) {
-    case WEIR_ERR_SERDE:
-    case WEIR_ERR_SCHEMA:
-    case WEIR_ERR_CSV:
-    case WEIR_ERR_TOO_LARGE:
-    case WEIR_ERR_PROCESSING:
-    case WEIR_ERR_INVALID_ARG:
-    case WEIR_ERR_NOT_FOUND:
-        return true;
-    default:
-        return false;
+    for (size_t i = 0; i < th->rkt_cnt; i++)
+        if (th->rkts[i].rkt == m->rkt)
+            return th->rkts[i].topic;
+    int idx = weir__engine_topic_index(&th->rt->eng,
+                                       rd_kafka_topic_name(m->rkt));
+    weir__rkt_index_t *v =
+        weir__realloc(th->rkts, (th->rkt_cnt + 1) * sizeof(*v));
+    if (v) {
+        th->rkts = v;
+        th->rkts[th->rkt_cnt++] = (weir__rkt_index_t){m->rkt, idx};
     }
+    return idx;
 }
 
-/* Applies the handler of @p stage to a record that failed; takes @p err.
- * Returns the error when the thread must not go on. */
-static weir_error_t *handle_record_error(weir__thread_t *th,
-                                         const rd_kafka_message_t *m,
-                                         const char *stage,
-                                         weir_error_t *err)
-{
-    if (weir_error_txn_requires_abort(err) || weir_error_is_fatal(err))
-        return err;
-    if (!is_record_error(err))
-        return weir_error_prefix(err, "%s of %s [%" PRId32 "] offset %" PRId64
-                                      " (not skipped: not a problem of the "
-                                      "record): ",
-                                 stage, rd_kafka_topic_name(m->rkt),
-                                 m->partition, m->offset);
-    weir__handler_t h = handler_for(th->rt, stage);
-    if (h == WEIR__HANDLER_FAIL)
-        return weir_error_prefix(err, "%s error (%s.exception.handler=fail): ",
-                                 stage, stage);
-    weir__log(&th->rt->log, WEIR_LOG_WARNING, "RECORD",
-              "%s: %s error, record %s [%" PRId32 "] offset %" PRId64 " %s: %s",
-              th->name, stage, rd_kafka_topic_name(m->rkt), m->partition,
-              m->offset,
-              h == WEIR__HANDLER_DEAD_LETTER ? "dead-lettered" : "skipped",
-              weir_error_string(err));
-    atomic_fetch_add(&th->rt->metrics.dropped_records, 1);
-    weir_error_t *dlq_err = NULL;
-    if (h == WEIR__HANDLER_DEAD_LETTER)
-        dlq_err = weir__thread_dead_letter(th, m, stage, err);
-    weir_error_destroy(err);
-    return dlq_err;
-}
-
-static weir_error_t *fifo_push(weir__rt_input_t *in, rd_kafka_message_t *m)
-{
-    if (in->fifo_cnt == in->fifo_cap) {
-        size_t cap = in->fifo_cap ? in->fifo_cap * 2 : 64;
-        rd_kafka_message_t **f = weir__malloc(cap * sizeof(*f));
-        if (!f)
-            return weir_error_new(WEIR_ERR_NOMEM, "input queue");
-        for (size_t i = 0; i < in->fifo_cnt; i++)
-            f[i] = in->fifo[(in->fifo_head + i) % in->fifo_cap];
-        weir__free(in->fifo);
-        in->fifo = f;
-        in->fifo_head = 0;
-        in->fifo_cap = cap;
-    }
-    in->fifo[(in->fifo_head + in->fifo_cnt++) % in->fifo_cap] = m;
-    return NULL;
-}
-
-static rd_kafka_message_t *fifo_pop(weir__rt_input_t *in)
-{
-    if (!in->fifo_cnt)
-        return NULL;
-    rd_kafka_message_t *m = in->fifo[in->fifo_head];
-    in->fifo_head = (in->fifo_head + 1) % in->fifo_cap;
-    in->fifo_cnt--;
-    return m;
-}
-
-static weir_error_t *pending_push(weir__rt_task_t *t, const weir__wm_t *wm)
-{
-    if (t->pending_cnt == t->pending_cap) {
-        size_t cap = t->pending_cap ? t->pending_cap * 2 : 16;
-        weir__pending_wm_t *p =
-            weir__realloc(t->pending, cap * sizeof(*p));
-        if (!p)
-            return weir_error_new(WEIR_ERR_NOMEM, "watermarks");
-        t->pending = p;
-        t->pending_cap = cap;
-    }
-    t->pending[t->pending_cnt++].wm = *wm;
-    return NULL;
-}
-
-/* Queues one consumed message in its task; takes @p m. */
+/* Hands one consumed message to the host; takes @p m. */
 static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
 {
-    weir__rt_input_t *in = NULL;
-    const char *topic = rd_kafka_topic_name(m->rkt);
-    weir__rt_task_t *t = weir__thread_task_for(th, topic, m->partition, &in);
-    if (!t) {
-        /* Fetched before a revocation: no longer ours. */
-        rd_kafka_message_destroy(m);
-        return NULL;
-    }
-    if (!t->task) {
-        /* Restoring (its partitions are paused, this was fetched before):
-         * read again once the task is active. */
-        if (in->refetch_from < 0 || m->offset < in->refetch_from)
-            in->refetch_from = m->offset;
-        rd_kafka_message_destroy(m);
-        return NULL;
-    }
-    weir_error_t *err = NULL;
-    if (in->repartition && is_marker(m)) {
-        weir__wm_t wm;
-        err = weir__wm_decode(m->payload, m->len, &wm);
-        if (!err)
-            err = pending_push(t, &wm);
-        if (!err && m->offset + 1 > in->next_offset && !in->fifo_cnt)
-            in->next_offset = m->offset + 1;
-        rd_kafka_message_destroy(m);
-        return err;
-    }
-    atomic_fetch_add(&th->rt->metrics.records_in, 1);
-    in->last_record_ms = weir__wall_now_ms();
-    in->at_end = false;
-    rd_kafka_timestamp_type_t tstype;
-    weir_headers_t *hdrs = headers_of(m);
-    weir__input_record_t rec = {topic,
-                                m->partition,
-                                m->offset,
-                                m->key,
-                                m->key_len,
-                                m->payload,
-                                m->len,
-                                rd_kafka_message_timestamp(m, &tstype),
-                                hdrs};
-    size_t before = weir__task_queue_size(t->task, topic, m->partition);
-    err = weir__task_add_record(t->task, &rec);
+    bool marker = is_marker(m);
+    weir_headers_t *hdrs = marker ? NULL : headers_of(m);
+    weir__host_in_t in = {topic_index(th, m),
+                          rd_kafka_topic_name(m->rkt),
+                          m->partition,
+                          m->offset,
+                          m->key,
+                          m->key_len,
+                          m->payload,
+                          m->len,
+                          rd_kafka_message_timestamp(m, NULL),
+                          hdrs,
+                          marker,
+                          m};
+    weir_error_t *err = weir__host_route(th->host, &in);
     weir_headers_destroy(hdrs);
-    if (err) {
-        err = handle_record_error(th, m, "deserialization", err);
-    } else if (weir__task_queue_size(t->task, topic, m->partition) > before) {
-        err = fifo_push(in, m);
-        if (!err)
-            return NULL;
-    }
-    /* Dropped (bad record handled, or an invalid timestamp): consumed. */
-    if (!in->fifo_cnt && m->offset + 1 > in->next_offset)
-        in->next_offset = m->offset + 1;
-    rd_kafka_message_destroy(m);
     return err;
-}
-
-/* Processes everything queued in @p t. */
-static weir_error_t *process_task(weir__thread_t *th, weir__rt_task_t *t)
-{
-    bool processed = true;
-    while (t->task && weir__task_buffered(t->task) > 0) {
-        weir_error_t *err = weir__task_process(t->task, &processed);
-        if (!processed)
-            return err;
-        const char *topic;
-        int32_t partition;
-        int64_t offset;
-        weir__task_last_processed(t->task, &topic, &partition, &offset);
-        weir__rt_input_t *in = NULL;
-        weir__thread_task_for(th, topic, partition, &in);
-        rd_kafka_message_t *m = in ? fifo_pop(in) : NULL;
-        if (in && offset + 1 > in->next_offset)
-            in->next_offset = offset + 1;
-        th->processed_since_commit++;
-        if (err && m)
-            err = handle_record_error(th, m, "processing", err);
-        if (m)
-            rd_kafka_message_destroy(m);
-        if (err)
-            return err;
-    }
-    return NULL;
-}
-
-/* Applies the markers that arrived; their records were all processed. */
-static weir_error_t *apply_markers(weir__rt_task_t *t)
-{
-    if (!t->task || !t->wm || !t->pending_cnt)
-        return NULL;
-    for (size_t i = 0; i < t->pending_cnt; i++)
-        weir__wm_tracker_update(t->wm, &t->pending[i].wm);
-    t->pending_cnt = 0;
-    int64_t progress = weir__wm_tracker_progress(t->wm);
-    if (progress == INT64_MIN)
-        return NULL;
-    return weir__task_advance_stream_time(t->task, progress);
-}
-
-static void publish_task_counters(weir__thread_t *th)
-{
-    for (size_t i = 0; i < th->task_cnt; i++) {
-        weir__rt_task_t *t = th->tasks[i];
-        if (!t->task)
-            continue;
-        uint64_t late = weir__task_dropped(t->task, "late");
-        uint64_t all = weir__task_dropped(t->task, NULL);
-        atomic_fetch_add(&th->rt->metrics.late_records, late - t->late_seen);
-        atomic_fetch_add(&th->rt->metrics.dropped_records,
-                         all - t->dropped_seen);
-        t->late_seen = late;
-        t->dropped_seen = all;
-    }
 }
 
 /* Activates what the updater restored; RUNNING once nothing restores. */
 static weir_error_t *take_restored(weir__thread_t *th)
 {
-    if (!th->restoring_cnt)
+    if (!weir__host_restoring_count(th->host))
         return NULL;
-    weir_error_t *err = weir__thread_tasks_activate_restored(th);
-    if (!err && !th->restoring_cnt && th->assignment &&
+    weir_error_t *err = weir__updater_take_error(th->updater);
+    void *done[64];
+    size_t n;
+    while (!err &&
+           (n = weir__updater_take_restored(th->updater, done, 64))) {
+        for (size_t i = 0; i < n && !err; i++)
+            err = weir__host_task_restored(th->host, done[i]);
+    }
+    if (!err && !weir__host_restoring_count(th->host) && th->assignment &&
         weir__thread_state(th) == WEIR__THREAD_REBALANCING)
         set_state(th, WEIR__THREAD_RUNNING);
     return err;
+}
+
+/* ---- global stores ---- */
+
+/* Reads the global stores' topics: to their end when @p to_end (before
+ * processing starts), else what has arrived. */
+static weir_error_t *globals_poll(weir__thread_t *th, bool to_end)
+{
+    if (!th->global_consumer)
+        return NULL;
+    int eofs = 0, parts = 0;
+    rd_kafka_topic_partition_list_t *cur = NULL;
+    if (!rd_kafka_assignment(th->global_consumer, &cur) && cur)
+        parts = cur->cnt;
+    if (cur)
+        rd_kafka_topic_partition_list_destroy(cur);
+    int64_t timeout = th->rt->eng.wait_timeout_ms < 0
+                          ? 3600 * 1000
+                          : th->rt->eng.wait_timeout_ms;
+    int64_t deadline = weir__mono_ms() + timeout;
+    weir_error_t *err = NULL;
+    while (!err) {
+        rd_kafka_message_t *m =
+            rd_kafka_consumer_poll(th->global_consumer, to_end ? 200 : 0);
+        if (!m) {
+            if (!to_end || weir__mono_ms() > deadline)
+                break;
+            continue;
+        }
+        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            if (to_end && ++eofs >= parts) {
+                rd_kafka_message_destroy(m);
+                break;
+            }
+        } else if (m->err) {
+            weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "GLOBAL",
+                      "%s: global topic: %s", th->name,
+                      rd_kafka_message_errstr(m));
+        } else {
+            weir__host_in_t in = {-1,
+                                  rd_kafka_topic_name(m->rkt),
+                                  m->partition,
+                                  m->offset,
+                                  m->key,
+                                  m->key_len,
+                                  m->payload,
+                                  m->len,
+                                  rd_kafka_message_timestamp(m, NULL),
+                                  NULL,
+                                  false,
+                                  NULL};
+            err = weir__host_global_record(th->host, &in);
+        }
+        rd_kafka_message_destroy(m);
+    }
+    if (!err && to_end && eofs < parts)
+        err = weir_error_set_retriable(
+            weir_error_new(WEIR_ERR_TIMEOUT,
+                           "global store topics: not read to their end in %"
+                           PRId64 " ms",
+                           timeout),
+            true);
+    return err;
+}
+
+/* A consumer of every partition of the global stores' topics, read to
+ * their end. */
+static weir_error_t *globals_start(weir__thread_t *th)
+{
+    const char *topics[64];
+    size_t n = weir__host_global_topics(th->host, topics, 64);
+    if (!n)
+        return NULL;
+    rd_kafka_conf_t *rkc;
+    weir_error_t *err = weir__kafka_conf_new(th->rt->conf, "consumer",
+                                             &th->kop_global, &rkc);
+    const char *const pairs[] = {"enable.partition.eof", "true",
+                                 "enable.auto.commit", "false", "group.id",
+                                 th->rt->eng.app_id, NULL};
+    if (!err)
+        err = weir__kafka_conf_set_pairs(rkc, pairs);
+    if (err) {
+        rd_kafka_conf_destroy(rkc);
+        return err;
+    }
+    err = weir__kafka_new(RD_KAFKA_CONSUMER, rkc, &th->global_consumer);
+    if (err)
+        return err;
+    rd_kafka_topic_partition_list_t *parts =
+        rd_kafka_topic_partition_list_new(4);
+    for (size_t t = 0; t < n; t++) {
+        const weir__plan_topic_t *topic =
+            weir__engine_topic(&th->rt->eng, topics[t]);
+        for (int32_t p = 0; topic && p < topic->partitions; p++)
+            rd_kafka_topic_partition_list_add(parts, topic->name, p)->offset =
+                RD_KAFKA_OFFSET_BEGINNING;
+    }
+    rd_kafka_resp_err_t code = rd_kafka_assign(th->global_consumer, parts);
+    rd_kafka_topic_partition_list_destroy(parts);
+    if (code)
+        return weir__error_from_resp(code, "global store consumer");
+    return globals_poll(th, true);
+}
+
+/* ---- the loop ---- */
+
+/* Deletes what the app consumed and committed from its repartition
+ * topics, so they do not grow without bound. */
+static void purge_repartition(weir__thread_t *th)
+{
+    if (th->rt->mock ||
+        weir__mono_ms() - th->last_purge_ms < th->rt->purge_interval_ms)
+        return;
+    th->last_purge_ms = weir__mono_ms();
+    weir__host_tp_t tps[256];
+    size_t n = weir__host_repartition_offsets(th->host, tps, 256);
+    if (!n)
+        return;
+    rd_kafka_topic_partition_list_t *before =
+        rd_kafka_topic_partition_list_new((int)n);
+    for (size_t i = 0; i < n; i++)
+        rd_kafka_topic_partition_list_add(before, tps[i].topic,
+                                          tps[i].partition)
+            ->offset = tps[i].offset;
+    weir_error_t *err = weir__admin_delete_records(th->rt->admin, before,
+                                                   10000);
+    if (err) {
+        /* Only space is at stake: try again next time. */
+        weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "PURGE",
+                  "%s: purging repartition topics: %s", th->name,
+                  weir_error_string(err));
+        weir_error_destroy(err);
+    }
+    rd_kafka_topic_partition_list_destroy(before);
+}
+
+static weir_error_t *commit(weir__thread_t *th)
+{
+    int64_t start = weir__mono_ms();
+    weir_error_t *err = weir__host_commit(th->host);
+    th->last_commit_ms = weir__mono_ms();
+    if (err)
+        return err;
+    weir__dbg(&th->rt->eng.log, EOS, "COMMIT",
+              "%s: committed in %" PRId64 " ms", th->name,
+              th->last_commit_ms - start);
+    purge_repartition(th);
+    return NULL;
 }
 
 /* One turn of the loop. */
@@ -520,56 +482,37 @@ static weir_error_t *run_once(weir__thread_t *th)
             rd_kafka_consumer_poll(th->consumer, n ? 0 : POLL_MS);
         if (!m)
             break;
-        if (m->err) {
-            if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
-                char reason[512];
-                rd_kafka_resp_err_t code = rd_kafka_fatal_error(
-                    th->consumer, reason, sizeof(reason));
-                err = weir_error_set_fatal(
-                    weir__error_from_resp(code, "consumer: %s", reason), true);
-            } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-                /* Everything before it was polled and routed. */
-                weir__rt_input_t *in = NULL;
-                weir__rt_task_t *t =
-                    m->rkt ? weir__thread_task_for(
-                                 th, rd_kafka_topic_name(m->rkt),
-                                 m->partition, &in)
-                           : NULL;
-                if (t && t->task)
-                    in->at_end = true;
-            } else {
-                weir__log(&th->rt->log, WEIR_LOG_WARNING, "CONSUMER",
-                          "%s: %s", th->name, rd_kafka_message_errstr(m));
-            }
-            rd_kafka_message_destroy(m);
+        if (!m->err) {
+            err = route(th, m); /* takes m */
             continue;
         }
-        err = route(th, m);
+        if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
+            char reason[512];
+            rd_kafka_resp_err_t code =
+                rd_kafka_fatal_error(th->consumer, reason, sizeof(reason));
+            err = weir_error_set_fatal(
+                weir__error_from_resp(code, "consumer: %s", reason), true);
+        } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+            /* Everything before it was polled and routed. */
+            if (m->rkt)
+                weir__host_input_end(th->host, topic_index(th, m), NULL,
+                                     m->partition);
+        } else {
+            weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "CONSUMER",
+                      "%s: %s", th->name, rd_kafka_message_errstr(m));
+        }
+        rd_kafka_message_destroy(m);
     }
-    for (size_t i = 0; i < th->task_cnt && !err; i++)
-        err = process_task(th, th->tasks[i]);
-    for (size_t i = 0; i < th->task_cnt && !err; i++)
-        err = apply_markers(th->tasks[i]);
-    int64_t wall = weir__wall_now_ms();
-    for (size_t i = 0; i < th->task_cnt && !err; i++)
-        if (th->tasks[i]->task)
-            err = weir__task_punctuate_wall_clock(th->tasks[i]->task, wall);
     if (!err)
-        err = weir__thread_globals_poll(th);
-    bool requested = false;
-    for (size_t i = 0; i < th->task_cnt; i++)
-        requested |= th->tasks[i]->task &&
-                     weir__task_commit_requested(th->tasks[i]->task);
+        err = weir__host_run(th->host, weir__wall_ms());
+    if (!err)
+        err = globals_poll(th, false);
     if (!err && active_tasks(th) &&
-        (requested ||
-         weir__now_ms() - th->last_commit_ms >= th->rt->commit_interval_ms))
-        err = weir__thread_commit(th);
+        (weir__host_commit_requested(th->host) ||
+         weir__mono_ms() - th->last_commit_ms >= th->rt->commit_interval_ms))
+        err = commit(th);
     if (!err && th->idx == 0)
         weir__standbys_maybe_replan(th->rt->standbys);
-    if (!err && th->need_rewind)
-        err = weir__thread_abort_and_rewind(
-            th, weir_error_new(WEIR_ERR_STORE, "a store failed to commit"));
-    publish_task_counters(th);
     return err;
 }
 
@@ -582,11 +525,11 @@ static rd_kafka_error_t *do_init_transactions(weir__thread_t *th, void *arg)
 static weir_error_t *subscribe(weir__thread_t *th)
 {
     rd_kafka_topic_partition_list_t *topics =
-        rd_kafka_topic_partition_list_new((int)th->rt->topic_cnt);
-    for (size_t i = 0; i < th->rt->topic_cnt; i++)
-        if (th->rt->topics[i].reader_sub >= 0)
-            rd_kafka_topic_partition_list_add(topics, th->rt->topics[i].name,
-                                              RD_KAFKA_PARTITION_UA);
+        rd_kafka_topic_partition_list_new((int)th->rt->eng.topic_cnt);
+    for (size_t i = 0; i < th->rt->eng.topic_cnt; i++)
+        if (th->rt->eng.topics[i].reader_sub >= 0)
+            rd_kafka_topic_partition_list_add(
+                topics, th->rt->eng.topics[i].name, RD_KAFKA_PARTITION_UA);
     rd_kafka_resp_err_t code = rd_kafka_subscribe(th->consumer, topics);
     rd_kafka_topic_partition_list_destroy(topics);
     return code ? weir__error_from_resp(code, "subscribing") : NULL;
@@ -602,34 +545,35 @@ static void *thread_main(void *arg)
         err = weir__updater_start(th->rt, th->name, &th->updater);
     if (!err)
         weir__standbys_set_updater(th->rt->standbys, th->idx, th->updater);
-    if (!err && th->rt->eos)
+    if (!err && th->rt->eng.eos)
         err = weir__thread_txn_call(th, "initializing transactions",
                                     do_init_transactions, NULL);
+    weir__host_io_t io;
+    weir__thread_io_init(th, &io);
     if (!err)
-        err = weir__thread_globals_start(th);
+        th->host = weir__host_new(&th->rt->eng, &io, th->name, &err);
+    if (!err)
+        err = globals_start(th);
     if (!err)
         err = subscribe(th);
-    if (!err)
-        err = weir__thread_begin_txn(th);
     if (!err && weir__thread_state(th) == WEIR__THREAD_STARTING)
         set_state(th, WEIR__THREAD_REBALANCING);
-    th->last_commit_ms = weir__now_ms();
+    th->last_commit_ms = weir__mono_ms();
     while (!err && !atomic_load(&th->stop)) {
         err = run_once(th);
         if (err && (weir_error_txn_requires_abort(err) ||
-                    (weir_error_is_retriable(err) && th->rt->eos))) {
-            err = weir__thread_abort_and_rewind(th, err);
-        }
+                    (weir_error_is_retriable(err) && th->rt->eng.eos)))
+            err = weir__host_abort_and_rewind(th->host, err);
     }
     if (err)
         fail(th, err);
     if (!th->error && active_tasks(th)) {
         /* A clean stop: commit what was processed. */
-        err = weir__thread_commit(th);
+        err = weir__host_commit(th->host);
         if (err)
             fail(th, err);
     }
-    if (th->error && th->txn_open && th->producer)
+    if (th->error && th->producer && th->rt->eng.eos)
         weir_error_destroy(weir__error_from_rdkafka(
             rd_kafka_abort_transaction(th->producer, 10000), "aborting"));
     if (th->consumer) {
@@ -637,11 +581,16 @@ static void *thread_main(void *arg)
          * callback closes the tasks. */
         rd_kafka_consumer_close(th->consumer);
     }
-    weir__thread_tasks_destroy(th);
+    weir__host_destroy(th->host);
+    th->host = NULL;
     weir__standbys_set_updater(th->rt->standbys, th->idx, NULL);
     weir__updater_destroy(th->updater);
     th->updater = NULL;
-    weir__thread_globals_destroy(th);
+    if (th->global_consumer) {
+        rd_kafka_consumer_close(th->global_consumer);
+        rd_kafka_destroy(th->global_consumer);
+        th->global_consumer = NULL;
+    }
     set_state(th, th->error ? WEIR__THREAD_FAILED : WEIR__THREAD_STOPPED);
     return NULL;
 }
@@ -655,26 +604,12 @@ weir_error_t *weir__thread_start(weir__rt_t *rt, int idx,
     th->rt = rt;
     th->idx = idx;
     snprintf(th->name, sizeof(th->name), "thread-%d", idx);
-    th->kop_consumer = (weir__kafka_opaque_t){&rt->log, th->name};
-    th->kop_producer = (weir__kafka_opaque_t){&rt->log, th->name};
-    th->kop_global = (weir__kafka_opaque_t){&rt->log, th->name};
+    th->kop_consumer = (weir__kafka_opaque_t){&rt->eng.log, th->name};
+    th->kop_producer = (weir__kafka_opaque_t){&rt->eng.log, th->name};
+    th->kop_global = (weir__kafka_opaque_t){&rt->eng.log, th->name};
     atomic_init(&th->state, WEIR__THREAD_STARTING);
     atomic_init(&th->stop, false);
-    th->global_stores =
-        weir__calloc(rt->topo->store_cnt ? rt->topo->store_cnt : 1,
-                     sizeof(*th->global_stores));
-    if (!th->global_stores) {
-        weir__free(th);
-        return weir_error_new(WEIR_ERR_NOMEM, "stream thread");
-    }
-    weir__thread_provider_init(th);
-    weir__thread_collector_init(th);
-    th->task_conf.app_id = rt->app_id;
-    th->task_conf.stores = &th->provider;
-    th->task_conf.collector = &th->collector;
-    th->task_conf.log = rt->log;
     if (pthread_create(&th->tid, NULL, thread_main, th)) {
-        weir__free(th->global_stores);
         weir__free(th);
         return weir_error_new(WEIR_ERR_IO, "could not start a stream thread");
     }
@@ -694,7 +629,7 @@ bool weir__thread_join(weir__thread_t *th, int64_t deadline_ms)
         return true;
     while (weir__thread_state(th) != WEIR__THREAD_STOPPED &&
            weir__thread_state(th) != WEIR__THREAD_FAILED) {
-        if (weir__now_ms() > deadline_ms)
+        if (weir__mono_ms() > deadline_ms)
             return false;
         struct timespec ts = {0, 10 * 1000000};
         nanosleep(&ts, NULL);
@@ -716,6 +651,9 @@ void weir__thread_destroy(weir__thread_t *th)
         rd_kafka_destroy(th->consumer);
     if (th->assignment)
         rd_kafka_topic_partition_list_destroy(th->assignment);
+    if (th->committed)
+        rd_kafka_topic_partition_list_destroy(th->committed);
+    weir__free(th->rkts);
     weir_error_destroy(th->production_error);
     weir_error_destroy(th->error);
     weir__free(th);

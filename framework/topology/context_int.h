@@ -19,6 +19,7 @@ typedef struct weir__queued_s {
     int64_t timestamp;
     int64_t offset;
     weir_headers_t *headers;
+    void *handle; /* the owner's; see weir__input_record_t */
 } weir__queued_t;
 
 typedef struct weir__queue_s {
@@ -98,6 +99,10 @@ struct weir__task_s {
     const char *last_topic;
     int32_t last_partition;
     int64_t last_offset;
+    int last_queue;
+    void *last_handle;
+    void (*release_handle)(void *opaque, void *handle);
+    void *release_opaque;
 
     struct weir_processor_context_s pctx;
 };

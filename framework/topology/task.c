@@ -129,6 +129,8 @@ void weir__task_clear_queues(weir__task_t *task)
         while (q->head) {
             weir__queued_t *e = q->head;
             q->head = e->next;
+            if (e->handle && task->release_handle)
+                task->release_handle(task->release_opaque, e->handle);
             queued_free(q->source, e);
         }
         q->tail = NULL;
@@ -253,6 +255,9 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
     task->external_stream_time = conf->external_stream_time;
     task->last_partition = -1;
     task->last_offset = -1;
+    task->last_queue = -1;
+    task->release_handle = conf->release_handle;
+    task->release_opaque = conf->release_opaque;
     task->pctx.task = task;
     task->pctx.partition = -1;
     task->pctx.offset = -1;
@@ -331,22 +336,41 @@ static int64_t default_extractor(void *ctx, const weir_record_t *rec,
     return rec->timestamp;
 }
 
+int weir__task_queue_index(weir__task_t *task, const char *topic,
+                           int32_t partition)
+{
+    weir__queue_t *q = find_queue(task, topic, partition, false);
+    if (!q) {
+        /* A known topic, another partition: global tasks read them all. */
+        weir__queue_t *any = find_queue(task, topic, 0, true);
+        if (!any)
+            return -1;
+        q = queue_add(task, topic, partition, any->source);
+        if (!q)
+            return -1;
+    }
+    return (int)(q - task->queues);
+}
+
 weir_error_t *weir__task_add_record(weir__task_t *task,
                                     const weir__input_record_t *in)
 {
-    weir__queue_t *q = find_queue(task, in->topic, in->partition, false);
-    if (!q) {
-        /* A known topic, another partition: global tasks read them all. */
-        weir__queue_t *any = find_queue(task, in->topic, 0, true);
-        if (!any)
-            return weir_error_new(WEIR_ERR_INVALID_ARG,
-                                  "task %s does not read topic '%s'",
-                                  task->id, in->topic);
-        const weir__node_t *src = any->source;
-        q = queue_add(task, in->topic, in->partition, src);
-        if (!q)
-            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    }
+    int q = weir__task_queue_index(task, in->topic, in->partition);
+    if (q < 0)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "task %s does not read topic '%s' (or is out "
+                              "of memory)",
+                              task->id, in->topic);
+    bool queued;
+    return weir__task_add_record_to(task, q, in, &queued);
+}
+
+weir_error_t *weir__task_add_record_to(weir__task_t *task, int qi,
+                                       const weir__input_record_t *in,
+                                       bool *queuedp)
+{
+    *queuedp = false;
+    weir__queue_t *q = &task->queues[qi];
     const weir__node_t *src = q->source;
     weir__queued_t *e = weir__calloc(1, sizeof(*e));
     if (!e)
@@ -376,6 +400,7 @@ weir_error_t *weir__task_add_record(weir__task_t *task,
                                                 : default_extractor;
     e->timestamp = fn(src->ts_ctx, &rec, q->partition_time);
     e->offset = in->offset;
+    e->handle = in->handle;
     if (e->timestamp < 0) {
         queued_free(src, e);
         weir__task_count_dropped(task, "invalid-timestamp");
@@ -390,6 +415,7 @@ weir_error_t *weir__task_add_record(weir__task_t *task,
     q->tail = e;
     q->cnt++;
     task->buffered++;
+    *queuedp = true;
     return NULL;
 }
 
@@ -459,6 +485,8 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     task->last_topic = best->topic;
     task->last_partition = best->partition;
     task->last_offset = e->offset;
+    task->last_queue = (int)(best - task->queues);
+    task->last_handle = e->handle;
 
     weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
                          e->timestamp, e->headers};
@@ -475,6 +503,16 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     if (err)
         return weir_error_prefix(err, "task %s: ", task->id);
     return fire(task, WEIR_PUNCTUATE_STREAM_TIME, task->stream_time);
+}
+
+int weir__task_last_queue(const weir__task_t *task)
+{
+    return task->last_queue;
+}
+
+void *weir__task_last_handle(const weir__task_t *task)
+{
+    return task->last_handle;
 }
 
 void weir__task_last_processed(const weir__task_t *task, const char **topicp,

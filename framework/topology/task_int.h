@@ -122,10 +122,15 @@ typedef struct weir__task_conf_s {
     weir__logger_t log;
     int64_t wall_clock_ms; /* the wall clock at creation */
     /* Stream time moves only through weir__task_advance_stream_time(),
-     * never from record timestamps: the Kafka runtime sets this for
+     * never from record timestamps: the task host sets this for
      * sub-topologies that read repartition topics, whose event-time
-     * progress comes from watermark markers (see runtime/watermark_int.h). */
+     * progress comes from watermark markers (see host/watermark_int.h). */
     bool external_stream_time;
+    /* Gives back the handle of a queued record that is dropped without
+     * being processed (weir__task_clear_queues(), destroy); NULL: handles
+     * are not the task's concern. */
+    void (*release_handle)(void *opaque, void *handle);
+    void *release_opaque;
 } weir__task_conf_t;
 
 /* One consumed record, serialized, as the owner hands it in. */
@@ -139,6 +144,10 @@ typedef struct weir__input_record_s {
     size_t value_len;
     int64_t timestamp; /* the Kafka record timestamp */
     const weir_headers_t *headers; /* copied */
+    /* The owner's own record (the consumed message), kept with the queued
+     * record and handed back by weir__task_last_handle() once it is
+     * processed, or to conf->release_handle when it is dropped. */
+    void *handle;
 } weir__input_record_t;
 
 /*
@@ -170,7 +179,27 @@ bool weir__task_reads_topic(const weir__task_t *task, const char *topic);
 weir_error_t *weir__task_add_record(weir__task_t *task,
                                     const weir__input_record_t *in);
 
-/* Drops every queued record (an owner rewinding after an error). */
+/*
+ * The input queue of (@p topic, @p partition), made for a partition of a
+ * topic the task reads if it has none yet (global tasks read every
+ * partition); -1 when the task does not read @p topic or is out of
+ * memory. Owners resolve a partition once and queue by index after.
+ */
+int weir__task_queue_index(weir__task_t *task, const char *topic,
+                           int32_t partition);
+
+/*
+ * weir__task_add_record() into queue @p q. *queuedp says whether the
+ * record was queued: false when it failed (the error says why) or was
+ * dropped for an invalid timestamp; the caller then still owns
+ * in->handle.
+ */
+weir_error_t *weir__task_add_record_to(weir__task_t *task, int q,
+                                       const weir__input_record_t *in,
+                                       bool *queuedp);
+
+/* Drops every queued record (an owner rewinding after an error), giving
+ * their handles to conf->release_handle. */
 void weir__task_clear_queues(weir__task_t *task);
 
 /* Records queued over all partitions, and for one of them. */
@@ -200,6 +229,11 @@ int64_t weir__task_stream_time(const weir__task_t *task);
  * them. */
 void weir__task_last_processed(const weir__task_t *task, const char **topicp,
                                int32_t *partitionp, int64_t *offsetp);
+
+/* The queue index and the handle of the record the last
+ * weir__task_process() call took; the handle is the caller's again. */
+int weir__task_last_queue(const weir__task_t *task);
+void *weir__task_last_handle(const weir__task_t *task);
 
 bool weir__task_commit_requested(const weir__task_t *task);
 void weir__task_clear_commit_request(weir__task_t *task);

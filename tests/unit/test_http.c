@@ -36,7 +36,7 @@ static int get_alive(void *opaque)
 static weir__http_t *start(const char *app_id)
 {
     memset(&rt, 0, sizeof(rt));
-    rt.app_id = app_id;
+    rt.eng.app_id = app_id;
     atomic_store(&app_state, WEIR_APP_RUNNING);
     atomic_store(&alive, 2);
     weir__http_src_t src = {&rt, get_state, get_alive, &rt};
@@ -132,12 +132,12 @@ static resp_t get(weir__http_t *http, const char *path)
 START_TEST(test_http_metrics_exposition_lines)
 {
     weir__http_t *http = start("shop-app");
-    atomic_store(&rt.metrics.records_in, 42);
-    atomic_store(&rt.metrics.records_out, 7);
-    atomic_store(&rt.metrics.commits, 5);
-    atomic_store(&rt.metrics.dead_lettered, 1);
-    atomic_store(&rt.metrics.markers_out, 3);
-    atomic_store(&rt.metrics.rebalances, 2);
+    atomic_store(&rt.eng.metrics.records_in, 42);
+    atomic_store(&rt.eng.metrics.records_out, 7);
+    atomic_store(&rt.eng.metrics.commits, 5);
+    atomic_store(&rt.eng.metrics.dead_lettered, 1);
+    atomic_store(&rt.eng.metrics.markers_out, 3);
+    atomic_store(&rt.eng.metrics.rebalances, 2);
     resp_t r = get(http, "/metrics");
     ck_assert_int_eq(r.status, 200);
     ck_assert_str_eq(r.content_type,
@@ -225,7 +225,7 @@ START_TEST(test_http_metrics_exposition_lines)
     free(r.body);
 
     /* Figures are read at each scrape. */
-    atomic_fetch_add(&rt.metrics.records_in, 1);
+    atomic_fetch_add(&rt.eng.metrics.records_in, 1);
     atomic_store(&app_state, WEIR_APP_REBALANCING);
     atomic_store(&alive, 1);
     r = get(http, "/metrics");
@@ -258,8 +258,8 @@ START_TEST(test_http_metrics_store_memory_when_env)
 {
     weir__http_t *http = start("mem");
     weir_error_t *err = NULL;
-    rt.env = weir_store_env_new(16 * 1024 * 1024, &err);
-    ck_assert_msg(rt.env, "%s", weir_error_string(err));
+    rt.eng.env = weir_store_env_new(16 * 1024 * 1024, &err);
+    ck_assert_msg(rt.eng.env, "%s", weir_error_string(err));
     resp_t r = get(http, "/metrics");
     ck_assert_line(r.body, "# TYPE weir_store_memory_budget_bytes gauge");
     ck_assert_line(r.body, "weir_store_memory_budget_bytes"
@@ -268,7 +268,7 @@ START_TEST(test_http_metrics_store_memory_when_env)
     ck_assert_line(r.body, "# TYPE weir_store_block_cache_pinned_bytes gauge");
     ck_assert_line(r.body, "# TYPE weir_store_memtable_usage_bytes gauge");
     weir_store_memory_t mem;
-    weir_store_env_memory(rt.env, &mem);
+    weir_store_env_memory(rt.eng.env, &mem);
     char line[256];
     snprintf(line, sizeof(line),
              "weir_store_memtable_usage_bytes{application_id=\"mem\"} %llu",
@@ -278,7 +278,7 @@ START_TEST(test_http_metrics_store_memory_when_env)
                                          "{application_id=\"mem\"} "));
     free(r.body);
     weir__http_destroy(http);
-    weir_store_env_destroy(rt.env);
+    weir_store_env_destroy(rt.eng.env);
 }
 END_TEST
 
@@ -396,7 +396,7 @@ END_TEST
 START_TEST(test_http_ipv6_and_bad_address)
 {
     memset(&rt, 0, sizeof(rt));
-    rt.app_id = "v6";
+    rt.eng.app_id = "v6";
     atomic_store(&app_state, WEIR_APP_RUNNING);
     weir__http_src_t src = {&rt, get_state, NULL, &rt};
     weir__http_t *http = NULL;

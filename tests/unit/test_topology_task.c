@@ -93,7 +93,7 @@ static weir__input_record_t in(const char *topic, int32_t part, int64_t off,
                                const char *value, int64_t ts)
 {
     weir__input_record_t r = {topic, part, off, "k", 1, value,
-                              strlen(value), ts, NULL};
+                              strlen(value), ts, NULL, NULL};
     return r;
 }
 
@@ -315,7 +315,7 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     int64_t times[] = {10, 20, 2600};
     for (int i = 0; i < 3; i++) {
         weir__input_record_t r = {"in", 0, i, keys[i], 1, "v", 1, times[i],
-                                  NULL};
+                                  NULL, NULL};
         ck_assert_ptr_null(weir__task_add_record(task, &r));
     }
     process_all(task);
@@ -329,7 +329,7 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     ck_assert_ptr_nonnull(task);
     ck_assert_ptr_null(weir__task_advance_stream_time(task, committed));
     ck_assert_str_eq(finals, "k[0]=2;");
-    weir__input_record_t r = {"in", 0, 3, "z", 1, "v", 1, 5000, NULL};
+    weir__input_record_t r = {"in", 0, 3, "z", 1, "v", 1, 5000, NULL, NULL};
     ck_assert_ptr_null(weir__task_add_record(task, &r));
     process_all(task);
     ck_assert_str_eq(finals, "k[0]=2;j[8]=1;");

@@ -16,10 +16,9 @@
 #ifndef WEIR_TASK_STORES_INT_H
 #define WEIR_TASK_STORES_INT_H
 
-#include "runtime_int.h"
+#include "engine_int.h"
 
-typedef struct weir__rt_task_s weir__rt_task_t;
-typedef struct weir__thread_s weir__thread_t;
+typedef struct weir__host_task_s weir__host_task_t;
 
 /* A store opened for a task: where its changelog records go and the last
  * offset the producer acknowledged for them in the current commit. */
@@ -31,8 +30,7 @@ typedef struct weir__rt_store_s {
     int32_t partition;
     int64_t acked_offset; /* highest offset acknowledged, -1: none */
     bool dirty;           /* written since the last commit */
-    weir__rt_task_t *task;     /* the active task, NULL in a standby */
-    weir__thread_t *thread;    /* its stream thread, NULL in a standby */
+    weir__host_task_t *task; /* the active task, NULL in a standby */
 } weir__rt_store_t;
 
 typedef struct weir__task_stores_s {
@@ -46,14 +44,14 @@ typedef struct weir__task_stores_s {
 
 /* True when sub-topology @p sub has a store with a changelog (a task of
  * it is worth restoring or keeping as a standby). */
-bool weir__sub_has_changelogs(const weir__rt_t *rt, int sub);
+bool weir__sub_has_changelogs(const weir__engine_t *eng, int sub);
 
 /* Opens the stores of task (@p sub, @p partition) into @p ts (zeroed by
  * the caller). On error everything opened is closed again. With
  * @p wait_for_lock, a directory locked by another process is retried
  * until broker.down.timeout.ms (a predecessor there may still be closing
  * the task); without, it is WEIR_ERR_STORE_LOCKED at once. */
-weir_error_t *weir__task_stores_open(weir__rt_t *rt, int sub,
+weir_error_t *weir__task_stores_open(weir__engine_t *eng, int sub,
                                      int32_t partition, bool wait_for_lock,
                                      weir__task_stores_t *ts);
 

@@ -8,14 +8,15 @@
 #include <time.h>
 
 #include "alloc_int.h"
+#include "clock_int.h"
 #include "task_stores_int.h"
 
 #define LOCK_RETRY_MS 100
 
-bool weir__sub_has_changelogs(const weir__rt_t *rt, int sub)
+bool weir__sub_has_changelogs(const weir__engine_t *eng, int sub)
 {
-    for (size_t s = 0; s < rt->topo->store_cnt; s++) {
-        const weir__store_spec_t *spec = rt->topo->stores[s];
+    for (size_t s = 0; s < eng->topo->store_cnt; s++) {
+        const weir__store_spec_t *spec = eng->topo->stores[s];
         if (!spec->global && spec->subtopology == sub && spec->changelog)
             return true;
     }
@@ -35,20 +36,20 @@ static void store_close(weir__rt_store_t *st)
 /* Opens the task dir, waiting out a lock that another process (or an
  * instance sharing the state dir) still holds, within the broker bound:
  * a predecessor may be closing the same task. */
-static weir_error_t *open_dir(weir__rt_t *rt, weir__task_stores_t *ts,
+static weir_error_t *open_dir(weir__engine_t *eng, weir__task_stores_t *ts,
                              bool wait_for_lock)
 {
-    int64_t deadline = weir__rt_broker_deadline(rt);
+    int64_t deadline = weir__engine_deadline(eng);
     bool logged = false;
     for (;;) {
         weir_error_t *err = NULL;
-        ts->dir = weir_task_dir_open(rt->env, rt->state_dir, rt->app_id,
+        ts->dir = weir_task_dir_open(eng->env, eng->state_dir, eng->app_id,
                                      ts->id, &err);
         if (!err || weir_error_code(err) != WEIR_ERR_STORE_LOCKED ||
-            !wait_for_lock || weir__now_ms() > deadline)
+            !wait_for_lock || weir__mono_ms() > deadline)
             return err;
         if (!logged)
-            weir__log(&rt->log, WEIR_LOG_WARNING, "TASK",
+            weir__log(&eng->log, WEIR_LOG_WARNING, "TASK",
                       "task %s: %s; waiting for it", ts->id,
                       weir_error_string(err));
         logged = true;
@@ -58,7 +59,7 @@ static weir_error_t *open_dir(weir__rt_t *rt, weir__task_stores_t *ts,
     }
 }
 
-static weir_error_t *store_open(weir__rt_t *rt, weir__task_stores_t *ts,
+static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
                                 const weir__store_spec_t *spec,
                                 bool wait_for_lock, weir__rt_store_t **stp)
 {
@@ -77,7 +78,7 @@ static weir_error_t *store_open(weir__rt_t *rt, weir__task_stores_t *ts,
     weir_error_t *err = NULL;
     if (spec->persistent) {
         if (!ts->dir)
-            err = open_dir(rt, ts, wait_for_lock);
+            err = open_dir(eng, ts, wait_for_lock);
         if (!err && window)
             st->ws = weir_window_store_open_rocksdb(
                 ts->dir, spec->name, spec->retention_ms, segment_ms, &err);
@@ -93,7 +94,7 @@ static weir_error_t *store_open(weir__rt_t *rt, weir__task_stores_t *ts,
     if (!err && st->ws && spec->owner_time)
         weir_window_store_set_owner_time(st->ws, true);
     if (!err && spec->changelog) {
-        st->changelog = weir__rt_changelog_topic(rt, spec->name);
+        st->changelog = weir__engine_changelog_topic(eng, spec->name);
         if (!st->changelog)
             err = weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
     }
@@ -101,23 +102,23 @@ static weir_error_t *store_open(weir__rt_t *rt, weir__task_stores_t *ts,
         store_close(st);
         return err;
     }
-    bool debug = (rt->log.debug & WEIR__DBG_STORE) != 0;
+    bool debug = (eng->log.debug & WEIR__DBG_STORE) != 0;
     if (st->kv)
-        weir_kv_store_set_log_cb(st->kv, weir__rt_store_log, rt, debug);
+        weir_kv_store_set_log_cb(st->kv, weir__engine_store_log, eng, debug);
     else
-        weir_window_store_set_log_cb(st->ws, weir__rt_store_log, rt, debug);
+        weir_window_store_set_log_cb(st->ws, weir__engine_store_log, eng, debug);
     *stp = st;
     return NULL;
 }
 
-weir_error_t *weir__task_stores_open(weir__rt_t *rt, int sub,
+weir_error_t *weir__task_stores_open(weir__engine_t *eng, int sub,
                                      int32_t partition, bool wait_for_lock,
                                      weir__task_stores_t *ts)
 {
     ts->sub = sub;
     ts->partition = partition;
     snprintf(ts->id, sizeof(ts->id), "%d_%d", sub, (int)partition);
-    const weir_topology_t *topo = rt->topo;
+    const weir_topology_t *topo = eng->topo;
     weir_error_t *err = NULL;
     for (size_t s = 0; !err && s < topo->store_cnt; s++) {
         const weir__store_spec_t *spec = topo->stores[s];
@@ -130,7 +131,7 @@ weir_error_t *weir__task_stores_open(weir__rt_t *rt, int sub,
             break;
         }
         ts->v = v;
-        err = store_open(rt, ts, spec, wait_for_lock, &ts->v[ts->cnt]);
+        err = store_open(eng, ts, spec, wait_for_lock, &ts->v[ts->cnt]);
         if (!err)
             ts->cnt++;
         else
