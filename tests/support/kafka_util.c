@@ -58,6 +58,25 @@ void weir_test_create_topic_config(const char *topic, int partitions,
     rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
+    /* Created is not yet visible everywhere: wait until the metadata
+     * shows its partitions, so an app started next finds it. */
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    bool visible = false;
+    for (int i = 0; i < 100 && !visible; i++) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
+            visible = md->topic_cnt == 1 && !md->topics[0].err &&
+                      md->topics[0].partition_cnt == partitions;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (!visible) {
+            struct timespec pause = {0, 50 * 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    rd_kafka_topic_destroy(rkt);
+    ck_assert_msg(visible, "topic %s not in the metadata after creation",
+                  topic);
     rd_kafka_destroy(rk);
 }
 
