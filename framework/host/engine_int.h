@@ -85,6 +85,8 @@ typedef struct weir__engine_s {
     const char *app_id;
     const char *state_dir;
     weir_store_env_t *env; /* NULL when no store is persistent */
+    bool memory_stores;    /* every store in memory (the test driver's
+                              default) */
     bool eos;              /* exactly_once_v2 */
     int64_t idle_timeout_ms;
     /* How long to wait for what should come back (brokers, a task
@@ -102,6 +104,21 @@ typedef struct weir__engine_s {
     weir__metrics_t metrics;
     weir__gauges_t gauges;
 } weir__engine_t;
+
+/* The partition count of topic @p name (a topic users own; @p input when
+ * a task reads it) into *partsp. */
+typedef weir_error_t *(weir__partitions_fn_t)(void *opaque, const char *name,
+                                             bool input, int32_t *partsp);
+
+/* Fills eng->topics and eng->subs from eng->topo (built), with
+ * @p partitions for the counts of the topics users own and
+ * @p num_partitions (0: derived) for repartition-fed sub-topologies. */
+weir_error_t *weir__engine_plan(weir__engine_t *eng,
+                                weir__partitions_fn_t *partitions,
+                                void *opaque, int64_t num_partitions);
+
+/* Frees what weir__engine_plan() made. */
+void weir__engine_plan_free(weir__engine_t *eng);
 
 /* The topic @p name of the plan, or NULL. */
 const weir__plan_topic_t *weir__engine_topic(const weir__engine_t *eng,

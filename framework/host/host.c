@@ -99,7 +99,8 @@ static void release_handle(void *opaque, void *handle)
 /* ---- lifecycle ---- */
 
 weir__host_t *weir__host_new(weir__engine_t *eng, const weir__host_io_t *io,
-                             const char *name, weir_error_t **errp)
+                             const char *name, int64_t wall_ms,
+                             weir_error_t **errp)
 {
     *errp = NULL;
     weir__host_t *h = weir__calloc(1, sizeof(*h));
@@ -110,23 +111,21 @@ weir__host_t *weir__host_new(weir__engine_t *eng, const weir__host_io_t *io,
     h->eng = eng;
     h->io = *io;
     snprintf(h->name, sizeof(h->name), "%s", name);
-    h->wall_ms = weir__wall_ms();
+    h->wall_ms = wall_ms;
     const weir_topology_t *topo = eng->topo;
     h->global_stores = weir__calloc(topo->store_cnt ? topo->store_cnt : 1,
                                     sizeof(*h->global_stores));
     h->slots = weir__calloc(eng->topic_cnt ? eng->topic_cnt : 1,
                             sizeof(*h->slots));
-    for (size_t i = 0; h->slots && i < eng->topic_cnt; i++) {
+    bool slots_ok = h->slots != NULL;
+    for (size_t i = 0; slots_ok && i < eng->topic_cnt; i++) {
         if (eng->topics[i].reader_sub < 0)
             continue;
         h->slots[i] = weir__calloc((size_t)eng->topics[i].partitions,
                                    sizeof(**h->slots));
-        if (!h->slots[i]) {
-            weir__free(h->slots);
-            h->slots = NULL;
-        }
+        slots_ok = h->slots[i] != NULL;
     }
-    if (!h->global_stores || !h->slots) {
+    if (!h->global_stores || !slots_ok) {
         weir__host_destroy(h);
         *errp = weir_error_new(WEIR_ERR_NOMEM, "task host");
         return NULL;
@@ -166,6 +165,46 @@ void weir__host_destroy(weir__host_t *h)
 const char *weir__host_name(const weir__host_t *h)
 {
     return h->name;
+}
+
+void weir__host_drop_queued(weir__host_t *h)
+{
+    for (size_t i = 0; i < h->task_cnt; i++) {
+        weir__host_task_t *t = h->tasks[i];
+        if (t->task)
+            weir__task_clear_queues(t->task);
+        for (size_t k = 0; k < t->input_cnt; k++)
+            t->inputs[k].queued = 0;
+        t->pending_cnt = 0;
+    }
+}
+
+void *weir__host_store(weir__host_t *h, const char *name, bool window)
+{
+    for (size_t i = 0; name && i < h->task_cnt; i++) {
+        const weir__task_stores_t *ts = &h->tasks[i]->stores;
+        for (size_t s = 0; s < ts->cnt; s++) {
+            const weir__rt_store_t *st = ts->v[s];
+            if (!strcmp(st->spec->name, name) && (st->ws != NULL) == window)
+                return window ? (void *)st->ws : (void *)st->kv;
+        }
+    }
+    const weir_topology_t *topo = h->eng->topo;
+    for (size_t s = 0; name && !window && s < topo->store_cnt; s++)
+        if (h->global_stores[s] && !strcmp(topo->stores[s]->name, name))
+            return h->global_stores[s];
+    return NULL;
+}
+
+uint64_t weir__host_dropped(const weir__host_t *h, const char *reason)
+{
+    uint64_t sum = 0;
+    for (size_t i = 0; i < h->task_cnt; i++)
+        if (h->tasks[i]->task)
+            sum += weir__task_dropped(h->tasks[i]->task, reason);
+    for (size_t i = 0; i < h->global_cnt; i++)
+        sum += weir__task_dropped(h->globals[i].task, reason);
+    return sum;
 }
 
 size_t weir__host_task_count(const weir__host_t *h)

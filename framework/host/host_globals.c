@@ -42,6 +42,7 @@ static void feed(weir__host_t *h, weir__host_global_t *g,
               "%s: skipping %s line/offset %" PRId64 ": %s", h->name,
               in->topic, in->offset, weir_error_string(err));
     weir_error_destroy(err);
+    weir__task_count_dropped(g->task, "bad-row");
     atomic_fetch_add(&h->eng->metrics.dropped_records, 1);
 }
 

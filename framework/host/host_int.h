@@ -132,9 +132,12 @@ typedef struct weir__host_in_s {
 } weir__host_in_t;
 
 /* Makes a host for @p name ("thread-0") over @p eng (borrowed), with its
- * copies of the global stores (files loaded). */
+ * copies of the global stores (files loaded). @p wall_ms: the owner's
+ * wall clock now (the idle clock and wall-clock punctuation follow the
+ * owner's clock, simulated in the test driver). */
 weir__host_t *weir__host_new(weir__engine_t *eng, const weir__host_io_t *io,
-                             const char *name, weir_error_t **errp);
+                             const char *name, int64_t wall_ms,
+                             weir_error_t **errp);
 
 /* Closes every task and global store. NULL is fine. */
 void weir__host_destroy(weir__host_t *h);
@@ -178,6 +181,19 @@ void weir__host_input_end(weir__host_t *h, int topic, const char *topic_name,
 /* Processes everything queued (processing handler), then the markers
  * that arrived, then wall-clock punctuations at @p wall_ms. */
 weir_error_t *weir__host_run(weir__host_t *h, int64_t wall_ms);
+
+/* Drops every record queued in the tasks and every marker not applied
+ * (the test driver abandoning a record that failed). */
+void weir__host_drop_queued(weir__host_t *h);
+
+/* The store @p name (a window store when @p window) of the first task
+ * that has it, else the global one; NULL when there is none. For
+ * reading by the owner between runs. */
+void *weir__host_store(weir__host_t *h, const char *name, bool window);
+
+/* Records dropped under @p reason (NULL: all), over tasks and global
+ * stores. */
+uint64_t weir__host_dropped(const weir__host_t *h, const char *reason);
 
 /* Records processed since the last commit, and whether a processor asked
  * for a commit. */

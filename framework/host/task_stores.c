@@ -76,7 +76,7 @@ static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
                              ? spec->retention_ms
                              : spec->segment_ms;
     weir_error_t *err = NULL;
-    if (spec->persistent) {
+    if (spec->persistent && !eng->memory_stores) {
         if (!ts->dir)
             err = open_dir(eng, ts, wait_for_lock);
         if (!err && window)

@@ -25,6 +25,7 @@
 #include "alloc_int.h"
 #include "clock_int.h"
 #include "conf_int.h"
+#include "engine_conf_int.h"
 #include "http_int.h"
 #include "mock_int.h"
 #include "standby_int.h"
@@ -105,16 +106,6 @@ static void thread_state_changed(void *opaque, weir__thread_t *changed)
     pthread_mutex_unlock(&app->lock);
 }
 
-static weir__handler_t handler_of(const weir_conf_t *conf, const char *key)
-{
-    const char *v = weir_conf_get(conf, key);
-    if (!strcmp(v, "log_and_continue"))
-        return WEIR__HANDLER_LOG;
-    if (!strcmp(v, "dead_letter"))
-        return WEIR__HANDLER_DEAD_LETTER;
-    return WEIR__HANDLER_FAIL;
-}
-
 weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
                          weir_error_t **errp)
 {
@@ -134,39 +125,15 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     pthread_mutex_init(&app->lock, NULL);
     atomic_init(&app->state, WEIR_APP_CREATED);
     weir__rt_t *rt = &app->rt;
-    rt->eng.topo = topo;
     rt->conf = conf;
-    rt->eng.log = weir__conf_logger(conf);
-    rt->eng.app_id = weir_conf_get(conf, "application.id");
     rt->bootstrap = weir_conf_get(conf, "bootstrap.servers");
-    rt->eng.state_dir = weir_conf_get(conf, "state.dir");
-    rt->eng.eos = weir__conf_is_eos(conf);
     rt->commit_interval_ms = weir__conf_commit_interval_ms(conf);
-    rt->eng.idle_timeout_ms = weir__conf_get_int(conf, "idle.timeout.ms");
-    rt->eng.wait_timeout_ms =
-        weir__conf_get_int(conf, "broker.down.timeout.ms");
     rt->purge_interval_ms =
         weir__conf_get_int(conf, "repartition.purge.interval.ms");
-    rt->eng.max_consecutive_aborts =
-        weir__conf_get_int(conf, "max.consecutive.aborts");
-    rt->eng.deser_handler = handler_of(conf, "deserialization.exception.handler");
-    rt->eng.proc_handler = handler_of(conf, "processing.exception.handler");
-    rt->eng.prod_handler = handler_of(conf, "production.exception.handler");
-    if (rt->eng.deser_handler == WEIR__HANDLER_DEAD_LETTER ||
-        rt->eng.proc_handler == WEIR__HANDLER_DEAD_LETTER ||
-        rt->eng.prod_handler == WEIR__HANDLER_DEAD_LETTER) {
-        const char *dlq = weir_conf_get(conf, "dead.letter.topic");
-        char name[512];
-        if (!dlq) {
-            snprintf(name, sizeof(name), "%s-dlq", rt->eng.app_id);
-            dlq = name;
-        }
-        rt->eng.dlq_topic = weir__strdup(dlq);
-        if (!rt->eng.dlq_topic) {
-            weir_app_destroy(app);
-            *errp = weir_error_new(WEIR_ERR_NOMEM, "app");
-            return NULL;
-        }
+    *errp = weir__engine_from_conf(&rt->eng, topo, conf, NULL);
+    if (*errp) {
+        weir_app_destroy(app);
+        return NULL;
     }
     rt->mock = weir__mock_find(rt->bootstrap);
     rt->thread_state_changed = thread_state_changed;
@@ -433,7 +400,7 @@ void weir_app_destroy(weir_app_t *app)
     weir__rt_plan_free(&app->rt);
     weir__standbys_destroy(app->rt.standbys);
     weir_store_env_destroy(app->rt.eng.env);
-    weir__free(app->rt.eng.dlq_topic);
+    weir__engine_conf_free(&app->rt.eng);
     weir_error_destroy(app->error);
     pthread_mutex_destroy(&app->lock);
     weir_topology_destroy(app->topo);

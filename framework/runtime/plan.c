@@ -1,13 +1,10 @@
 /*
  * plan.c: what an app reads and writes, decided before any thread starts.
  *
- * From the built topology and the brokers' metadata the plan derives:
- * - each sub-topology's task count: the partition count of its input
- *   topics, which must agree (co-partitioning), or for sub-topologies fed
- *   by repartition topics, num.partitions or else the largest task count
- *   of the sub-topologies writing them (a sub-topology that also reads
- *   external topics takes their count);
- * - the internal topics to create: repartition topics (cleanup delete),
+ * The engine's plan (host/engine_plan.c) derives the topics and task
+ * counts from the built topology, with the brokers' metadata for the
+ * topics users own. This file gives it that metadata and creates:
+ * - the internal topics: repartition topics (cleanup delete),
  *   changelog topics (one partition per task; compacted, and for window
  *   stores compact,delete with the store's retention plus a day of slack,
  *   as Kafka Streams does), the dead-letter topic when a handler uses it;
@@ -32,46 +29,6 @@
 #define WINDOW_CHANGELOG_SLACK_MS (24LL * 3600 * 1000)
 
 
-/* Adds (or finds) a topic; returns its index or -1 when out of memory. */
-static int topic_add(weir__rt_t *rt, const char *name)
-{
-    int idx = weir__engine_topic_index(&rt->eng, name);
-    if (idx >= 0)
-        return idx;
-    weir__plan_topic_t *topics = weir__realloc(
-        rt->eng.topics, (rt->eng.topic_cnt + 1) * sizeof(*topics));
-    if (!topics)
-        return -1;
-    rt->eng.topics = topics;
-    weir__plan_topic_t *t = &rt->eng.topics[rt->eng.topic_cnt];
-    memset(t, 0, sizeof(*t));
-    t->name = weir__strdup(name);
-    if (!t->name)
-        return -1;
-    t->reader_sub = -1;
-    t->writer_sub = -1;
-    t->partitions = -1;
-    return (int)rt->eng.topic_cnt++;
-}
-
-static int push_int(int **arr, size_t *cnt, int v)
-{
-    for (size_t i = 0; i < *cnt; i++)
-        if ((*arr)[i] == v)
-            return 0;
-    int *a = weir__realloc(*arr, (*cnt + 1) * sizeof(int));
-    if (!a)
-        return -1;
-    a[(*cnt)++] = v;
-    *arr = a;
-    return 0;
-}
-
-static weir_error_t *oom(void)
-{
-    return weir_error_new(WEIR_ERR_NOMEM, "planning topics");
-}
-
 /* Whether to try an admin call again after @p err (which it takes when it
  * says yes): brokers that just started, a leader being elected, a
  * controller moving are passing states, waited out within
@@ -90,163 +47,27 @@ static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
 }
 
 
-/* Registers the topics of every task sub-topology. */
-static weir_error_t *collect_topics(weir__rt_t *rt)
+/* The partition count of a topic users own (input, output, global),
+ * from the brokers; one that does not exist is an error. */
+static weir_error_t *describe_topic(void *opaque, const char *name,
+                                    bool input, int32_t *partsp)
 {
-    const weir_topology_t *topo = rt->eng.topo;
-    rt->eng.sub_cnt = topo->task_sub_cnt;
-    rt->eng.subs = weir__calloc(rt->eng.sub_cnt ? rt->eng.sub_cnt : 1, sizeof(*rt->eng.subs));
-    if (!rt->eng.subs)
-        return oom();
-    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
-        weir__plan_sub_t *sub = &rt->eng.subs[s];
-        const weir__subtopology_t *ts = &topo->subs[s];
-        sub->id = (int)s;
-        sub->task_cnt = -1;
-        for (size_t n = 0; n < ts->nodes.cnt; n++) {
-            const weir__node_t *node = topo->nodes[ts->nodes.v[n]];
-            if (node->kind == WEIR__NODE_SOURCE) {
-                for (size_t t = 0; t < node->topic_cnt; t++) {
-                    char *name = weir__topic_name(rt->eng.app_id, node->topics[t],
-                                                  node->internal);
-                    int ti = name ? topic_add(rt, name) : -1;
-                    weir__free(name);
-                    if (ti < 0 || push_int(&sub->inputs, &sub->input_cnt, ti))
-                        return oom();
-                    rt->eng.topics[ti].reader_sub = (int)s;
-                    rt->eng.topics[ti].repartition = node->internal;
-                    if (node->internal)
-                        sub->reads_repartition = true;
-                }
-            } else if (node->kind == WEIR__NODE_SINK) {
-                char *name = weir__topic_name(rt->eng.app_id, node->topic,
-                                              node->internal);
-                int ti = name ? topic_add(rt, name) : -1;
-                weir__free(name);
-                if (ti < 0)
-                    return oom();
-                if (node->internal) {
-                    rt->eng.topics[ti].repartition = true;
-                    rt->eng.topics[ti].writer_sub = (int)s;
-                    if (push_int(&sub->repartition_out,
-                                 &sub->repartition_out_cnt, ti))
-                        return oom();
-                }
-            }
-        }
-    }
-    /* Global stores read their topics on every instance. */
-    for (size_t s = rt->eng.sub_cnt; s < topo->sub_cnt; s++) {
-        const weir__subtopology_t *ts = &topo->subs[s];
-        for (size_t n = 0; n < ts->sources.cnt; n++) {
-            const weir__node_t *node = topo->nodes[ts->sources.v[n]];
-            for (size_t t = 0; t < node->topic_cnt; t++)
-                if (topic_add(rt, node->topics[t]) < 0)
-                    return oom();
-        }
-    }
-    return NULL;
-}
-
-/* Partition counts of the topics users own: inputs, outputs, globals. */
-static weir_error_t *describe_user_topics(weir__rt_t *rt)
-{
-    for (size_t i = 0; i < rt->eng.topic_cnt; i++) {
-        weir__plan_topic_t *t = &rt->eng.topics[i];
-        if (t->repartition)
-            continue;
-        int64_t deadline = weir__engine_deadline(&rt->eng);
-        weir_error_t *err;
-        do {
-            err = weir__admin_partition_count(rt->admin, t->name,
-                                              ADMIN_TIMEOUT_MS,
-                                              &t->partitions);
-        } while (retry_admin(rt, err, deadline));
-        if (err)
-            return weir_error_prefix(err, "checking the app's topics: ");
-        if (t->partitions < 0) {
-            /* Global store topics are read too, but by no task. */
-            const char *role = t->reader_sub >= 0 ? "input" : "output or "
-                                                              "global";
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "%s topic %s does not exist: weir creates "
-                                  "only its internal topics; create it first",
-                                  role, t->name);
-        }
-    }
-    return NULL;
-}
-
-/* Task counts and repartition partition counts (see the file comment). */
-static weir_error_t *size_subtopologies(weir__rt_t *rt)
-{
-    int64_t num_partitions = weir__conf_get_int(rt->conf, "num.partitions");
-    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
-        weir__plan_sub_t *sub = &rt->eng.subs[s];
-        const weir__plan_topic_t *first = NULL;
-        for (size_t i = 0; i < sub->input_cnt; i++) {
-            const weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
-            if (t->repartition)
-                continue;
-            if (first && t->partitions != first->partitions)
-                return weir_error_new(
-                    WEIR_ERR_CONFIG,
-                    "input topics of sub-topology %zu are not co-partitioned: "
-                    "%s has %" PRId32 " partitions, %s has %" PRId32,
-                    s, first->name, first->partitions, t->name,
-                    t->partitions);
-            first = first ? first : t;
-        }
-        if (first)
-            sub->task_cnt = first->partitions;
-    }
-    /* Repartition-fed sub-topologies take their writers' size; iterate to
-     * a fixpoint, as writers may be sized late in a chain. */
-    for (size_t round = 0; round <= rt->eng.sub_cnt; round++) {
-        bool changed = false;
-        for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
-            weir__plan_sub_t *sub = &rt->eng.subs[s];
-            if (!sub->reads_repartition || sub->task_cnt > 0)
-                continue;
-            int32_t n = (int32_t)num_partitions;
-            bool known = true;
-            if (n <= 0) {
-                n = 0;
-                for (size_t i = 0; i < sub->input_cnt; i++) {
-                    const weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
-                    if (!t->repartition)
-                        continue;
-                    const weir__plan_sub_t *w =
-                        t->writer_sub >= 0 ? &rt->eng.subs[t->writer_sub] : NULL;
-                    if (!w || w->task_cnt <= 0) {
-                        known = false;
-                        break;
-                    }
-                    if (w->task_cnt > n)
-                        n = w->task_cnt;
-                }
-            }
-            if (!known)
-                continue;
-            sub->task_cnt = n;
-            changed = true;
-        }
-        if (!changed)
-            break;
-    }
-    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
-        weir__plan_sub_t *sub = &rt->eng.subs[s];
-        if (sub->task_cnt <= 0)
-            return weir_error_new(WEIR_ERR_TOPOLOGY,
-                                  "sub-topology %zu: cannot size its tasks "
-                                  "(its repartition topics form a cycle or "
-                                  "have no writer)",
-                                  s);
-        for (size_t i = 0; i < sub->input_cnt; i++) {
-            weir__plan_topic_t *t = &rt->eng.topics[sub->inputs[i]];
-            if (t->repartition)
-                t->partitions = sub->task_cnt;
-        }
+    weir__rt_t *rt = opaque;
+    int64_t deadline = weir__engine_deadline(&rt->eng);
+    weir_error_t *err;
+    do {
+        err = weir__admin_partition_count(rt->admin, name, ADMIN_TIMEOUT_MS,
+                                          partsp);
+    } while (retry_admin(rt, err, deadline));
+    if (err)
+        return weir_error_prefix(err, "checking the app's topics: ");
+    if (*partsp < 0) {
+        /* Global store topics are read too, but by no task. */
+        const char *role = input ? "input" : "output or global";
+        return weir_error_new(WEIR_ERR_CONFIG,
+                              "%s topic %s does not exist: weir creates "
+                              "only its internal topics; create it first",
+                              role, name);
     }
     return NULL;
 }
@@ -276,7 +97,7 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
     if (!specs || !names) {
         weir__free(specs);
         weir__free(names);
-        return oom();
+        return weir_error_new(WEIR_ERR_NOMEM, "planning topics");
     }
     int replication = (int)weir__conf_get_int(rt->conf, "replication.factor");
     size_t n = 0;
@@ -295,7 +116,7 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
             continue;
         names[n] = weir__engine_changelog_topic(&rt->eng, st->name);
         if (!names[n]) {
-            err = oom();
+            err = weir_error_new(WEIR_ERR_NOMEM, "planning topics");
             break;
         }
         bool window = st->kind == WEIR__STORE_WINDOW;
@@ -331,11 +152,9 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
 
 weir_error_t *weir__rt_plan(weir__rt_t *rt)
 {
-    weir_error_t *err = collect_topics(rt);
-    if (!err)
-        err = describe_user_topics(rt);
-    if (!err)
-        err = size_subtopologies(rt);
+    weir_error_t *err = weir__engine_plan(
+        &rt->eng, describe_topic, rt,
+        weir__conf_get_int(rt->conf, "num.partitions"));
     if (!err)
         err = create_internal_topics(rt);
     if (err)
@@ -352,16 +171,5 @@ weir_error_t *weir__rt_plan(weir__rt_t *rt)
 
 void weir__rt_plan_free(weir__rt_t *rt)
 {
-    for (size_t i = 0; i < rt->eng.topic_cnt; i++)
-        weir__free(rt->eng.topics[i].name);
-    weir__free(rt->eng.topics);
-    rt->eng.topics = NULL;
-    rt->eng.topic_cnt = 0;
-    for (size_t s = 0; s < rt->eng.sub_cnt; s++) {
-        weir__free(rt->eng.subs[s].inputs);
-        weir__free(rt->eng.subs[s].repartition_out);
-    }
-    weir__free(rt->eng.subs);
-    rt->eng.subs = NULL;
-    rt->eng.sub_cnt = 0;
+    weir__engine_plan_free(&rt->eng);
 }

@@ -1,21 +1,30 @@
 /*
- * test_driver.c: the in-process test driver.
+ * test_driver.c: the in-process test driver: the task host (host_int.h)
+ * over in-memory topics, as Kafka Streams' TopologyTestDriver drives a
+ * real StreamTask.
  *
- * It is a small owner of tasks, the same role the Kafka runtime plays:
- * one task per sub-topology for partition 0 (and one per global store),
- * a store provider that makes in-memory (or RocksDB) stores, and a record
- * collector that captures what sinks write.
+ * Every topic has one partition, so there is one task per sub-topology.
+ * The host is the one the Kafka runtime uses, so a topology meets the
+ * same things here as on Kafka: its stores opened the same way, global
+ * stores loaded with the same bad-row policy, event time behind a
+ * repartition from watermark markers (written to the in-memory
+ * repartition topics at each commit, idleness judged on the driver's
+ * simulated wall clock), the same exception handlers and dead letters
+ * (configured through opts->conf).
  *
- * Records written to a topic some task reads (repartition topics, or a
- * user topic the topology also consumes) go to a FIFO of pending inputs
- * instead of being processed inside the collector call: tasks are not
- * re-entrant, and the FIFO keeps the order in which they were written.
- * pipe() then loops: drain every task's queue, move one pending record in,
- * repeat until both are empty. With one partition per topic this matches
- * what the Kafka runtime does with a single instance, minus concurrency.
- * Everything else is captured per topic, in write order.
+ * A pipe appends the record to its topic and drains: the host reads every
+ * topic it reads up to its end (then that input is caught up), processes,
+ * and commits (markers out, offsets, stores checkpointed), until no
+ * topic has anything new, so records written to repartition topics (or
+ * to a user topic the topology also reads) are processed before the pipe
+ * returns, in the order they were written. Records written to other
+ * topics are kept for weir_test_driver_read_output*() in write order.
+ * Commits are at-least-once ones: there is no transaction to abort here,
+ * and a record whose processing fails is abandoned, with what the records
+ * still waiting had queued.
  */
 #include <errno.h>
+#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -24,61 +33,42 @@
 #include <weir/test_driver.h>
 
 #include "alloc_int.h"
-#include "task_int.h"
+#include "engine_conf_int.h"
+#include "host_int.h"
 
+/* A record waiting to be read as output. */
 typedef struct out_s {
     struct out_s *next;
     weir_test_record_t *rec;
-    bool pending; /* an input for a task, not an output */
 } out_t;
 
-typedef struct out_list_s {
-    out_t *head, *tail;
-    size_t cnt;
-} out_list_t;
-
-typedef struct drv_store_s {
-    const weir__store_spec_t *spec;
-    char task_id[32];
-    void *store;
-} drv_store_t;
-
-/* A locked task directory for RocksDB stores. */
-typedef struct drv_dir_s {
-    char task_id[32];
-    weir_task_dir_t *td;
-} drv_dir_t;
-
-typedef struct topic_out_s {
-    char *topic;
-    out_list_t list;
+/* An in-memory topic. */
+typedef struct mtopic_s {
+    char *name;
     int64_t next_offset;
-} topic_out_t;
+    /* Records the host reads, by offset (topics a task reads only). */
+    weir_test_record_t **log;
+    size_t log_cnt, log_cap;
+    size_t fed; /* records handed to the host */
+    /* Records written as output, not read yet. */
+    out_t *out_head, *out_tail;
+    size_t out_cnt;
+    int64_t committed;
+    char committed_meta[64];
+    size_t committed_meta_len;
+} mtopic_t;
 
 struct weir_test_driver_s {
     weir_topology_t *topo;
+    weir_conf_t *own_conf; /* when opts->conf was NULL */
     char *app_id;
-    int64_t wall_clock;
-    bool rocksdb;
     char *state_dir;
-    weir__logger_t log;
-
-    weir__task_t **tasks;
-    size_t task_cnt;
-
-    drv_store_t *stores;
-    size_t store_cnt;
-    weir_store_env_t *env; /* RocksDB stores only */
-    drv_dir_t *dirs;
-    size_t dir_cnt;
-
-    topic_out_t *topics; /* outputs, per topic */
+    int64_t wall_clock;
+    weir__engine_t eng;
+    weir__host_t *host;
+    mtopic_t *topics;
     size_t topic_cnt;
-    out_list_t pending; /* records for tasks, in write order */
     uint64_t commit_requests;
-
-    weir__store_provider_t provider;
-    weir__record_collector_t collector;
 };
 
 void weir_test_record_destroy(weir_test_record_t *rec)
@@ -90,191 +80,6 @@ void weir_test_record_destroy(weir_test_record_t *rec)
     weir__free(rec->value);
     weir_headers_destroy(rec->headers);
     weir__free(rec);
-}
-
-static void list_push(out_list_t *l, out_t *o)
-{
-    o->next = NULL;
-    if (l->tail)
-        l->tail->next = o;
-    else
-        l->head = o;
-    l->tail = o;
-    l->cnt++;
-}
-
-static out_t *list_pop(out_list_t *l)
-{
-    out_t *o = l->head;
-    if (!o)
-        return NULL;
-    l->head = o->next;
-    if (!l->head)
-        l->tail = NULL;
-    l->cnt--;
-    return o;
-}
-
-static void list_free(out_list_t *l)
-{
-    out_t *o;
-    while ((o = list_pop(l))) {
-        weir_test_record_destroy(o->rec);
-        weir__free(o);
-    }
-}
-
-/* ---- store provider ---- */
-
-static int64_t segment_of(const weir__store_spec_t *spec)
-{
-    return spec->segment_ms < spec->retention_ms ? spec->segment_ms
-                                                 : spec->retention_ms;
-}
-
-static void store_keep(weir_test_driver_t *drv,
-                       const weir__store_spec_t *spec, const char *task_id,
-                       void *store)
-{
-    drv_store_t *s = &drv->stores[drv->store_cnt++];
-    s->spec = spec;
-    snprintf(s->task_id, sizeof(s->task_id), "%s", task_id);
-    s->store = store;
-}
-
-/* Opens @p spec as a RocksDB store in the task's locked directory under
- * state_dir/application_id/task_id (drv->stores has room for one more). */
-static weir_error_t *rocksdb_open(weir_test_driver_t *drv,
-                                  const char *task_id,
-                                  const weir__store_spec_t *spec,
-                                  void **storep)
-{
-    weir_error_t *err = NULL;
-    weir_task_dir_t *td = NULL;
-    for (size_t i = 0; i < drv->dir_cnt && !td; i++)
-        if (strcmp(drv->dirs[i].task_id, task_id) == 0)
-            td = drv->dirs[i].td;
-    if (!td) {
-        drv_dir_t *n = weir__realloc(drv->dirs,
-                                     (drv->dir_cnt + 1) * sizeof(*n));
-        if (!n)
-            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-        drv->dirs = n;
-        td = weir_task_dir_open(drv->env, drv->state_dir, drv->app_id,
-                                task_id, &err);
-        if (!td)
-            return err;
-        snprintf(n[drv->dir_cnt].task_id, sizeof(n[0].task_id), "%s",
-                 task_id);
-        n[drv->dir_cnt++].td = td;
-    }
-    void *store;
-    if (spec->kind == WEIR__STORE_KV)
-        store = weir_kv_store_open_rocksdb(td, spec->name, &err);
-    else
-        store = weir_window_store_open_rocksdb(td, spec->name,
-                                               spec->retention_ms,
-                                               segment_of(spec), &err);
-    if (!store)
-        return err;
-    store_keep(drv, spec, task_id, store);
-    *storep = store;
-    return NULL;
-}
-
-static weir_error_t *store_open(void *opaque, const char *task_id,
-                                const weir__store_spec_t *spec, void **storep)
-{
-    weir_test_driver_t *drv = opaque;
-    for (size_t i = 0; i < drv->store_cnt; i++) {
-        drv_store_t *s = &drv->stores[i];
-        if (s->spec == spec && (spec->global || !strcmp(s->task_id, task_id))) {
-            *storep = s->store;
-            return NULL;
-        }
-    }
-    drv_store_t *n = weir__realloc(drv->stores,
-                                   (drv->store_cnt + 1) * sizeof(*n));
-    if (!n)
-        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    drv->stores = n;
-    weir_error_t *err = NULL;
-    void *store;
-    if (drv->rocksdb && spec->persistent)
-        return rocksdb_open(drv, spec->global ? "global" : task_id, spec,
-                            storep);
-    if (spec->kind == WEIR__STORE_KV)
-        store = weir_kv_store_new_memory(spec->name, &err);
-    else
-        store = weir_window_store_new_memory(spec->name, spec->retention_ms,
-                                             segment_of(spec), &err);
-    if (!store)
-        return err;
-    store_keep(drv, spec, task_id, store);
-    *storep = store;
-    return NULL;
-}
-
-static weir_error_t *open_kv(void *opaque, const char *task_id,
-                             const weir__store_spec_t *spec,
-                             weir_kv_store_t **kvp)
-{
-    void *s = NULL;
-    weir_error_t *err = store_open(opaque, task_id, spec, &s);
-    *kvp = s;
-    return err;
-}
-
-static weir_error_t *open_window(void *opaque, const char *task_id,
-                                 const weir__store_spec_t *spec,
-                                 weir_window_store_t **wsp)
-{
-    void *s = NULL;
-    weir_error_t *err = store_open(opaque, task_id, spec, &s);
-    *wsp = s;
-    return err;
-}
-
-/* The driver frees stores itself, after every task is closed. */
-static void release(void *opaque, const char *task_id,
-                    const weir__store_spec_t *spec, void *store)
-{
-    (void)opaque;
-    (void)task_id;
-    (void)spec;
-    (void)store;
-}
-
-/* ---- record collector ---- */
-
-static topic_out_t *topic_out(weir_test_driver_t *drv, const char *topic,
-                              bool create)
-{
-    for (size_t i = 0; i < drv->topic_cnt; i++)
-        if (strcmp(drv->topics[i].topic, topic) == 0)
-            return &drv->topics[i];
-    if (!create)
-        return NULL;
-    topic_out_t *n = weir__realloc(drv->topics,
-                                   (drv->topic_cnt + 1) * sizeof(*n));
-    if (!n)
-        return NULL;
-    drv->topics = n;
-    topic_out_t *t = &n[drv->topic_cnt];
-    memset(t, 0, sizeof(*t));
-    t->topic = weir__strdup(topic);
-    if (!t->topic)
-        return NULL;
-    drv->topic_cnt++;
-    return t;
-}
-
-static bool topic_is_input(const weir_test_driver_t *drv, const char *topic)
-{
-    for (size_t i = 0; i < drv->task_cnt; i++)
-        if (weir__task_reads_topic(drv->tasks[i], topic))
-            return true;
-    return false;
 }
 
 static weir_test_record_t *record_make(const char *topic, const void *key,
@@ -300,181 +105,328 @@ static weir_test_record_t *record_make(const char *topic, const void *key,
     return rec;
 }
 
-static weir_error_t *collect(void *opaque, const weir__sink_record_t *sr)
+/* ---- in-memory topics ---- */
+
+static mtopic_t *topic_find(weir_test_driver_t *drv, const char *name,
+                            bool create)
 {
-    weir_test_driver_t *drv = opaque;
-    if (sr->partitioner) {
-        int32_t p = sr->partitioner(sr->partitioner_ctx, sr->topic, sr->key,
-                                    sr->key_len, sr->value, sr->value_len, 1);
-        if (p != 0 && p != -1)
-            return weir_error_new(WEIR_ERR_INVALID_ARG,
-                                  "sink '%s': partitioner chose partition "
-                                  "%d of topic %s, which has 1",
-                                  sr->sink, (int)p, sr->topic);
-    }
-    weir_test_record_t *rec = record_make(sr->topic, sr->key, sr->key_len,
-                                          sr->value, sr->value_len,
-                                          sr->timestamp, sr->headers);
+    for (size_t i = 0; i < drv->topic_cnt; i++)
+        if (!strcmp(drv->topics[i].name, name))
+            return &drv->topics[i];
+    if (!create)
+        return NULL;
+    mtopic_t *n = weir__realloc(drv->topics,
+                                (drv->topic_cnt + 1) * sizeof(*n));
+    if (!n)
+        return NULL;
+    drv->topics = n;
+    mtopic_t *t = &n[drv->topic_cnt];
+    memset(t, 0, sizeof(*t));
+    t->committed = -1;
+    t->name = weir__strdup(name);
+    if (!t->name)
+        return NULL;
+    drv->topic_cnt++;
+    return t;
+}
+
+/* True when a task reads @p name. */
+static bool is_input(const weir_test_driver_t *drv, const char *name)
+{
+    const weir__plan_topic_t *t = weir__engine_topic(&drv->eng, name);
+    return t && t->reader_sub >= 0;
+}
+
+static bool is_global_input(const weir_test_driver_t *drv, const char *name)
+{
+    const char *topics[64];
+    size_t n = weir__host_global_topics(drv->host, topics, 64);
+    for (size_t i = 0; i < n; i++)
+        if (!strcmp(topics[i], name))
+            return true;
+    return false;
+}
+
+static weir_error_t *out_push(mtopic_t *t, weir_test_record_t *rec)
+{
     out_t *o = weir__calloc(1, sizeof(*o));
-    topic_out_t *t = topic_out(drv, sr->topic, true);
-    if (!rec || !o || !t) {
+    if (!o) {
         weir_test_record_destroy(rec);
-        weir__free(o);
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     }
     o->rec = rec;
-    if (topic_is_input(drv, sr->topic)) {
-        list_push(&drv->pending, o);
-        if (sr->internal)
-            return NULL;
-        /* A user topic the topology also reads: keep a copy as output. */
-        o = weir__calloc(1, sizeof(*o));
-        rec = record_make(sr->topic, sr->key, sr->key_len, sr->value,
-                          sr->value_len, sr->timestamp, sr->headers);
-        if (!o || !rec) {
-            weir__free(o);
-            weir_test_record_destroy(rec);
-            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-        }
-        o->rec = rec;
-    }
-    list_push(&t->list, o);
+    if (t->out_tail)
+        t->out_tail->next = o;
+    else
+        t->out_head = o;
+    t->out_tail = o;
+    t->out_cnt++;
     return NULL;
+}
+
+/* Appends @p rec to @p t (taken): to its log when a task reads it, to
+ * its output when @p output (both for a user topic the topology reads
+ * and writes). */
+static weir_error_t *topic_append(weir_test_driver_t *drv, mtopic_t *t,
+                                  weir_test_record_t *rec, bool output)
+{
+    t->next_offset++;
+    if (!is_input(drv, t->name)) {
+        if (output)
+            return out_push(t, rec);
+        weir_test_record_destroy(rec);
+        return NULL;
+    }
+    weir_test_record_t *copy =
+        output ? record_make(rec->topic, rec->key, rec->key_len, rec->value,
+                             rec->value_len, rec->timestamp, rec->headers)
+               : NULL;
+    if (t->log_cnt == t->log_cap) {
+        size_t cap = t->log_cap ? t->log_cap * 2 : 64;
+        weir_test_record_t **l = weir__realloc(t->log, cap * sizeof(*l));
+        if (l) {
+            t->log = l;
+            t->log_cap = cap;
+        }
+    }
+    if (t->log_cnt == t->log_cap || (output && !copy)) {
+        weir_test_record_destroy(rec);
+        weir_test_record_destroy(copy);
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    }
+    t->log[t->log_cnt++] = rec;
+    return copy ? out_push(t, copy) : NULL;
+}
+
+/* ---- the host's I/O ---- */
+
+static weir_error_t *io_produce(void *opaque, const weir__host_msg_t *m)
+{
+    weir_test_driver_t *drv = opaque;
+    if (m->partition > 0)
+        return weir_error_new(WEIR_ERR_INVALID_ARG,
+                              "test driver: partition %" PRId32 " of topic "
+                              "%s, which has 1",
+                              m->partition, m->topic);
+    mtopic_t *t = topic_find(drv, m->topic, true);
+    if (!t)
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    int64_t offset = t->next_offset;
+    weir_error_t *err = NULL;
+    if (m->store) {
+        /* A changelog: nothing reads it here, only its offsets count. */
+        t->next_offset++;
+    } else {
+        weir_test_record_t *rec =
+            record_make(m->topic, m->key, m->key_len, m->value, m->value_len,
+                        m->timestamp, m->headers);
+        err = rec ? topic_append(drv, t, rec, m->output)
+                  : weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    }
+    if (!err)
+        weir__host_store_acked(m->store, offset);
+    return err;
+}
+
+static weir_error_t *io_flush(void *opaque)
+{
+    (void)opaque;
+    return NULL;
+}
+
+static weir_error_t *io_commit(void *opaque, const weir__host_tp_t *offs,
+                               size_t n)
+{
+    weir_test_driver_t *drv = opaque;
+    for (size_t i = 0; i < n; i++) {
+        mtopic_t *t = topic_find(drv, offs[i].topic, false);
+        if (!t)
+            continue;
+        t->committed = offs[i].offset;
+        t->committed_meta_len =
+            offs[i].metadata_len < sizeof(t->committed_meta)
+                ? offs[i].metadata_len
+                : 0;
+        memcpy(t->committed_meta, offs[i].metadata, t->committed_meta_len);
+    }
+    return NULL;
+}
+
+static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
+                                  size_t n)
+{
+    weir_test_driver_t *drv = opaque;
+    for (size_t i = 0; i < n; i++) {
+        mtopic_t *t = topic_find(drv, tps[i].topic, false);
+        tps[i].offset = t ? t->committed : -1;
+        tps[i].metadata = t && t->committed_meta_len ? t->committed_meta
+                                                     : NULL;
+        tps[i].metadata_len = t ? t->committed_meta_len : 0;
+    }
+    return NULL;
+}
+
+static void header_str(weir_headers_t *h, const char *name, const char *v)
+{
+    weir_headers_add(h, name, v, strlen(v));
+}
+
+static weir_error_t *io_dead_letter(void *opaque, void *handle,
+                                    const char *stage,
+                                    const weir_error_t *cause)
+{
+    weir_test_driver_t *drv = opaque;
+    const weir_test_record_t *src = handle;
+    weir_test_record_t *rec =
+        record_make(drv->eng.dlq_topic, src->key, src->key_len, src->value,
+                    src->value_len, src->timestamp, src->headers);
+    mtopic_t *t = topic_find(drv, drv->eng.dlq_topic, true);
+    if (!rec || !t) {
+        weir_test_record_destroy(rec);
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    }
+    char num[32];
+    header_str(rec->headers, "weir.error.stage", stage);
+    header_str(rec->headers, "weir.error.message", weir_error_string(cause));
+    header_str(rec->headers, "weir.source.topic", src->topic);
+    header_str(rec->headers, "weir.source.partition", "0");
+    const mtopic_t *from = topic_find(drv, src->topic, false);
+    int64_t offset = -1;
+    for (size_t i = 0; from && i < from->log_cnt; i++)
+        if (from->log[i] == src)
+            offset = (int64_t)i;
+    snprintf(num, sizeof(num), "%" PRId64, offset);
+    header_str(rec->headers, "weir.source.offset", num);
+    snprintf(num, sizeof(num), "%" PRId64, src->timestamp);
+    header_str(rec->headers, "weir.source.timestamp", num);
+    return topic_append(drv, t, rec, true);
+}
+
+static void io_release(void *opaque, void *handle)
+{
+    /* The records stay in their topic's log. */
+    (void)opaque;
+    (void)handle;
 }
 
 /* ---- running ---- */
 
-static void note_commits(weir_test_driver_t *drv)
+static bool is_marker(const weir_test_record_t *rec)
 {
-    for (size_t i = 0; i < drv->task_cnt; i++) {
-        if (weir__task_commit_requested(drv->tasks[i])) {
-            drv->commit_requests++;
-            weir__task_clear_commit_request(drv->tasks[i]);
-        }
+    size_t n = weir_headers_count(rec->headers);
+    for (size_t i = 0; i < n; i++) {
+        const char *name;
+        const void *v;
+        size_t len;
+        if (weir_headers_get(rec->headers, i, &name, &v, &len) &&
+            !strcmp(name, WEIR__WM_HEADER))
+            return true;
     }
+    return false;
 }
 
-static weir_error_t *feed(weir_test_driver_t *drv, const char *topic,
-                          const void *key, size_t key_len, const void *value,
-                          size_t value_len, int64_t ts,
-                          const weir_headers_t *headers)
+/* Hands the host what it has not read yet; true when there was some. */
+static weir_error_t *feed(weir_test_driver_t *drv, bool *fedp)
 {
-    if (!topic_is_input(drv, topic))
-        return weir_error_new(WEIR_ERR_NOT_FOUND,
-                              "test driver: no source reads topic '%s'",
-                              topic);
-    topic_out_t *t = topic_out(drv, topic, true);
-    if (!t)
-        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    weir__input_record_t in = {
-        .topic = topic,
-        .partition = 0,
-        .offset = t->next_offset++,
-        .key = key,
-        .key_len = key_len,
-        .value = value,
-        .value_len = value_len,
-        .timestamp = ts,
-        .headers = headers,
-    };
-    for (size_t i = 0; i < drv->task_cnt; i++) {
-        if (!weir__task_reads_topic(drv->tasks[i], topic))
+    *fedp = false;
+    weir_error_t *err = NULL;
+    for (size_t i = 0; i < drv->topic_cnt && !err; i++) {
+        mtopic_t *t = &drv->topics[i];
+        if (t->fed == t->log_cnt)
             continue;
-        weir_error_t *err = weir__task_add_record(drv->tasks[i], &in);
-        if (err)
-            return err;
+        int topic = weir__engine_topic_index(&drv->eng, t->name);
+        while (t->fed < t->log_cnt && !err) {
+            weir_test_record_t *rec = t->log[t->fed];
+            weir__host_in_t in = {topic,
+                                  t->name,
+                                  0,
+                                  (int64_t)t->fed,
+                                  rec->key,
+                                  rec->key_len,
+                                  rec->value,
+                                  rec->value_len,
+                                  rec->timestamp,
+                                  rec->headers,
+                                  is_marker(rec),
+                                  rec};
+            t->fed++;
+            err = weir__host_route(drv->host, &in);
+        }
+        *fedp = true;
     }
-    return NULL;
+    /* Every input read to its end: caught up (those never written to
+     * as well, so that their tasks can be judged idle). */
+    for (size_t i = 0; !err && i < drv->eng.topic_cnt; i++)
+        if (drv->eng.topics[i].reader_sub >= 0)
+            weir__host_input_end(drv->host, (int)i, NULL, 0);
+    return err;
 }
 
-/* Processes everything queued, and everything that produces, to the
- * end. On error the rest of the pending records are dropped: the record
- * that failed is abandoned as a whole. */
+/* Processes everything there is to its end (see the file comment). On
+ * error the rest is abandoned. */
 static weir_error_t *drain(weir_test_driver_t *drv)
 {
     weir_error_t *err = NULL;
     for (;;) {
-        for (size_t i = 0; !err && i < drv->task_cnt; i++) {
-            while (!err && weir__task_buffered(drv->tasks[i]) > 0) {
-                bool processed;
-                err = weir__task_process(drv->tasks[i], &processed);
-            }
-        }
-        note_commits(drv);
+        bool fed = false;
+        err = feed(drv, &fed);
+        if (!err)
+            err = weir__host_run(drv->host, drv->wall_clock);
         if (err)
             break;
-        out_t *o = list_pop(&drv->pending);
-        if (!o)
+        if (weir__host_commit_requested(drv->host))
+            drv->commit_requests++;
+        err = weir__host_commit(drv->host);
+        if (err)
+            break;
+        bool more = false;
+        for (size_t i = 0; i < drv->topic_cnt && !more; i++)
+            more = drv->topics[i].fed < drv->topics[i].log_cnt;
+        if (!more)
             return NULL;
-        weir_test_record_t *r = o->rec;
-        err = feed(drv, r->topic, r->key, r->key_len, r->value, r->value_len,
-                   r->timestamp, r->headers);
-        weir_test_record_destroy(r);
-        weir__free(o);
     }
-    list_free(&drv->pending);
-    /* Drop what the failed record left queued. */
-    for (size_t i = 0; i < drv->task_cnt; i++)
-        weir__task_clear_queues(drv->tasks[i]);
+    /* Abandon the record that failed, and what it had set off. */
+    weir__host_drop_queued(drv->host);
+    for (size_t i = 0; i < drv->topic_cnt; i++)
+        drv->topics[i].fed = drv->topics[i].log_cnt;
     return err;
 }
 
-static weir_error_t *load_file(weir_test_driver_t *drv, const char *path)
+/* ---- the driver ---- */
+
+static weir_error_t *one_partition(void *opaque, const char *name,
+                                   bool input, int32_t *partsp)
 {
-    FILE *f = fopen(path, "r");
-    if (!f)
-        return weir_error_new(WEIR_ERR_IO, "global store file %s: %s", path,
-                              strerror(errno));
-    size_t tlen = strlen(path) + 6;
-    char *topic = weir__malloc(tlen);
-    if (!topic) {
-        fclose(f);
-        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    }
-    snprintf(topic, tlen, "file:%s", path);
-    char *line = NULL;
-    size_t cap = 0;
-    ssize_t n;
-    weir_error_t *err = NULL;
-    while (!err && (n = getline(&line, &cap, f)) >= 0) {
-        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-            line[--n] = '\0';
-        if (n == 0)
-            continue;
-        err = feed(drv, topic, NULL, 0, line, (size_t)n, 0, NULL);
-        if (!err)
-            err = drain(drv);
-    }
-    free(line); /* getline() allocates with malloc */
-    fclose(f);
-    weir__free(topic);
-    return err;
+    (void)opaque;
+    (void)name;
+    (void)input;
+    *partsp = 1;
+    return NULL;
 }
 
 void weir_test_driver_destroy(weir_test_driver_t *drv)
 {
     if (!drv)
         return;
-    for (size_t i = 0; i < drv->task_cnt; i++)
-        weir__task_destroy(drv->tasks[i]);
-    weir__free(drv->tasks);
-    for (size_t i = 0; i < drv->store_cnt; i++) {
-        if (drv->stores[i].spec->kind == WEIR__STORE_KV)
-            weir_kv_store_destroy(drv->stores[i].store);
-        else
-            weir_window_store_destroy(drv->stores[i].store);
-    }
-    weir__free(drv->stores);
-    for (size_t i = 0; i < drv->dir_cnt; i++)
-        weir_task_dir_close(drv->dirs[i].td);
-    weir__free(drv->dirs);
-    weir_store_env_destroy(drv->env);
+    weir__host_destroy(drv->host);
     for (size_t i = 0; i < drv->topic_cnt; i++) {
-        list_free(&drv->topics[i].list);
-        weir__free(drv->topics[i].topic);
+        mtopic_t *t = &drv->topics[i];
+        for (size_t k = 0; k < t->log_cnt; k++)
+            weir_test_record_destroy(t->log[k]);
+        weir__free(t->log);
+        for (out_t *o = t->out_head; o;) {
+            out_t *next = o->next;
+            weir_test_record_destroy(o->rec);
+            weir__free(o);
+            o = next;
+        }
+        weir__free(t->name);
     }
     weir__free(drv->topics);
-    list_free(&drv->pending);
+    weir__engine_plan_free(&drv->eng);
+    weir__engine_conf_free(&drv->eng);
+    weir_store_env_destroy(drv->eng.env);
+    weir_conf_destroy(drv->own_conf);
     weir__free(drv->app_id);
     weir__free(drv->state_dir);
     weir_topology_destroy(drv->topo);
@@ -510,51 +462,53 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
     }
     /* drv->topo stays NULL until success: on failure the caller keeps
      * the topology, and weir_test_driver_destroy() frees the rest. */
-    drv->app_id = weir__strdup(opts->application_id ? opts->application_id
-                                                    : "weir-test");
+    const weir_conf_t *conf = opts->conf;
+    if (!conf)
+        conf = drv->own_conf = weir_conf_new();
+    const char *app_id = opts->application_id
+                             ? opts->application_id
+                             : conf ? weir_conf_get(conf, "application.id")
+                                    : NULL;
+    drv->app_id = weir__strdup(app_id ? app_id : "weir-test");
     drv->wall_clock = opts->wall_clock_ms;
-    drv->log = weir__logger_default();
-    drv->rocksdb = opts->rocksdb_stores;
-    drv->tasks = weir__calloc(topo->sub_cnt ? topo->sub_cnt : 1,
-                              sizeof(weir__task_t *));
-    if (drv->rocksdb)
+    if (opts->rocksdb_stores)
         drv->state_dir = weir__strdup(opts->state_dir);
-    if (!drv->app_id || !drv->tasks || (drv->rocksdb && !drv->state_dir)) {
+    if (!conf || !drv->app_id || (opts->rocksdb_stores && !drv->state_dir)) {
         *errp = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
         weir_test_driver_destroy(drv);
         return NULL;
     }
+    weir__engine_t *eng = &drv->eng;
+    *errp = weir__engine_from_conf(eng, topo, conf, drv->app_id);
+    /* No transactions to abort here: records are committed at least once
+     * (and never twice, as nothing fails between a record and its
+     * commit). */
+    eng->eos = false;
+    eng->state_dir = drv->state_dir;
+    eng->memory_stores = !opts->rocksdb_stores;
     /* Small: test topologies hold little state. */
-    if (drv->rocksdb && !(drv->env = weir_store_env_new(16u << 20, errp))) {
-        weir_test_driver_destroy(drv);
-        return NULL;
-    }
-    drv->provider = (weir__store_provider_t){drv, open_kv, open_window,
-                                             release};
-    drv->collector = (weir__record_collector_t){drv, collect};
-    weir__task_conf_t conf = {
-        .app_id = drv->app_id,
-        .stores = &drv->provider,
-        .collector = &drv->collector,
-        .log = drv->log,
-        .wall_clock_ms = drv->wall_clock,
+    if (!*errp && opts->rocksdb_stores)
+        eng->env = weir_store_env_new(16u << 20, errp);
+    if (!*errp)
+        *errp = weir__engine_plan(eng, one_partition, NULL, 0);
+    weir__host_io_t io = {
+        .opaque = drv,
+        .produce = io_produce,
+        .flush = io_flush,
+        .commit = io_commit,
+        .committed = io_committed,
+        .dead_letter = io_dead_letter,
+        .release = io_release,
     };
-    /* Global sub-topologies come last in topo->subs; make their tasks
-     * first so the global stores are loaded before anything reads them. */
-    for (size_t k = 0; k < topo->sub_cnt; k++) {
-        size_t s = (k + topo->task_sub_cnt) % topo->sub_cnt;
-        drv->tasks[k] = weir__task_new(topo, (int)s, 0, &conf, errp);
-        if (!drv->tasks[k])
-            break;
-        drv->task_cnt++;
-    }
-    for (size_t s = topo->task_sub_cnt; !*errp && s < topo->sub_cnt; s++) {
-        const weir__subtopology_t *sub = &topo->subs[s];
-        for (size_t i = 0; !*errp && i < sub->sources.cnt; i++) {
-            const weir__node_t *src = topo->nodes[sub->sources.v[i]];
-            if (src->file)
-                *errp = load_file(drv, src->file);
-        }
+    if (!*errp)
+        drv->host = weir__host_new(eng, &io, "test-driver", drv->wall_clock,
+                                   errp);
+    /* Every partition of every topic a task reads: one task each. */
+    for (size_t i = 0; !*errp && i < eng->topic_cnt; i++) {
+        if (eng->topics[i].reader_sub < 0)
+            continue;
+        weir__host_tp_t tp = {eng->topics[i].name, 0, -1, NULL, 0};
+        *errp = weir__host_assign(drv->host, &tp, 1);
     }
     if (*errp) {
         weir_test_driver_destroy(drv);
@@ -572,11 +526,25 @@ weir_error_t *weir_test_driver_pipe(weir_test_driver_t *drv,
 {
     if (!topic)
         return weir_error_new(WEIR_ERR_INVALID_ARG, "test driver: NULL topic");
-    weir_error_t *err = feed(drv, topic, key, key_len, value, value_len,
-                             timestamp, headers);
-    if (err)
-        return err;
-    return drain(drv);
+    if (is_global_input(drv, topic)) {
+        weir__host_in_t in = {-1,        topic,     0,       0,
+                              key,       key_len,   value,   value_len,
+                              timestamp, headers,   false,   NULL};
+        return weir__host_global_record(drv->host, &in);
+    }
+    if (!is_input(drv, topic))
+        return weir_error_new(WEIR_ERR_NOT_FOUND,
+                              "test driver: no source reads topic '%s'",
+                              topic);
+    mtopic_t *t = topic_find(drv, topic, true);
+    weir_test_record_t *rec = record_make(topic, key, key_len, value,
+                                          value_len, timestamp, headers);
+    if (!t || !rec) {
+        weir_test_record_destroy(rec);
+        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    }
+    weir_error_t *err = topic_append(drv, t, rec, false);
+    return err ? err : drain(drv);
 }
 
 weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
@@ -596,15 +564,7 @@ weir_error_t *weir_test_driver_advance_wall_clock(weir_test_driver_t *drv,
                               "test driver: the wall clock only moves "
                               "forward (%lld ms)", (long long)ms);
     drv->wall_clock += ms;
-    for (size_t i = 0; i < drv->task_cnt; i++) {
-        weir_error_t *err = weir__task_punctuate_wall_clock(drv->tasks[i],
-                                                            drv->wall_clock);
-        if (!err)
-            err = drain(drv);
-        if (err)
-            return err;
-    }
-    return NULL;
+    return drain(drv);
 }
 
 int64_t weir_test_driver_wall_clock(const weir_test_driver_t *drv)
@@ -615,19 +575,22 @@ int64_t weir_test_driver_wall_clock(const weir_test_driver_t *drv)
 size_t weir_test_driver_output_size(const weir_test_driver_t *drv,
                                     const char *topic)
 {
-    topic_out_t *t = topic ? topic_out((weir_test_driver_t *)drv, topic,
-                                       false)
-                           : NULL;
-    return t ? t->list.cnt : 0;
+    mtopic_t *t = topic ? topic_find((weir_test_driver_t *)drv, topic, false)
+                        : NULL;
+    return t ? t->out_cnt : 0;
 }
 
 weir_test_record_t *weir_test_driver_read_output(weir_test_driver_t *drv,
                                                  const char *topic)
 {
-    topic_out_t *t = topic ? topic_out(drv, topic, false) : NULL;
-    out_t *o = t ? list_pop(&t->list) : NULL;
+    mtopic_t *t = topic ? topic_find(drv, topic, false) : NULL;
+    out_t *o = t ? t->out_head : NULL;
     if (!o)
         return NULL;
+    t->out_head = o->next;
+    if (!t->out_head)
+        t->out_tail = NULL;
+    t->out_cnt--;
     weir_test_record_t *rec = o->rec;
     weir__free(o);
     return rec;
@@ -689,50 +652,32 @@ weir_error_t *weir_test_driver_read_output_obj(
     return err;
 }
 
-static weir_error_t *find_store(weir_test_driver_t *drv, const char *name,
-                                int kind, void **storep)
-{
-    *storep = NULL;
-    for (size_t i = 0; name && i < drv->store_cnt; i++) {
-        if (strcmp(drv->stores[i].spec->name, name) == 0 &&
-            (int)drv->stores[i].spec->kind == kind) {
-            *storep = drv->stores[i].store;
-            return NULL;
-        }
-    }
-    return weir_error_new(WEIR_ERR_NOT_FOUND,
-                          "test driver: no %s store '%s'",
-                          kind == WEIR__STORE_KV ? "key-value" : "window",
-                          name ? name : "(null)");
-}
-
 weir_error_t *weir_test_driver_kv_store(weir_test_driver_t *drv,
                                         const char *name,
                                         weir_kv_store_t **kvp)
 {
-    void *s;
-    weir_error_t *err = find_store(drv, name, WEIR__STORE_KV, &s);
-    *kvp = s;
-    return err;
+    *kvp = weir__host_store(drv->host, name, false);
+    return *kvp ? NULL
+                : weir_error_new(WEIR_ERR_NOT_FOUND,
+                                 "test driver: no key-value store '%s'",
+                                 name ? name : "(null)");
 }
 
 weir_error_t *weir_test_driver_window_store(weir_test_driver_t *drv,
                                             const char *name,
                                             weir_window_store_t **wsp)
 {
-    void *s;
-    weir_error_t *err = find_store(drv, name, WEIR__STORE_WINDOW, &s);
-    *wsp = s;
-    return err;
+    *wsp = weir__host_store(drv->host, name, true);
+    return *wsp ? NULL
+                : weir_error_new(WEIR_ERR_NOT_FOUND,
+                                 "test driver: no window store '%s'",
+                                 name ? name : "(null)");
 }
 
 uint64_t weir_test_driver_dropped(const weir_test_driver_t *drv,
                                   const char *reason)
 {
-    uint64_t sum = 0;
-    for (size_t i = 0; i < drv->task_cnt; i++)
-        sum += weir__task_dropped(drv->tasks[i], reason);
-    return sum;
+    return weir__host_dropped(drv->host, reason);
 }
 
 uint64_t weir_test_driver_commit_requests(const weir_test_driver_t *drv)

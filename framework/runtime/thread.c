@@ -551,7 +551,8 @@ static void *thread_main(void *arg)
     weir__host_io_t io;
     weir__thread_io_init(th, &io);
     if (!err)
-        th->host = weir__host_new(&th->rt->eng, &io, th->name, &err);
+        th->host = weir__host_new(&th->rt->eng, &io, th->name,
+                                  weir__wall_ms(), &err);
     if (!err)
         err = globals_start(th);
     if (!err)

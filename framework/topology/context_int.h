@@ -112,7 +112,6 @@ weir_error_t *weir__node_run(weir_processor_context_t *pctx,
                              const weir__node_t *node,
                              const weir_record_t *rec);
 
-void weir__task_count_dropped(weir__task_t *task, const char *reason);
 
 /* Makes @p pctx the current context of this thread (weir_dsl_context())
  * and returns the previous one, to give back to weir__context_leave()

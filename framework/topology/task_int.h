@@ -238,6 +238,10 @@ void *weir__task_last_handle(const weir__task_t *task);
 bool weir__task_commit_requested(const weir__task_t *task);
 void weir__task_clear_commit_request(weir__task_t *task);
 
+/* Counts a record dropped under @p reason (by the task, or by its owner:
+ * a bad global row). */
+void weir__task_count_dropped(weir__task_t *task, const char *reason);
+
 /* Records dropped under @p reason ("late", "null-key", ...); NULL: all. */
 uint64_t weir__task_dropped(const weir__task_t *task, const char *reason);
 

@@ -30,6 +30,7 @@
 #ifndef WEIR_TEST_DRIVER_H
 #define WEIR_TEST_DRIVER_H
 
+#include <weir/conf.h>
 #include <weir/record.h>
 #include <weir/serde.h>
 #include <weir/store.h>
@@ -57,6 +58,11 @@ typedef struct weir_test_driver_opts_s {
     bool rocksdb_stores;
     /** Directory for RocksDB stores (used when rocksdb_stores). */
     const char *state_dir;
+    /** The app's settings, as weir_app_new() would get them (borrowed;
+     *  it must outlive the driver); NULL: the defaults. The driver reads
+     *  application.id (unless application_id is set), idle.timeout.ms,
+     *  the exception handlers, dead.letter.topic and log.level. */
+    const weir_conf_t *conf;
 } weir_test_driver_opts_t;
 
 /** @brief A record read from an output topic: bytes as the sink wrote

@@ -12,3 +12,4 @@ weir_add_test(NAME test_http SOURCES test_http.c
   LIBS PkgConfig::CURL PkgConfig::MHD)
 weir_add_test(NAME test_commit_meta SOURCES test_commit_meta.c)
 weir_add_test(NAME test_standby_plan SOURCES test_standby_plan.c LIBS PkgConfig::RDKAFKA)
+weir_add_test(NAME test_host SOURCES test_host.c)

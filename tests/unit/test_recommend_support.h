@@ -18,6 +18,7 @@ typedef struct rt_s {
     rec_config_t cfg;
     weir_registry_t *reg;
     weir_serde_t *click_serde, *sale_serde;
+    weir_conf_t *conf;
     weir_test_driver_t *drv;
     char inventory_path[256];
     char log[8192]; /* what the app logged, lines joined */

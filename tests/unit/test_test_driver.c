@@ -140,7 +140,9 @@ START_TEST(test_test_driver_forward_to_named_child)
     drv = weir_test_driver_new(topo, NULL, &err);
     err = weir_test_driver_pipe_str(drv, "in", "1", "x", 1);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOT_FOUND);
+    /* The processing handler (fail, the default) says why it stopped. */
     ck_assert_str_eq(weir_error_string(err),
+                     "processing error (processing.exception.handler=fail): "
                      "task 0_0: processor 'route': processor 'route': "
                      "'nobody' is not one of its children");
     weir_error_destroy(err);
@@ -437,16 +439,131 @@ START_TEST(test_test_driver_repartition_fed_in_process)
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v1", 10));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "v2", 20));
-    /* Offsets count per topic. */
+    /* Offsets count per topic; as on Kafka, the repartition topic also
+     * holds the upstream task's watermark marker (offset 1), which no
+     * processor sees. */
     ck_assert_str_eq(seen, "in/0@0:v1 ts=10 task=0_0\n"
                            "app-rk-repartition/0@0:v1 ts=10 task=1_0\n"
                            "in/0@1:v2 ts=20 task=0_0\n"
-                           "app-rk-repartition/0@1:v2 ts=20 task=1_0\n");
+                           "app-rk-repartition/0@2:v2 ts=20 task=1_0\n");
     /* Repartition topics are not outputs. */
     ck_assert_int_eq(weir_test_driver_output_size(drv, "app-rk-repartition"),
                      0);
     ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 2);
     weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- event time behind a repartition ---- */
+
+/* Writes the stream time each time it moves (to "times"). */
+static weir_error_t *clock_init(weir_processor_context_t *pctx, void *opaque,
+                                void **statep)
+{
+    (void)opaque;
+    *statep = NULL;
+    return weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1, 0);
+}
+
+static weir_error_t *clock_process(weir_processor_context_t *pctx,
+                                   void *state, const weir_record_t *rec)
+{
+    (void)pctx;
+    (void)state;
+    (void)rec;
+    return NULL;
+}
+
+static weir_error_t *clock_punctuate(weir_processor_context_t *pctx,
+                                     void *state,
+                                     weir_punctuation_type_t type,
+                                     int64_t now, int tag)
+{
+    (void)state;
+    (void)type;
+    (void)tag;
+    char v[32];
+    snprintf(v, sizeof(v), "%lld", (long long)now);
+    weir_record_t out = {"t", 1, v, strlen(v), now, NULL};
+    return weir_processor_forward(pctx, &out);
+}
+
+static const weir_processor_ops_t clock_ops = {
+    .init = clock_init,
+    .process = clock_process,
+    .punctuate = clock_punctuate,
+};
+
+static weir_test_driver_t *two_upstreams(const weir_conf_t *conf)
+{
+    weir_topology_t *topo = weir_topology_new();
+    const char *inputs[] = {"a", "b"};
+    for (int i = 0; i < 2; i++) {
+        char src[16], up[16], rk[16];
+        snprintf(src, sizeof(src), "src-%s", inputs[i]);
+        snprintf(up, sizeof(up), "up-%s", inputs[i]);
+        snprintf(rk, sizeof(rk), "rk-%s", inputs[i]);
+        weir_topology_add_source(topo, src, inputs[i], weir_serde_string(),
+                                 weir_serde_string());
+        weir_topology_add_processor(topo, up, &meta_ops, NULL, src, NULL);
+        weir_topology_add_repartition(topo, rk, weir_serde_string(),
+                                      weir_serde_string(), up);
+    }
+    weir_topology_add_processor(topo, "clock", &clock_ops, NULL,
+                                "rk-a-repartition-source",
+                                "rk-b-repartition-source", NULL);
+    weir_topology_add_sink(topo, "times", "times", weir_serde_string(),
+                           weir_serde_string(), "clock", NULL);
+    weir_test_driver_opts_t opts = {.application_id = "app", .conf = conf};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    return drv;
+}
+
+static void expect_times(weir_test_driver_t *drv, const char *want)
+{
+    char got[256] = "";
+    char *v;
+    while (weir_test_driver_read_output_str(drv, "times", NULL, &v, NULL)) {
+        snprintf(got + strlen(got), sizeof(got) - strlen(got), "%s%s",
+                 got[0] ? " " : "", v);
+        weir_free(v);
+    }
+    ck_assert_str_eq(got, want);
+}
+
+START_TEST(test_test_driver_event_time_behind_a_repartition)
+{
+    /* As on Kafka: behind a repartition, event time is the slowest
+     * upstream task's (its watermark markers), until an upstream that
+     * has nothing more has been quiet for idle.timeout.ms (30 s) of the
+     * driver's wall clock. */
+    weir_test_driver_t *drv = two_upstreams(NULL);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "a", "k", "v", 1000));
+    expect_times(drv, ""); /* b has said nothing */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "b", "k", "v", 500));
+    expect_times(drv, "500");
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "a", "k", "v", 3000));
+    expect_times(drv, ""); /* still b's 500 */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "b", "k", "v", 2500));
+    expect_times(drv, "2500");
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 29999));
+    expect_times(drv, "");
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 1));
+    expect_times(drv, "3000"); /* both idle: the newest */
+    weir_test_driver_destroy(drv);
+
+    /* idle.timeout.ms -1: a quiet upstream holds event time for ever. */
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "idle.timeout.ms", "-1"));
+    drv = two_upstreams(conf);
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "a", "k", "v", 1000));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "b", "k", "v", 500));
+    ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 3600000));
+    expect_times(drv, "500");
+    weir_test_driver_destroy(drv);
+    weir_conf_destroy(conf);
 }
 END_TEST
 
@@ -756,8 +873,8 @@ START_TEST(test_test_driver_partitioner_called)
     ck_assert_ptr_nonnull(drv);
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "abc", 1));
     err = weir_test_driver_pipe_str(drv, "in", "k", "abcd", 2);
-    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
-    ck_assert(strstr(weir_error_string(err), "partition 1 of topic out"));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_PROCESSING);
+    ck_assert(strstr(weir_error_string(err), "partition 1 of out"));
     weir_error_destroy(err);
     ck_assert_int_eq(calls, 2);
     ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
@@ -853,11 +970,82 @@ START_TEST(test_test_driver_cancel_and_processing_error)
     err = weir_test_driver_pipe_str(drv, "in", "k9", "fail", 2);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_PROCESSING);
     ck_assert_str_eq(weir_error_string(err),
+                     "processing error (processing.exception.handler=fail): "
                      "task 0_0: processor 'p': cannot handle k9");
     weir_error_destroy(err);
     /* The driver goes on after an error. */
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "ok", 3));
     weir_test_driver_destroy(drv);
+}
+END_TEST
+
+/* ---- exception handlers ---- */
+
+static bool header_is(const weir_test_record_t *rec, const char *name,
+                      const char *want)
+{
+    for (size_t i = 0; i < weir_headers_count(rec->headers); i++) {
+        const char *n;
+        const void *v;
+        size_t len;
+        if (weir_headers_get(rec->headers, i, &n, &v, &len) &&
+            !strcmp(n, name))
+            return len == strlen(want) && !memcmp(v, want, len);
+    }
+    return false;
+}
+
+static weir_error_t *fail_k2(weir_processor_context_t *pctx, void *state,
+                             const weir_record_t *rec)
+{
+    (void)state;
+    if (rec->key_len == 2 && !memcmp(rec->key, "k2", 2))
+        return weir_error_new(WEIR_ERR_PROCESSING, "cannot handle k2");
+    return weir_processor_forward(pctx, rec);
+}
+
+static const weir_processor_ops_t fail_k2_ops = {.process = fail_k2};
+
+START_TEST(test_test_driver_handlers_and_dead_letters)
+{
+    /* The same handlers as on Kafka, from the app's conf: a record that
+     * fails in a processor and one that does not deserialize go to the
+     * dead-letter topic with headers saying why and where; the others
+     * go on. */
+    weir_conf_t *conf = weir_conf_new();
+    ck_assert_ptr_null(weir_conf_set(conf, "processing.exception.handler",
+                                     "dead_letter"));
+    ck_assert_ptr_null(weir_conf_set(conf,
+                                     "deserialization.exception.handler",
+                                     "log_and_continue"));
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_int64());
+    weir_topology_add_processor(topo, "p", &fail_k2_ops, NULL, "src", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_int64(), "p", NULL);
+    weir_test_driver_opts_t opts = {.application_id = "app", .conf = conf};
+    weir_error_t *err = NULL;
+    weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
+    ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
+    /* Not 8 bytes: not an int64. */
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k1", "bad", 1));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe(drv, "in", "k2", 2, "fail\0\0\0\0", 8, 2,
+                              NULL));
+    ck_assert_ptr_null(weir_test_driver_pipe(drv, "in", "k3", 2,
+                                             "\0\0\0\0\0\0\0\3", 8, 3, NULL));
+    ck_assert_uint_eq(weir_test_driver_output_size(drv, "out"), 1);
+    ck_assert_uint_eq(weir_test_driver_output_size(drv, "app-dlq"), 1);
+    weir_test_record_t *dlq = weir_test_driver_read_output(drv, "app-dlq");
+    ck_assert_uint_eq(dlq->key_len, 2);
+    ck_assert(!memcmp(dlq->key, "k2", 2));
+    ck_assert(header_is(dlq, "weir.error.stage", "processing"));
+    ck_assert(header_is(dlq, "weir.source.topic", "in"));
+    ck_assert(header_is(dlq, "weir.source.offset", "1"));
+    weir_test_record_destroy(dlq);
+    weir_test_driver_destroy(drv);
+    weir_conf_destroy(conf);
 }
 END_TEST
 
@@ -882,6 +1070,8 @@ static Suite *driver_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("tasks");
     tcase_add_test(tc, test_test_driver_repartition_fed_in_process);
+    tcase_add_test(tc, test_test_driver_event_time_behind_a_repartition);
+    tcase_add_test(tc, test_test_driver_handlers_and_dead_letters);
     tcase_add_test(tc, test_test_driver_global_store_from_file_and_topic);
     suite_add_tcase(s, tc);
     tc = tcase_create("rocksdb");
