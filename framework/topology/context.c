@@ -76,43 +76,38 @@ static weir_error_t *run_sink(weir_processor_context_t *pctx,
                               const weir_record_t *rec)
 {
     weir__task_t *task = pctx->task;
-    char *topic = weir__topic_name(task->app_id, node->topic, node->internal);
-    if (!topic)
-        return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    weir_buf_t kb, vb;
-    weir_buf_init(&kb, 0);
-    weir_buf_init(&vb, 0);
+    /* The topic was resolved when the task was made, and the buffers are
+     * reused: once they have grown, a record costs no allocation here. */
+    const char *topic = task->sink_topics[node->idx];
+    weir_buf_t *kb = &task->key_buf, *vb = &task->value_buf;
+    weir_buf_reset(kb);
+    weir_buf_reset(vb);
     weir_error_t *err = NULL;
     if (rec->key)
         err = weir_serde_serialize(node->key_serde, topic, rec->key,
-                                   rec->key_len, &kb);
+                                   rec->key_len, kb);
     if (!err && rec->value)
         err = weir_serde_serialize(node->value_serde, topic, rec->value,
-                                   rec->value_len, &vb);
-    if (!err) {
-        weir__sink_record_t out = {
-            .sink = node->name,
-            .topic = topic,
-            .topo_topic = node->topic,
-            .internal = node->internal,
-            .key = rec->key ? (kb.len ? (const void *)kb.data : empty_bytes)
+                                   rec->value_len, vb);
+    if (err)
+        return err;
+    weir__sink_record_t out = {
+        .sink = node->name,
+        .topic = topic,
+        .topo_topic = node->topic,
+        .internal = node->internal,
+        .key = rec->key ? (kb->len ? (const void *)kb->data : empty_bytes)
+                        : NULL,
+        .key_len = rec->key ? kb->len : 0,
+        .value = rec->value ? (vb->len ? (const void *)vb->data : empty_bytes)
                             : NULL,
-            .key_len = rec->key ? kb.len : 0,
-            .value = rec->value
-                         ? (vb.len ? (const void *)vb.data : empty_bytes)
-                         : NULL,
-            .value_len = rec->value ? vb.len : 0,
-            .timestamp = rec->timestamp,
-            .headers = rec->headers,
-            .partitioner = node->part_fn,
-            .partitioner_ctx = node->part_ctx,
-        };
-        err = task->collector.send(task->collector.opaque, &out);
-    }
-    weir_buf_free(&kb);
-    weir_buf_free(&vb);
-    weir__free(topic);
-    return err;
+        .value_len = rec->value ? vb->len : 0,
+        .timestamp = rec->timestamp,
+        .headers = rec->headers,
+        .partitioner = node->part_fn,
+        .partitioner_ctx = node->part_ctx,
+    };
+    return task->collector.send(task->collector.opaque, &out);
 }
 
 weir_error_t *weir__node_run(weir_processor_context_t *pctx,

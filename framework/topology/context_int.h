@@ -77,6 +77,8 @@ struct weir__task_s {
     weir__logger_t log;
 
     void **states;    /* per node (indexed by node idx) */
+    char **sink_topics; /* per node: a sink's full topic name, else NULL */
+    weir_buf_t key_buf, value_buf; /* sinks serialize into these */
     bool *inited;     /* per node */
     weir__task_store_t *stores; /* per store spec */
 

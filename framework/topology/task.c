@@ -162,11 +162,32 @@ void weir__task_destroy(weir__task_t *task)
     weir__free(task->counters);
     weir__free(task->queues);
     weir__free(task->scheds);
+    for (size_t n = 0; task->sink_topics && n < topo->node_cnt; n++)
+        weir__free(task->sink_topics[n]);
+    weir__free(task->sink_topics);
+    weir_buf_free(&task->key_buf);
+    weir_buf_free(&task->value_buf);
     weir__free(task->states);
     weir__free(task->inited);
     weir__free(task->stores);
     weir__free(task->app_id);
     weir__free(task);
+}
+
+/* The full topic names of the sub-topology's sinks, once. */
+static weir_error_t *resolve_sinks(weir__task_t *task)
+{
+    const weir_topology_t *topo = task->topo;
+    for (size_t n = 0; n < task->sub->nodes.cnt; n++) {
+        const weir__node_t *node = topo->nodes[task->sub->nodes.v[n]];
+        if (node->kind != WEIR__NODE_SINK)
+            continue;
+        task->sink_topics[node->idx] =
+            weir__topic_name(task->app_id, node->topic, node->internal);
+        if (!task->sink_topics[node->idx])
+            return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
+    }
+    return NULL;
 }
 
 static weir_error_t *open_stores(weir__task_t *task)
@@ -264,14 +285,19 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
     task->app_id = conf->app_id ? weir__strdup(conf->app_id) : NULL;
     task->states = weir__calloc(topo->node_cnt, sizeof(void *));
     task->inited = weir__calloc(topo->node_cnt, sizeof(bool));
+    task->sink_topics = weir__calloc(topo->node_cnt, sizeof(char *));
     task->stores = weir__calloc(topo->store_cnt ? topo->store_cnt : 1,
                                 sizeof(*task->stores));
+    weir_buf_init(&task->key_buf, 0);
+    weir_buf_init(&task->value_buf, 0);
     if ((conf->app_id && !task->app_id) || !task->states || !task->inited ||
-        !task->stores) {
+        !task->sink_topics || !task->stores) {
         *errp = weir_error_new(WEIR_ERR_NOMEM, "out of memory");
         goto fail;
     }
-    *errp = open_stores(task);
+    *errp = resolve_sinks(task);
+    if (!*errp)
+        *errp = open_stores(task);
     if (!*errp)
         *errp = make_queues(task);
     for (size_t n = 0; !*errp && n < task->sub->nodes.cnt; n++) {
