@@ -13,6 +13,7 @@
 #include <string.h>
 
 #include "harness.h"
+#include "files.h"
 
 typedef struct {
     char *data;
@@ -66,23 +67,9 @@ static json_t *registry_call(const char *method, const char *path,
     return json;
 }
 
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
-
 START_TEST(test_harness_registry_registers_and_fetches_by_id)
 {
-    char *schema = read_file(WEIR_SOURCE_DIR
+    char *schema = weir_test_read_file(WEIR_SOURCE_DIR
                              "/apps/recommendation/schemas/clickStream.avsc");
     char *topic = weir_test_unique_name("harness-clicks");
     json_t *req = json_pack("{s:s}", "schema", schema);

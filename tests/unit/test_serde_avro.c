@@ -17,27 +17,14 @@
 #include <weir/serde_avro.h>
 
 #include "alloc_int.h"
-
-static char *read_file(const char *path)
-{
-    FILE *f = fopen(path, "rb");
-    ck_assert_msg(f != NULL, "cannot open %s", path);
-    fseek(f, 0, SEEK_END);
-    long n = ftell(f);
-    rewind(f);
-    char *s = malloc((size_t)n + 1);
-    ck_assert_uint_eq(fread(s, 1, (size_t)n, f), (size_t)n);
-    s[n] = '\0';
-    fclose(f);
-    return s;
-}
+#include "files.h"
 
 static char *clicks_json;
 static weir_registry_t *reg;
 
 static void setup(void)
 {
-    clicks_json = read_file(WEIR_SOURCE_DIR
+    clicks_json = weir_test_read_file(WEIR_SOURCE_DIR
                             "/apps/recommendation/schemas/clickStream.avsc");
     weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(
