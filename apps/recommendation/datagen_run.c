@@ -208,6 +208,35 @@ static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
     return err;
 }
 
+/* A created topic is not at once in every broker's metadata: wait until
+ * it is, so that an app started right after finds it. */
+static weir_error_t *await_visible(rd_kafka_t *rk, const char *topic)
+{
+    rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
+    if (!rkt)
+        return weir_error_new(WEIR_ERR_NOMEM, "topic handle %s", topic);
+    bool visible = false;
+    for (int i = 0; i < 600 && !visible; i++) {
+        const struct rd_kafka_metadata *md = NULL;
+        if (!rd_kafka_metadata(rk, 0, rkt, &md, 5000)) {
+            visible = md->topic_cnt == 1 && !md->topics[0].err &&
+                      md->topics[0].partition_cnt > 0;
+            rd_kafka_metadata_destroy(md);
+        }
+        if (!visible) {
+            struct timespec pause = {0, 50 * 1000000};
+            nanosleep(&pause, NULL);
+        }
+    }
+    rd_kafka_topic_destroy(rkt);
+    if (!visible)
+        return weir_error_new(WEIR_ERR_TIMEOUT,
+                              "topic %s created but not in the brokers' "
+                              "metadata after 30 s",
+                              topic);
+    return NULL;
+}
+
 weir_error_t *rec_datagen_create_topics(const char *bootstrap_servers,
                                         weir_mock_cluster_t *mock,
                                         const char *const *topics,
@@ -247,6 +276,8 @@ weir_error_t *rec_datagen_create_topics(const char *bootstrap_servers,
     }
     weir_error_t *err = admin_create(rk, topics, topic_cnt, partitions,
                                      replication_factor, &al);
+    for (size_t i = 0; !err && i < topic_cnt; i++)
+        err = await_visible(rk, topics[i]);
     rd_kafka_destroy(rk);
     return err;
 }
