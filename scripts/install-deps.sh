@@ -5,14 +5,15 @@
 #   install-deps.sh              build and run (compiler, CMake, libraries)
 #   install-deps.sh --with-java  also what the tests need: a Java 17 runtime
 #                                and Maven (for Kafka and the registry), kcat,
-#                                Python 3 with venv
+#                                Python 3 with venv, clang-format (the
+#                                layout check)
 set -euo pipefail
 . "$(dirname "$0")/lib.sh"
 
 with_java=0
 case "${1:-}" in
 --with-java) with_java=1 ;;
--h | --help) sed -n '2,8p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
+-h | --help) sed -n '2,9p' "$0" | sed 's/^# \{0,1\}//'; exit 0 ;;
 "") ;;
 *) die "unknown argument '$1' (see --help)" ;;
 esac
@@ -22,7 +23,7 @@ pkgs=(build-essential cmake pkg-config git curl ca-certificates
     libprotobuf-c-dev protobuf-c-compiler libcurl4-openssl-dev
     check libsubunit-dev libmicrohttpd-dev uthash-dev libcsv-dev)
 if [ $with_java = 1 ]; then
-    pkgs+=(kcat)
+    pkgs+=(kcat clang-format)
     # The machine's own Java and Maven are fine when present.
     command -v java >/dev/null 2>&1 || pkgs+=(openjdk-17-jre-headless)
     command -v mvn >/dev/null 2>&1 || pkgs+=(maven)
