@@ -22,8 +22,11 @@ esac
 
 tests=("$@")
 if [ ${#tests[@]} -eq 0 ]; then
+    # Stream threads and rebalancing, restores and standbys, global
+    # stores and dead letters, the HTTP server scraped while records flow.
     tests=(test_runtime_eos test_runtime_scale test_runtime_restore
-           test_runtime_standby test_runtime_static test_runtime_event_time)
+           test_runtime_standby test_runtime_static test_runtime_event_time
+           test_runtime_errors test_runtime_metrics)
 fi
 build=$WEIR_ROOT/build-tsan
 WEIR_SANITIZE=thread "$WEIR_ROOT/scripts/build.sh" "$build"
@@ -50,10 +53,20 @@ for t in "${tests[@]}"; do
     log=$build/tsan-$t.log
     status=ok
     "$bin" >"$log" 2>&1 || status="failed (exit $?)"
-    # Frames #0 and #1 of both accesses of each report.
-    ours=$(awk '/WARNING: ThreadSanitizer/ { r = 1 }
-                /^  (Location is|Mutex|Thread T)|^SUMMARY/ { r = 0 }
-                r && /^    #[01] / && /\/(framework|statestore|base)\// { c++ }
+    # Frames #0 and #1 of both accesses of each report. A report whose
+    # one access is librdkafka freeing its own buffer (free called from
+    # librdkafka) is not counted: the consumed message it frees was read
+    # by a stream thread before the message was destroyed, and the
+    # reference count that orders the two is an atomic in uninstrumented
+    # librdkafka, which TSan cannot see. A real use after free there is
+    # ASan's to find.
+    ours=$(awk '/WARNING: ThreadSanitizer/ { r = 1; n = 0; reclaim = 0 }
+                /^  (Location is|Mutex|Thread T)/ { r = 0 }
+                /^  [A-Z].* of size / { prev0 = "" }
+                r && /^    #0 / { prev0 = $2 }
+                r && /^    #1 / && prev0 == "free" && /librdkafka\.so/ { reclaim = 1 }
+                r && /^    #[01] / && /\/(framework|statestore|base)\// { n++ }
+                /^SUMMARY/ { if (!reclaim) c += n; r = 0; n = 0 }
                 END { print c + 0 }' "$log")
     [ "$ours" = 0 ] || status="$ours race frame(s) in weir code"
     all=$(grep -c 'WARNING: ThreadSanitizer' "$log" || true)
