@@ -72,7 +72,7 @@ static void p_release(void *opaque, const char *task_id,
     provider_t *p = opaque;
     ck_assert_ptr_eq(store, p->kv);
     p->releases++;
-    weir_kv_store_destroy(store);
+    weir_store_destroy(weir_kv_store_as_store(store));
 }
 
 static char sent[1024];
@@ -345,7 +345,7 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     process_all(task);
     ck_assert_str_eq(finals, "k[0]=2;j[8]=1;z[16]=1;");
     weir__task_destroy(task);
-    weir_window_store_destroy(kept_ws);
+    weir_store_destroy(weir_window_store_as_store(kept_ws));
     kept_ws = NULL;
     weir_topology_destroy(topo);
 }
