@@ -11,8 +11,10 @@
  * open, close or destroy it. Inside a transaction (exactly-once), writes go
  * to the task's pending batch and reads and iterators see them.
  *
- * Lifecycle (open, transactions, changelogs, restore) is in
- * weir/statestore.h.
+ * Lifecycle (open, transactions, changelogs, restore) is the owner's
+ * business, in weir/statestore.h, which this header and the other
+ * processor-facing ones (weir/processor.h, weir/window_store.h,
+ * weir/dsl.h) do not include.
  */
 #ifndef WEIR_STORE_H
 #define WEIR_STORE_H

@@ -10,6 +10,12 @@
  *
  * Fetches return windows in ascending start order for one key; fetch_all
  * returns entries ordered by segment, then key, then window start.
+ *
+ * Like weir/store.h, this is what a processor sees: data access, and
+ * the owner-time switch an aggregation sets in its init(). Creating a
+ * window store and its lifecycle (transactions, changelog, restore) are
+ * in the owner's header, weir/statestore.h, which this one does not
+ * include.
  */
 #ifndef WEIR_WINDOW_STORE_H
 #define WEIR_WINDOW_STORE_H
