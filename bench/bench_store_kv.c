@@ -67,15 +67,15 @@ int main(int argc, char **argv)
     row_t rows[3] = {{"rocksdb, txn of 1000", 0, 0},
                      {"rocksdb, no txn (WAL)", 0, 0},
                      {"memory", 0, 0}};
-    weir_kv_store_t *kv = weir_kv_store_open_rocksdb(td, "txn", &err);
+    weir_kv_store_t *kv = weir_kv_store_rocksdb_open(td, "txn", &err);
     bench_ok(err, "open");
     run(kv, n, 1000, &rows[0]);
     weir_store_destroy(weir_kv_store_as_store(kv));
-    kv = weir_kv_store_open_rocksdb(td, "direct", &err);
+    kv = weir_kv_store_rocksdb_open(td, "direct", &err);
     bench_ok(err, "open");
     run(kv, n, 0, &rows[1]);
     weir_store_destroy(weir_kv_store_as_store(kv));
-    kv = weir_kv_store_new_memory("memory", &err);
+    kv = weir_kv_store_memory_new("memory", &err);
     bench_ok(err, "memory");
     run(kv, n, 1000, &rows[2]);
     weir_store_destroy(weir_kv_store_as_store(kv));
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         printf("| %-24s | %12.0f | %12.0f |\n", rows[i].name, rows[i].puts,
                rows[i].gets);
-    weir_task_dir_close(td);
+    weir_task_dir_destroy(td);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     return 0;

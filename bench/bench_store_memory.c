@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     for (int s = 0; s < STORES; s++) {
         char name[16];
         snprintf(name, sizeof(name), "store-%02d", s);
-        kvs[s] = weir_kv_store_open_rocksdb(tds[s % TASKS], name, &err);
+        kvs[s] = weir_kv_store_rocksdb_open(tds[s % TASKS], name, &err);
         bench_ok(err, "open");
     }
     double rss_open = bench_rss_mib();
@@ -109,7 +109,7 @@ int main(int argc, char **argv)
     for (int s = 0; s < STORES; s++)
         weir_store_destroy(weir_kv_store_as_store(kvs[s]));
     for (int t = 0; t < TASKS; t++)
-        weir_task_dir_close(tds[t]);
+        weir_task_dir_destroy(tds[t]);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     return 0;

@@ -70,13 +70,13 @@ int main(int argc, char **argv)
     row_t rows[2] = {{"rocksdb (WAL off)", 0, 0}, {"memory", 0, 0}};
     weir_kv_store_t *kv;
     if (strcmp(only, "memory")) {
-        kv = weir_kv_store_open_rocksdb(td, "restored", &err);
+        kv = weir_kv_store_rocksdb_open(td, "restored", &err);
         bench_ok(err, "open");
         run(kv, n, keys, vals, &rows[0]);
         weir_store_destroy(weir_kv_store_as_store(kv));
     }
     if (strcmp(only, "rocksdb")) {
-        kv = weir_kv_store_new_memory("restored", &err);
+        kv = weir_kv_store_memory_new("restored", &err);
         bench_ok(err, "memory");
         run(kv, n, keys, vals, &rows[1]);
         weir_store_destroy(weir_kv_store_as_store(kv));
@@ -92,7 +92,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++)
         printf("| %-20s | %16.0f | %20.0f |\n", rows[i].name, rows[i].apply,
                rows[i].total);
-    weir_task_dir_close(td);
+    weir_task_dir_destroy(td);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     free(keys);

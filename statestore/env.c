@@ -361,7 +361,7 @@ void weir__task_dir_unref(weir_task_dir_t *td)
     weir__free(td);
 }
 
-void weir_task_dir_close(weir_task_dir_t *td)
+void weir_task_dir_destroy(weir_task_dir_t *td)
 {
     if (td)
         weir__task_dir_unref(td);

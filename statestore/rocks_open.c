@@ -262,7 +262,7 @@ fail:
     return NULL;
 }
 
-weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
+weir_kv_store_t *weir_kv_store_rocksdb_open(weir_task_dir_t *td,
                                             const char *name,
                                             weir_error_t **errp)
 {
@@ -270,7 +270,7 @@ weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
     return r ? &r->base : NULL;
 }
 
-weir_window_store_t *weir_window_store_open_rocksdb(weir_task_dir_t *td,
+weir_window_store_t *weir_window_store_rocksdb_open(weir_task_dir_t *td,
                                                     const char *name,
                                                     int64_t retention_ms,
                                                     int64_t segment_ms,

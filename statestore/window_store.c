@@ -239,7 +239,7 @@ weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
     return ws;
 }
 
-weir_window_store_t *weir_window_store_new_memory(const char *name,
+weir_window_store_t *weir_window_store_memory_new(const char *name,
                                                   int64_t retention_ms,
                                                   int64_t segment_ms,
                                                   weir_error_t **errp)

@@ -48,7 +48,7 @@ static weir_error_t *open_store(weir__host_t *h, const char *task_id,
                                   spec->name);
         if (!h->global_stores[spec->idx]) {
             h->global_stores[spec->idx] =
-                weir_kv_store_new_memory(spec->name, &err);
+                weir_kv_store_memory_new(spec->name, &err);
             if (err)
                 return err;
         }

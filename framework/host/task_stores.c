@@ -80,18 +80,18 @@ static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
             err = open_dir(eng, ts, wait_for_lock);
         if (!err && window)
             st->store = weir_window_store_as_store(
-                weir_window_store_open_rocksdb(ts->dir, spec->name,
+                weir_window_store_rocksdb_open(ts->dir, spec->name,
                                                spec->retention_ms,
                                                segment_ms, &err));
         else if (!err)
             st->store = weir_kv_store_as_store(
-                weir_kv_store_open_rocksdb(ts->dir, spec->name, &err));
+                weir_kv_store_rocksdb_open(ts->dir, spec->name, &err));
     } else if (window) {
-        st->store = weir_window_store_as_store(weir_window_store_new_memory(
+        st->store = weir_window_store_as_store(weir_window_store_memory_new(
             spec->name, spec->retention_ms, segment_ms, &err));
     } else {
         st->store = weir_kv_store_as_store(
-            weir_kv_store_new_memory(spec->name, &err));
+            weir_kv_store_memory_new(spec->name, &err));
     }
     /* Before any restore, which must not move owner-driven time. */
     if (!err && window && spec->owner_time)
@@ -160,6 +160,6 @@ void weir__task_stores_close(weir__task_stores_t *ts)
     weir__free(ts->v);
     ts->v = NULL;
     ts->cnt = 0;
-    weir_task_dir_close(ts->dir);
+    weir_task_dir_destroy(ts->dir);
     ts->dir = NULL;
 }

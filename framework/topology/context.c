@@ -316,7 +316,7 @@ void weir_processor_request_commit(weir_processor_context_t *pctx)
     pctx->task->commit_requested = true;
 }
 
-void weir_processor_record_dropped(weir_processor_context_t *pctx,
+void weir_processor_count_dropped(weir_processor_context_t *pctx,
                                    const char *reason)
 {
     weir__task_count_dropped(pctx->task, reason ? reason : "unspecified");

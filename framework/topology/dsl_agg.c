@@ -585,7 +585,7 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
         weir_buf_free(&vb);
     }
     if (!err && !accepted)
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
     return err;
 }
 
@@ -597,11 +597,11 @@ weir_error_t *weir__agg_key_bytes(weir_processor_context_t *pctx,
     weir_buf_init(kb, 0);
     *skipp = true;
     if (!rec->key) {
-        weir_processor_record_dropped(pctx, "null-key");
+        weir_processor_count_dropped(pctx, "null-key");
         return NULL;
     }
     if (!rec->value) {
-        weir_processor_record_dropped(pctx, "null-value");
+        weir_processor_count_dropped(pctx, "null-value");
         return NULL;
     }
     *skipp = false;

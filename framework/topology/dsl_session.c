@@ -327,7 +327,7 @@ static weir_error_t *session_update(weir_processor_context_t *pctx,
     weir_error_t *err = find_reached(st, kb, ts, &list, &start, &end);
     int64_t bound = closed_until(cfg, weir_processor_stream_time(pctx));
     if (!err && bound != INT64_MIN && end <= bound) {
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
         reached_free(list);
         return NULL;
     }

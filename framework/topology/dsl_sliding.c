@@ -303,7 +303,7 @@ static weir_error_t *slide_update(weir_processor_context_t *pctx,
     int64_t diff = cfg->sliding.diff_ms, ts = rec->timestamp;
     int64_t ebound = closed_end(cfg, weir_processor_stream_time(pctx));
     if (!is_open(ts + diff, ebound)) {
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
         return NULL;
     }
     win_t *list = NULL;
@@ -357,7 +357,7 @@ static weir_error_t *slide_update(weir_processor_context_t *pctx,
     if (!err && !sc.right_exists && sc.right_src && sc.right_src->max_ts > ts)
         err = copy_put(st, kb, ts + 1, sc.right_src);
     if (!err && !accepted)
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
     wins_free(list);
     return err;
 }

@@ -17,12 +17,19 @@
  *     err = weir_conf_set(conf, "num.stream.threads", "2");
  * @endcode
  *
+ * **Callbacks** are registered here, one setter each
+ * (weir_conf_set_log_cb(), weir_conf_set_state_cb()), and all of them get
+ * the one opaque of weir_conf_set_opaque(). Objects that have no conf
+ * (the state stores of weir/statestore.h) take a callback and its opaque
+ * together instead.
+ *
  * @remark A conf is built on one thread; once handed to an app it is
  *         read-only.
  */
 #ifndef WEIR_CONF_H
 #define WEIR_CONF_H
 
+#include <weir/app_state.h>
 #include <weir/error.h>
 #include <weir/log.h>
 
@@ -98,10 +105,25 @@ WEIR_EXPORT weir_error_t *weir_conf_set_pair(weir_conf_t *conf,
  */
 WEIR_EXPORT weir_error_t *weir_conf_validate(const weir_conf_t *conf);
 
-/** @brief Sets the log callback (default: weir_log_stderr). */
+/**
+ * @brief Sets the log callback (default: weir_log_stderr).
+ * @remark It gets the conf's opaque (weir_conf_set_opaque()).
+ */
 WEIR_EXPORT void weir_conf_set_log_cb(weir_conf_t *conf, weir_log_cb_t *cb);
 
-/** @brief Sets the opaque passed to every callback of the app. */
+/**
+ * @brief Sets the listener of the app's state changes (default: none).
+ * @remark It gets the conf's opaque (weir_conf_set_opaque()); see
+ *         weir_app_state_cb_t for the thread it runs on. Read when the
+ *         app is made (weir_app_new()).
+ */
+WEIR_EXPORT void weir_conf_set_state_cb(weir_conf_t *conf,
+                                        weir_app_state_cb_t *cb);
+
+/**
+ * @brief Sets the one opaque passed to every callback of the conf (log,
+ *        state listener).
+ */
 WEIR_EXPORT void weir_conf_set_opaque(weir_conf_t *conf, void *opaque);
 
 /**

@@ -186,7 +186,7 @@ WEIR_EXPORT void weir_processor_request_commit(weir_processor_context_t *pctx);
  *        (e.g. "late", "null-key"). Counters are per task and read by the
  *        runtime's metrics and by weir_test_driver_dropped().
  */
-WEIR_EXPORT void weir_processor_record_dropped(weir_processor_context_t *pctx,
+WEIR_EXPORT void weir_processor_count_dropped(weir_processor_context_t *pctx,
                                                const char *reason);
 
 #ifdef __cplusplus

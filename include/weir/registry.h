@@ -22,7 +22,7 @@
  * err = weir_conf_load_file(conf, "app.properties");
  * // schema.registry.url=http://registry:8080/apis/ccompat/v7
  * // schema.registry.basic.auth.user.info=app:secret
- * weir_registry_t *reg = weir_registry_new_http(conf, &err);
+ * weir_registry_t *reg = weir_registry_http_new(conf, &err);
  * weir_serde_t *clicks = weir_serde_avro_new(reg, schema, 0, &err);
  * ...
  * weir_app_t *app = weir_app_new(topo, conf, &err); // the same conf
@@ -84,7 +84,7 @@ typedef struct weir_registry_schema_s weir_registry_schema_t;
  *         application can start while the registry is still coming up.
  *         Any thread; the conf must not change during the call.
  */
-WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
+WEIR_EXPORT weir_registry_t *weir_registry_http_new(const weir_conf_t *conf,
                                                     weir_error_t **errp);
 
 /**
@@ -99,7 +99,7 @@ WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
  *         schemas live in the client: they go with its last reference.
  */
 WEIR_EXPORT weir_registry_t *
-weir_registry_new_memory(const weir_conf_t *conf, weir_error_t **errp);
+weir_registry_memory_new(const weir_conf_t *conf, weir_error_t **errp);
 
 /** @brief Takes another reference; returns @p reg. */
 WEIR_EXPORT weir_registry_t *weir_registry_ref(weir_registry_t *reg);
@@ -191,7 +191,7 @@ WEIR_EXPORT void weir_registry_stats(weir_registry_t *reg,
                                      weir_registry_stats_t *stats);
 
 /**
- * @brief Marks an in-process registry (weir_registry_new_memory())
+ * @brief Marks an in-process registry (weir_registry_memory_new())
  *        unavailable or available again: while unavailable, calls that
  *        need it fail as an unreachable HTTP registry would (retried, then
  *        WEIR_ERR_REGISTRY retriable).

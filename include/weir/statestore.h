@@ -277,7 +277,7 @@ WEIR_EXPORT weir_error_t *weir_store_checkpoint(weir_store_t *store,
 
 /**
  * @brief True when the store was found corrupt at open and wiped (see
- *        weir_kv_store_open_rocksdb()).
+ *        weir_kv_store_rocksdb_open()).
  */
 WEIR_EXPORT bool weir_store_was_reset(const weir_store_t *store);
 
@@ -294,7 +294,7 @@ WEIR_EXPORT bool weir_store_was_reset(const weir_store_t *store);
  *         range scan costs O(log n) plus the entries it returns. Nothing is
  *         persisted: weir_store_position() is not found until a commit.
  */
-WEIR_EXPORT weir_kv_store_t *weir_kv_store_new_memory(const char *name,
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_memory_new(const char *name,
                                                       weir_error_t **errp);
 
 /**
@@ -307,7 +307,7 @@ WEIR_EXPORT weir_kv_store_t *weir_kv_store_new_memory(const char *name,
  *          with *errp set.
  */
 WEIR_EXPORT weir_window_store_t *
-weir_window_store_new_memory(const char *name, int64_t retention_ms,
+weir_window_store_memory_new(const char *name, int64_t retention_ms,
                              int64_t segment_ms, weir_error_t **errp);
 
 /* ------------------------------------------------------------------ */
@@ -410,7 +410,7 @@ WEIR_EXPORT weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
  * @brief Releases the caller's reference; the lock is released once the
  *        task's stores are closed too. NULL is fine.
  */
-WEIR_EXPORT void weir_task_dir_close(weir_task_dir_t *td);
+WEIR_EXPORT void weir_task_dir_destroy(weir_task_dir_t *td);
 
 /**
  * @brief Opens (creating if needed) a RocksDB key-value store in
@@ -427,19 +427,19 @@ WEIR_EXPORT void weir_task_dir_close(weir_task_dir_t *td);
  *         (not fsynced: safe against a process crash, and after a power
  *         loss still a committed prefix).
  */
-WEIR_EXPORT weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_rocksdb_open(weir_task_dir_t *td,
                                                         const char *name,
                                                         weir_error_t **errp);
 
 /**
  * @brief Opens (creating if needed) a RocksDB window store in
- *        `<task dir>/<name>/`; see weir_kv_store_open_rocksdb() and
- *        weir_window_store_new_memory().
+ *        `<task dir>/<name>/`; see weir_kv_store_rocksdb_open() and
+ *        weir_window_store_memory_new().
  * @remark Changing @p segment_ms of an existing store is refused
  *         (WEIR_ERR_STORE): its keys are laid out by segment.
  */
 WEIR_EXPORT weir_window_store_t *
-weir_window_store_open_rocksdb(weir_task_dir_t *td, const char *name,
+weir_window_store_rocksdb_open(weir_task_dir_t *td, const char *name,
                                int64_t retention_ms, int64_t segment_ms,
                                weir_error_t **errp);
 

@@ -182,7 +182,7 @@ weir_test_driver_window_store(weir_test_driver_t *drv, const char *name,
  * @brief Records dropped so far under @p reason, summed over tasks:
  *        "late" (windowed aggregations), "null-key", "null-value",
  *        "invalid-timestamp", or what processors passed to
- *        weir_processor_record_dropped(). NULL: all reasons.
+ *        weir_processor_count_dropped(). NULL: all reasons.
  */
 WEIR_EXPORT uint64_t weir_test_driver_dropped(const weir_test_driver_t *drv,
                                               const char *reason);

@@ -22,6 +22,18 @@
  * other processor-facing header: a processor cannot commit, abort or
  * restore a store the framework owns, because nothing it includes
  * declares how. Owners include weir/statestore.h themselves.
+ *
+ * **Names.** Functions are `weir_<subject>_<verb>()`. A function that
+ * makes an object is `weir_<subject>[_<kind>]_new()` when it makes it
+ * from its arguments alone (weir_kv_store_memory_new(),
+ * weir_registry_http_new(), weir_serde_csv_new()), and
+ * `weir_<subject>[_<kind>]_open()` when it attaches to state that
+ * outlives the process and may find it there already: locked, written by
+ * another version, corrupt (weir_kv_store_rocksdb_open(),
+ * weir_task_dir_open()). However it was made, an object is released
+ * with `_destroy()`, which takes NULL and never deletes files.
+ * Callbacks of an app are registered on its conf and share the conf's
+ * one opaque (weir/conf.h).
  */
 #ifndef WEIR_WEIR_H
 #define WEIR_WEIR_H
@@ -48,6 +60,7 @@
 #include <weir/test_driver.h>
 
 #include <weir/conf.h>
+#include <weir/app_state.h>
 #include <weir/app.h>
 #include <weir/mock.h>
 

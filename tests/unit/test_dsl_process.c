@@ -269,7 +269,7 @@ static bool in_catalog(void *ctx, const weir_record_t *rec)
                                          &vl, &found));
     weir_free(v);
     if (!found)
-        weir_processor_record_dropped(pctx, "unknown-product");
+        weir_processor_count_dropped(pctx, "unknown-product");
     return found;
 }
 

@@ -54,7 +54,7 @@ static weir_registry_t *memory_registry(const char *const *kv)
 {
     weir_error_t *err = NULL;
     weir_conf_t *conf = conf_with(kv);
-    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    weir_registry_t *reg = weir_registry_memory_new(conf, &err);
     weir_conf_destroy(conf); /* only read */
     ck_assert_ptr_null(err);
     ck_assert_ptr_nonnull(reg);
@@ -388,7 +388,7 @@ START_TEST(test_registry_out_of_memory_never_crashes)
     for (long n = 0; n < 1000; n++) {
         weir_error_t *err = NULL;
         weir__alloc_fail_after(n);
-        weir_registry_t *reg = weir_registry_new_memory(NULL, &err);
+        weir_registry_t *reg = weir_registry_memory_new(NULL, &err);
         int32_t id = -1;
         const weir_registry_schema_t *s = NULL;
         if (reg)
@@ -490,7 +490,7 @@ START_TEST(test_registry_conf_settings_and_log_reach_the_client)
     weir_conf_set_log_cb(conf, log_cb);
     weir_conf_set_opaque(conf, &log_seen);
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    weir_registry_t *reg = weir_registry_memory_new(conf, &err);
     ck_assert_ptr_nonnull(reg);
     weir_conf_destroy(conf);
     ck_assert_ptr_null(weir_registry_memory_set_available(reg, false));
@@ -517,20 +517,20 @@ END_TEST
 START_TEST(test_registry_http_needs_an_http_url)
 {
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_registry_new_http(NULL, &err));
+    ck_assert_ptr_null(weir_registry_http_new(NULL, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(weir_error_string(err),
                                  "schema.registry.url"));
     weir_error_destroy(err);
     weir_conf_t *conf = weir_conf_new();
-    ck_assert_ptr_null(weir_registry_new_http(conf, &err));
+    ck_assert_ptr_null(weir_registry_http_new(conf, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     weir_error_destroy(err);
     static const char *const bad[] = {"ftp://h:21", "http://a:1,ftp://b",
                                       " , "};
     for (int i = 0; i < 3; i++) {
         ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", bad[i]));
-        ck_assert_ptr_null(weir_registry_new_http(conf, &err));
+        ck_assert_ptr_null(weir_registry_http_new(conf, &err));
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
         ck_assert_msg(strstr(weir_error_string(err), "schema.registry.url"),
                       "%s", weir_error_string(err));
@@ -562,7 +562,7 @@ START_TEST(test_registry_http_down_retries_then_retriable_error)
                               "schema.registry.retry.max.ms", "500", NULL};
     weir_error_t *err = NULL;
     weir_conf_t *conf = conf_with(kv);
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     int64_t t0 = now_ms();

@@ -43,7 +43,7 @@ static void setup(void)
     ck_assert_ptr_null(
         weir_conf_set(conf, "schema.registry.retry.max.ms", "0"));
     weir_error_t *err = NULL;
-    reg = weir_registry_new_memory(conf, &err);
+    reg = weir_registry_memory_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
 }
@@ -82,7 +82,7 @@ static const char *get_str(avro_value_t *rec, const char *field)
 static void click(weir_serde_t *serde, avro_value_t *v, const char *user,
                   const char *product)
 {
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, v));
     set_str(v, "user_id", user);
     set_str(v, "product_id", product);
 }
@@ -187,7 +187,7 @@ START_TEST(test_serde_avro_key_serde_uses_key_subject)
 {
     weir_serde_t *serde = serde_for("\"string\"", WEIR_SERDE_AVRO_KEY);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     avro_value_set_string(&v, "k");
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -269,7 +269,7 @@ START_TEST(test_serde_avro_every_type_round_trips_and_matches_avro_c)
 {
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -298,7 +298,7 @@ START_TEST(test_serde_avro_generic_serde_reads_writer_schema)
 {
     weir_serde_t *typed = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(typed, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(typed, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -317,7 +317,7 @@ START_TEST(test_serde_avro_generic_serde_reads_writer_schema)
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
     weir_error_destroy(err);
     avro_value_t v2;
-    err = weir_serde_avro_new_value(generic, &v2);
+    err = weir_serde_avro_value_new(generic, &v2);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
     weir_error_destroy(err);
     avro_value_decref(&v);
@@ -577,7 +577,7 @@ START_TEST(test_serde_avro_truncated_and_trailing_bytes)
 {
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -636,7 +636,7 @@ START_TEST(test_serde_avro_random_corruption_never_crashes)
      * SERDE, never crashes, hangs or leaks (run under ASan in CI). */
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t good;
     weir_buf_init(&good, 0);
@@ -723,7 +723,7 @@ START_TEST(test_serde_avro_value_of_other_schema_is_rejected)
     weir_serde_t *clicks = serde_for(clicks_json, 0);
     weir_serde_t *all = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(all, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(all, &v));
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
     weir_error_t *err = weir_serde_serialize(clicks, "t", &v, 0, &buf);

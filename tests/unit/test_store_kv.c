@@ -449,7 +449,7 @@ START_TEST(test_store_kv_memory_allocation_failures_are_clean)
     for (long n = 0; n < 120; n++) {
         weir_error_t *err = NULL;
         weir__alloc_fail_after(n);
-        weir_kv_store_t *kv = weir_kv_store_new_memory("nomem", &err);
+        weir_kv_store_t *kv = weir_kv_store_memory_new("nomem", &err);
         if (!kv) {
             weir__alloc_fail_after(-1);
             ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOMEM);

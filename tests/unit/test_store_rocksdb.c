@@ -296,7 +296,7 @@ START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
     ck_assert_int_eq(weir_window_store_observed_time(ws), 20000);
     /* Reopening with another segment width is refused. */
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win2",
+    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win2",
                                                       30000, 0, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
@@ -304,7 +304,7 @@ START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
     OK(weir_window_store_put(ws, "k", 1, 45000, "c", 1));
     OK(weir_store_commit(weir_window_store_as_store(ws), 3));
     weir_store_destroy(weir_window_store_as_store(ws));
-    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win",
+    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win",
                                                       30000, 5000, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
     ck_assert(strstr(weir_error_string(err), "win"));
@@ -352,22 +352,22 @@ START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
     ck_assert_msg(other, "%s", weir_error_string(err));
     ck_assert(strstr(weir_task_dir_path(other), "/app/0_1"));
     /* The lock outlives close while a store is open, then goes. */
-    weir_kv_store_t *kv = weir_kv_store_open_rocksdb(other, "s", &err);
+    weir_kv_store_t *kv = weir_kv_store_rocksdb_open(other, "s", &err);
     ck_assert_ptr_nonnull(kv);
-    weir_task_dir_close(other);
+    weir_task_dir_destroy(other);
     ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
                                           "0_1", &err));
     weir_error_destroy(err);
     weir_store_destroy(weir_kv_store_as_store(kv));
     other = weir_task_dir_open(engine_env, engine_dir, "app", "0_1", &err);
     ck_assert_msg(other, "%s", weir_error_string(err));
-    weir_task_dir_close(other);
+    weir_task_dir_destroy(other);
 }
 END_TEST
 
 START_TEST(test_store_rocksdb_lock_released_when_holder_dies)
 {
-    weir_task_dir_close(engine_td);
+    weir_task_dir_destroy(engine_td);
     engine_td = NULL;
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -389,16 +389,16 @@ START_TEST(test_store_rocksdb_same_store_twice_is_locked)
 {
     weir_kv_store_t *kv = kv_open("once");
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "once", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "once", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_LOCKED);
     weir_error_destroy(err);
     /* A kv store directory is not a window store. */
     ck_assert_ptr_null(
-        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+        weir_window_store_rocksdb_open(engine_td, "once", 10, 10, &err));
     weir_error_destroy(err);
     weir_store_destroy(weir_kv_store_as_store(kv));
     ck_assert_ptr_null(
-        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+        weir_window_store_rocksdb_open(engine_td, "once", 10, 10, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
     ck_assert(strstr(weir_error_string(err), "kv store"));
     weir_error_destroy(err);
@@ -413,7 +413,7 @@ START_TEST(test_store_rocksdb_newer_format_is_refused)
     char *fmt = store_file("future", "format");
     write_file(fmt, "weir-store-format 99 kv 0\n", 26);
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "future", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "future", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_VERSION);
     ck_assert(strstr(weir_error_string(err), "future"));
     ck_assert(strstr(weir_error_string(err), "99"));
@@ -518,7 +518,7 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
     free(dbdir);
     ck_assert_int_ge(damaged, 1);
     weir_error_t *err = NULL;
-    kv = weir_kv_store_open_rocksdb(engine_td, "sst", &err);
+    kv = weir_kv_store_rocksdb_open(engine_td, "sst", &err);
     if (!kv) {
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_CORRUPT);
         weir_error_destroy(err);
@@ -554,7 +554,7 @@ START_TEST(test_store_rocksdb_delete_store_and_bad_names)
     assert_get(kv, "k", NULL);
     weir_store_destroy(weir_kv_store_as_store(kv));
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "x/y", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "x/y", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
     ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "..", "0_0",
@@ -614,7 +614,7 @@ START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
     char dst[4096];
     snprintf(dst, sizeof(dst), "%s/snap", weir_task_dir_path(td));
     ck_assert_int_eq(rename(cp, dst), 0);
-    kv = weir_kv_store_open_rocksdb(td, "snap", &err);
+    kv = weir_kv_store_rocksdb_open(td, "snap", &err);
     ck_assert_msg(kv, "%s", weir_error_string(err));
     ck_assert(!weir_store_was_reset(weir_kv_store_as_store(kv)));
     assert_position(kv, true, 4);
@@ -622,7 +622,7 @@ START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "a=1");
     weir_store_destroy(weir_kv_store_as_store(kv));
-    weir_task_dir_close(td);
+    weir_task_dir_destroy(td);
     /* Memory stores have nothing to checkpoint. */
     kv = engine_kv_open(ENGINE_MEMORY, "mem");
     FAILS(weir_store_checkpoint(weir_kv_store_as_store(kv), cp),

@@ -252,11 +252,11 @@ END_TEST
 START_TEST(test_store_window_rejects_bad_segments)
 {
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 0, &err));
+    ck_assert_ptr_null(weir_window_store_memory_new("w", 1000, 0, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     ck_assert(strstr(weir_error_string(err), "w"));
     weir_error_destroy(err);
-    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 2000, &err));
+    ck_assert_ptr_null(weir_window_store_memory_new("w", 1000, 2000, &err));
     weir_error_destroy(err);
     weir_store_destroy(weir_window_store_as_store(NULL));
 }

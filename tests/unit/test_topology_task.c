@@ -46,7 +46,7 @@ static weir_error_t *p_open_kv(void *opaque, const char *task_id,
 {
     provider_t *p = opaque;
     weir_error_t *err = NULL;
-    p->kv = weir_kv_store_new_memory(spec->name, &err);
+    p->kv = weir_kv_store_memory_new(spec->name, &err);
     p->opens++;
     snprintf(p->last_task, sizeof(p->last_task), "%s", task_id);
     *kvp = p->kv;
@@ -252,7 +252,7 @@ static weir_error_t *keep_open_window(void *opaque, const char *task_id,
     (void)task_id;
     weir_error_t *err = NULL;
     if (!kept_ws)
-        kept_ws = weir_window_store_new_memory(spec->name, spec->retention_ms,
+        kept_ws = weir_window_store_memory_new(spec->name, spec->retention_ms,
                                                spec->retention_ms, &err);
     *wsp = kept_ws;
     return err;
