@@ -281,7 +281,7 @@ weir_task_dir_t *weir_task_dir_open(weir_store_env_t *env,
     td->lock_fd = -1;
     *errp = mkdirs(td->path);
     if (*errp) {
-        weir_error_prefix(*errp, "task %s: ", task_id);
+        *errp = weir_error_prefix(*errp, "task %s: ", task_id);
         goto fail;
     }
     char *lock_path = path_join(td->path, ".lock");

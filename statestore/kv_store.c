@@ -78,7 +78,7 @@ static weir_error_t *send_changelog(weir_kv_store_t *kv, const void *key,
     weir_error_t *err = kv->sink->send(kv->sink_opaque, kv->name, key, klen,
                                        val, vlen);
     if (err)
-        weir_error_prefix(err, "store %s: changelog: ", kv->name);
+        err = weir_error_prefix(err, "store %s: changelog: ", kv->name);
     return err;
 }
 

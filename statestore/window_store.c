@@ -340,8 +340,8 @@ static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
                                    ck, klen + 8, val, vlen);
     weir__free(heap);
     if (err)
-        weir_error_prefix(err, "window store %s: changelog: ",
-                          ws->inner->name);
+        err = weir_error_prefix(err, "window store %s: changelog: ",
+                                ws->inner->name);
     return err;
 }
 

@@ -370,7 +370,7 @@ weir_error_t *weir_properties_parse_file(const char *path,
         }
         err = cb(opaque, key, value);
         if (err)
-            weir_error_prefix(err, "%s:%d: ", path, lineno);
+            err = weir_error_prefix(err, "%s:%d: ", path, lineno);
     }
     if (!err && ferror(f))
         err = weir_error_new(WEIR_ERR_IO, "%s: read error", path);

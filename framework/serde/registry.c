@@ -97,10 +97,11 @@ weir_error_t *weir__error_copy(const weir_error_t *err)
 {
     weir_error_t *copy = weir_error_new(weir_error_code(err), "%s",
                                         weir_error_string(err));
-    weir_error_set_retriable(copy, weir_error_is_retriable(err));
-    weir_error_set_fatal(copy, weir_error_is_fatal(err));
-    weir_error_set_txn_requires_abort(copy, weir_error_txn_requires_abort(err));
-    weir_error_set_origin_code(copy, weir_error_origin_code(err));
+    copy = weir_error_set_retriable(copy, weir_error_is_retriable(err));
+    copy = weir_error_set_fatal(copy, weir_error_is_fatal(err));
+    copy = weir_error_set_txn_requires_abort(
+        copy, weir_error_txn_requires_abort(err));
+    copy = weir_error_set_origin_code(copy, weir_error_origin_code(err));
     return copy;
 }
 

@@ -325,7 +325,7 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
         return task;
     }
 fail:
-    weir_error_prefix(*errp, "task %s: ", task->id);
+    *errp = weir_error_prefix(*errp, "task %s: ", task->id);
     weir__task_destroy(task);
     return NULL;
 }
@@ -480,7 +480,8 @@ static weir_error_t *fire(weir__task_t *task, weir_punctuation_type_t type,
                                                  now, tag_);
         weir__context_leave(prev);
         if (err && err != task->pctx.tagged)
-            weir_error_prefix(err, "processor '%s' punctuate: ", node->name);
+            err = weir_error_prefix(err, "processor '%s' punctuate: ",
+                                    node->name);
         task->pctx.node = NULL;
         if (err)
             return weir_error_prefix(err, "task %s: ", task->id);

@@ -60,6 +60,7 @@ WEIR_EXPORT weir_app_t *weir_app_new(weir_topology_t *topo,
  *         some threads: weir_app_close() / weir_app_destroy() it as
  *         usual.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
 
 /**
@@ -72,6 +73,7 @@ WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
  *          ERROR.
  * @remark Blocking; safe to call in any state, more than once.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms);
 
 /** @brief Closes (if needed, 30 s timeout) and frees. NULL is fine. */

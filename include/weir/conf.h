@@ -54,6 +54,7 @@ WEIR_EXPORT void weir_conf_destroy(weir_conf_t *conf);
  *          (unknown key, not a number, out of range, not one of the
  *          allowed values). The conf is unchanged on error.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_set(weir_conf_t *conf, const char *name,
                                         const char *value);
 
@@ -72,6 +73,7 @@ WEIR_EXPORT const char *weir_conf_get(const weir_conf_t *conf,
  * @returns NULL, or WEIR_ERR_CONFIG / WEIR_ERR_IO naming the file and the
  *          line. Lines before a bad one stay applied.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_load_file(weir_conf_t *conf,
                                               const char *path);
 
@@ -88,6 +90,7 @@ typedef weir_error_t *(weir_property_cb_t)(void *opaque, const char *key,
  *        handing each pair to @p cb. Applications use it to read their own
  *        keys from the same file as weir's.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_properties_parse_file(const char *path,
                                                      weir_property_cb_t *cb,
                                                      void *opaque);
@@ -95,6 +98,7 @@ WEIR_EXPORT weir_error_t *weir_properties_parse_file(const char *path,
 /**
  * @brief Applies one `key=value` override (e.g. from a command line).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_set_pair(weir_conf_t *conf,
                                              const char *pair);
 
@@ -103,6 +107,7 @@ WEIR_EXPORT weir_error_t *weir_conf_set_pair(weir_conf_t *conf,
  *        (application.id, bootstrap.servers) and combinations.
  * @returns NULL or WEIR_ERR_CONFIG naming the key.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_validate(const weir_conf_t *conf);
 
 /**

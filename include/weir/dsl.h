@@ -141,6 +141,7 @@ typedef weir_error_t *(weir_flat_value_mapper_t)(void *ctx,
  *        after the call.
  * @returns the first error of the downstream nodes; return it.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_emit(weir_emitter_t *em, const void *value,
                                     size_t value_len);
 

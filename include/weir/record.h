@@ -50,6 +50,7 @@ WEIR_EXPORT weir_headers_t *weir_headers_copy(const weir_headers_t *hdrs);
  *        @p value is a header with a null value.
  * @returns NULL, or WEIR_ERR_NOMEM / WEIR_ERR_INVALID_ARG (NULL name).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_headers_add(weir_headers_t *hdrs,
                                            const char *name,
                                            const void *value,

@@ -126,6 +126,7 @@ WEIR_EXPORT void weir_registry_destroy(weir_registry_t *reg);
  * @remark Blocks while fetching; concurrent misses for one id share one
  *         fetch.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
                         const weir_registry_schema_t **schemap);
@@ -139,6 +140,7 @@ weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
  *          errors of weir_registry_get_by_id().
  * @remark Results are cached per (subject, type, text).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
                                                  const char *subject,
                                                  const char *type,
@@ -151,6 +153,7 @@ WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
  *        exist or does not hold this schema; that is not an error.
  * @returns NULL or a transport error as for weir_registry_get_by_id().
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_lookup(weir_registry_t *reg,
                                                const char *subject,
                                                const char *type,
@@ -197,6 +200,7 @@ WEIR_EXPORT void weir_registry_stats(weir_registry_t *reg,
  *        WEIR_ERR_REGISTRY retriable).
  * @returns NULL, or WEIR_ERR_INVALID_ARG for an HTTP registry.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_memory_set_available(
     weir_registry_t *reg, bool available);
 

@@ -107,6 +107,7 @@ WEIR_EXPORT avro_schema_t weir_serde_avro_schema(const weir_serde_t *serde);
  * @returns NULL, or WEIR_ERR_SCHEMA for a generic or non-Avro serde.
  * @remark The caller owns *valuep: avro_value_decref() it.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_serde_avro_value_new(weir_serde_t *serde,
                                                     avro_value_t *valuep);
 

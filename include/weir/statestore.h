@@ -190,6 +190,7 @@ WEIR_EXPORT void weir_store_set_log_cb(weir_store_t *store,
  * @brief Opens a transaction.
  * @returns WEIR_ERR_STATE when one is already open or during a restore.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_store_begin(weir_store_t *store);
 
 /** @brief "No new changelog position" for weir_store_commit(). */
@@ -209,6 +210,7 @@ WEIR_EXPORT weir_error_t *weir_store_begin(weir_store_t *store);
  * @remark A window store commits its observed time with the position and
  *         then drops the segments that fell out of retention.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_store_commit(weir_store_t *store,
                                             int64_t changelog_offset);
 
@@ -218,6 +220,7 @@ WEIR_EXPORT weir_error_t *weir_store_commit(weir_store_t *store,
  * @returns WEIR_ERR_STATE when no transaction is open or iterators are
  *          still open.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_store_abort(weir_store_t *store);
 
 /** @brief True while a transaction is open. */
@@ -236,6 +239,7 @@ WEIR_EXPORT void weir_store_position(const weir_store_t *store,
  * @param cb     progress callback, or NULL.
  * @returns WEIR_ERR_STATE inside a transaction or another restore.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_store_restore_begin(weir_store_t *store, uint64_t total,
                          weir_restore_progress_cb_t *cb, void *opaque);
@@ -251,6 +255,7 @@ weir_store_restore_begin(weir_store_t *store, uint64_t total,
  * @remark Batches of a few thousand records amortize best. Records do not
  *         go to the changelog sink.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_store_restore_apply(weir_store_t *store,
                          const weir_changelog_record_t *recs, size_t n,
@@ -260,6 +265,7 @@ weir_store_restore_apply(weir_store_t *store,
  * @brief Ends a restore: ingests what is still buffered (RocksDB) and
  *        reports final progress.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_store_restore_end(weir_store_t *store);
 
 /**
@@ -272,6 +278,7 @@ WEIR_EXPORT weir_error_t *weir_store_restore_end(weir_store_t *store);
  * @remark An open transaction's writes are not included. Use it for
  *         backups or to hand a warm copy to a standby.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_store_checkpoint(weir_store_t *store,
                                                 const char *dir);
 
@@ -403,6 +410,7 @@ WEIR_EXPORT const char *weir_task_dir_path(const weir_task_dir_t *td);
  * @returns WEIR_ERR_INVALID_ARG for a bad name, WEIR_ERR_IO.
  * @remark The store must not be open.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
                                                      const char *name);
 
@@ -472,6 +480,7 @@ weir_window_store_expired_puts(const weir_window_store_t *ws);
  *         must stay open for the duration of the call. Free *valp with
  *         weir_free().
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
                                                   const void *key,
                                                   size_t key_len, void **valp,
@@ -486,6 +495,7 @@ WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
  *         In-memory stores copy the range at the call; RocksDB iterates a
  *         snapshot.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
                           size_t from_len, bool from_inclusive,
@@ -493,12 +503,14 @@ weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
                           weir_kv_iter_t **iterp);
 
 /** @brief weir_window_store_fetch() on committed data, from any thread. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_window_store_query_fetch(weir_window_store_t *ws, const void *key,
                               size_t key_len, int64_t from, int64_t to,
                               weir_window_iter_t **iterp);
 
 /** @brief weir_window_store_fetch_all() on committed data, any thread. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_window_store_query_fetch_all(weir_window_store_t *ws, int64_t from,
                                   int64_t to, weir_window_iter_t **iterp);

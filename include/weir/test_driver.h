@@ -104,6 +104,7 @@ WEIR_EXPORT void weir_test_driver_destroy(weir_test_driver_t *drv);
  *          (prefixed with task and processor names). After an error the
  *          driver can go on with the next record.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_pipe(weir_test_driver_t *drv, const char *topic,
                       const void *key, size_t key_len, const void *value,
@@ -112,6 +113,7 @@ weir_test_driver_pipe(weir_test_driver_t *drv, const char *topic,
 
 /** @brief weir_test_driver_pipe() with NUL-terminated strings as bytes
  *         (NULL: null). */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
                                                     const char *topic,
                                                     const char *key,
@@ -123,6 +125,7 @@ WEIR_EXPORT weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
  *        wall-clock punctuations that fall due (then processes what they
  *        wrote to repartition topics).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_advance_wall_clock(weir_test_driver_t *drv, int64_t ms);
 
@@ -156,6 +159,7 @@ WEIR_EXPORT bool weir_test_driver_read_output_str(weir_test_driver_t *drv,
  * @param foundp  false when the topic has no record (then nothing else is
  *                set).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_read_output_obj(
     weir_test_driver_t *drv, const char *topic, weir_serde_t *key_serde,
     weir_serde_t *value_serde, void **keyp, size_t *key_lenp, void **valuep,
@@ -169,11 +173,13 @@ WEIR_EXPORT void weir_test_record_destroy(weir_test_record_t *rec);
  *        store) for reading. The driver keeps ownership.
  * @returns WEIR_ERR_NOT_FOUND when there is no such key-value store.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_kv_store(weir_test_driver_t *drv,
                                                     const char *name,
                                                     weir_kv_store_t **kvp);
 
 /** @brief Like weir_test_driver_kv_store(), for a window store. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_window_store(weir_test_driver_t *drv, const char *name,
                               weir_window_store_t **wsp);

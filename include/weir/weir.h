@@ -33,7 +33,9 @@
  * weir_task_dir_open()). However it was made, an object is released
  * with `_destroy()`, which takes NULL and never deletes files.
  * Callbacks of an app are registered on its conf and share the conf's
- * one opaque (weir/conf.h).
+ * one opaque (weir/conf.h). Every function that returns a weir_error_t *
+ * is WEIR_WARN_UNUSED (weir/common.h): handle the error or destroy it,
+ * never drop it.
  */
 #ifndef WEIR_WEIR_H
 #define WEIR_WEIR_H

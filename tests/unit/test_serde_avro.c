@@ -17,6 +17,7 @@
 #include <weir/serde_avro.h>
 
 #include "alloc_int.h"
+#include "check_ok.h"
 
 static char *read_file(const char *path)
 {
@@ -803,18 +804,18 @@ START_TEST(test_serde_avro_registry_down_is_retriable_never_data_error)
     click(serde, &v, "u", "p");
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     weir_error_t *err = weir_serde_serialize(serde, "t", &v, 0, &buf);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
     ck_assert(weir_error_is_retriable(err));
     ck_assert_uint_eq(buf.len, 0);
     weir_error_destroy(err);
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     ck_assert_ptr_null(weir_serde_serialize(serde, "t", &v, 0, &buf));
 
     /* A reader that has never seen the id, with the registry down. */
     weir_serde_t *reader = serde_for(clicks_json, 0);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     void *obj;
     size_t len;
     err = weir_serde_deserialize(reader, "t", buf.data, buf.len, &obj, &len);
@@ -822,7 +823,7 @@ START_TEST(test_serde_avro_registry_down_is_retriable_never_data_error)
     ck_assert(weir_error_is_retriable(err));
     weir_error_destroy(err);
     /* The failure is not cached: the same record succeeds later. */
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     ck_assert_ptr_null(
         weir_serde_deserialize(reader, "t", buf.data, buf.len, &obj, &len));
     ck_assert(avro_value_equal(&v, obj));
