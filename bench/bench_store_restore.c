@@ -30,10 +30,12 @@ static void run(weir_kv_store_t *kv, uint64_t n, unsigned char *keys,
         size_t m = n - off < BATCH ? (size_t)(n - off) : BATCH;
         for (size_t j = 0; j < m; j++) {
             uint64_t i = off + j;
-            recs[j].key = keys + i * KEY_LEN;
-            recs[j].key_len = KEY_LEN;
-            recs[j].val = vals + (i % 1024) * VAL_LEN;
-            recs[j].val_len = VAL_LEN;
+            recs[j] = (weir_changelog_record_t){
+                .key = keys + i * KEY_LEN,
+                .key_len = KEY_LEN,
+                .val = vals + (i % 1024) * VAL_LEN,
+                .val_len = VAL_LEN,
+            };
         }
         bench_ok(weir_store_restore_apply(store, recs, m, (int64_t)(off + m)),
                  "apply");

@@ -179,10 +179,12 @@ void weir_store_env_set_restore_buffer(weir_store_env_t *env, size_t bytes)
 
 void weir_store_env_memory(weir_store_env_t *env, weir_store_memory_t *mem)
 {
-    mem->budget = env->memory_bytes;
-    mem->cache_usage = rocksdb_cache_get_usage(env->cache);
-    mem->cache_pinned = rocksdb_cache_get_pinned_usage(env->cache);
-    mem->memtable_usage = weir__wbm_usage(env->wbm);
+    *mem = (weir_store_memory_t){
+        .budget = env->memory_bytes,
+        .cache_usage = rocksdb_cache_get_usage(env->cache),
+        .cache_pinned = rocksdb_cache_get_pinned_usage(env->cache),
+        .memtable_usage = weir__wbm_usage(env->wbm),
+    };
 }
 
 void weir__store_env_unref(weir_store_env_t *env)

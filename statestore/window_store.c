@@ -752,10 +752,12 @@ static weir_error_t *window_restore_apply(weir_store_t *store,
             ws->observed = ts;
         if (ts < min_live(ws))
             continue;
-        out[m].key = arena + used;
-        out[m].key_len = encode(arena + used, seg_of(ws, ts), key, klen, ts);
-        out[m].val = recs[i].val;
-        out[m].val_len = recs[i].val_len;
+        out[m] = (weir_changelog_record_t){
+            .key = arena + used,
+            .key_len = encode(arena + used, seg_of(ws, ts), key, klen, ts),
+            .val = recs[i].val,
+            .val_len = recs[i].val_len,
+        };
         used += out[m].key_len;
         m++;
     }

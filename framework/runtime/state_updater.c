@@ -517,8 +517,10 @@ static void apply_run(weir__updater_t *u, entry_t *e, ustore_t *us,
 {
     weir_changelog_record_t recs[BATCH];
     for (size_t i = 0; i < n; i++)
-        recs[i] = (weir_changelog_record_t){msgs[i]->key, msgs[i]->key_len,
-                                            msgs[i]->payload, msgs[i]->len};
+        recs[i] = (weir_changelog_record_t){.key = msgs[i]->key,
+                                            .key_len = msgs[i]->key_len,
+                                            .val = msgs[i]->payload,
+                                            .val_len = msgs[i]->len};
     weir_error_t *err = store_apply(us, recs, n, msgs[n - 1]->offset + 1);
     if (err) {
         set_error(u, weir_error_prefix(err, "task %s: ", e->ts->id));

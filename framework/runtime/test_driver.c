@@ -441,19 +441,36 @@ void weir_test_driver_destroy(weir_test_driver_t *drv)
     weir__free(drv);
 }
 
+/* The size of the first weir_test_driver_opts_t with a size field: what
+ * a caller built against any header since sets at least. */
+#define OPTS_V1_SIZE                                                      \
+    (offsetof(weir_test_driver_opts_t, conf) + sizeof(const weir_conf_t *))
+
 weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
                                          const weir_test_driver_opts_t *opts,
                                          weir_error_t **errp)
 {
-    weir_test_driver_opts_t defaults = {0};
     *errp = NULL;
     if (!topo) {
         *errp = weir_error_new(WEIR_ERR_INVALID_ARG, "test driver: NULL "
                                "topology");
         return NULL;
     }
-    if (!opts)
-        opts = &defaults;
+    /* Fields past the caller's size keep their defaults (see the header);
+     * this library knows OPTS_V1_SIZE bytes at least, sizeof at most. */
+    weir_test_driver_opts_t copy = WEIR_TEST_DRIVER_OPTS_INIT;
+    if (opts) {
+        if (opts->size < OPTS_V1_SIZE || opts->size > sizeof(copy)) {
+            *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
+                                   "test driver: opts.size is %zu, not "
+                                   "%zu: make the options from "
+                                   "WEIR_TEST_DRIVER_OPTS_INIT",
+                                   opts->size, sizeof(copy));
+            return NULL;
+        }
+        memcpy(&copy, opts, opts->size);
+    }
+    opts = &copy;
     *errp = weir_topology_build(topo);
     if (*errp)
         return NULL;

@@ -212,10 +212,12 @@ void weir_registry_interrupt(weir_registry_t *reg)
 
 void weir_registry_stats(weir_registry_t *reg, weir_registry_stats_t *stats)
 {
-    stats->requests = atomic_load(&reg->requests);
-    stats->cache_hits = atomic_load(&reg->cache_hits);
-    stats->cache_misses = atomic_load(&reg->cache_misses);
-    stats->retries = atomic_load(&reg->retries);
+    *stats = (weir_registry_stats_t){
+        .requests = atomic_load(&reg->requests),
+        .cache_hits = atomic_load(&reg->cache_hits),
+        .cache_misses = atomic_load(&reg->cache_misses),
+        .retries = atomic_load(&reg->retries),
+    };
 }
 
 int32_t weir_registry_schema_id(const weir_registry_schema_t *schema)

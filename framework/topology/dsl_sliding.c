@@ -66,14 +66,15 @@
 
 weir_sliding_windows_t weir_sliding_windows(int64_t diff_ms, int64_t grace_ms)
 {
-    weir_sliding_windows_t w = {diff_ms, grace_ms};
-    return w;
+    return (weir_sliding_windows_t){.diff_ms = diff_ms, .grace_ms = grace_ms};
 }
 
 weir_kwindowed_t *weir_kgrouped_sliding_windowed_by(weir_kgrouped_t *g,
                                                     weir_sliding_windows_t w)
 {
-    if (!g)
+    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "sliding_windowed_by",
+                                             w.reserved,
+                                             WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.diff_ms <= 0 || w.diff_ms > SPAN_MAX || w.grace_ms < 0 ||
         w.grace_ms > SPAN_MAX) {

@@ -420,8 +420,12 @@ weir_error_t *weir__task_add_record_to(weir__task_t *task, int qi,
                                  task->id, in->topic, (int)in->partition,
                                  (long long)in->offset);
     }
-    weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
-                         in->timestamp, e->headers};
+    weir_record_t rec = {.key = e->key,
+                         .key_len = e->key_len,
+                         .value = e->value,
+                         .value_len = e->value_len,
+                         .timestamp = in->timestamp,
+                         .headers = e->headers};
     weir_timestamp_extractor_t *fn = src->ts_fn ? src->ts_fn
                                                 : default_extractor;
     e->timestamp = fn(src->ts_ctx, &rec, q->partition_time);
@@ -515,8 +519,12 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     task->last_queue = (int)(best - task->queues);
     task->last_handle = e->handle;
 
-    weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
-                         e->timestamp, e->headers};
+    weir_record_t rec = {.key = e->key,
+                         .key_len = e->key_len,
+                         .value = e->value,
+                         .value_len = e->value_len,
+                         .timestamp = e->timestamp,
+                         .headers = e->headers};
     task->pctx.topic = best->topic;
     task->pctx.partition = best->partition;
     task->pctx.offset = e->offset;

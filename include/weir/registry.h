@@ -180,13 +180,19 @@ weir_registry_schema_type(const weir_registry_schema_t *schema);
 WEIR_EXPORT const char *
 weir_registry_schema_text(const weir_registry_schema_t *schema);
 
-/** @brief Counters, for metrics and tests. */
+/**
+ * @brief Counters, for metrics and tests.
+ * @remark Filled by weir_registry_stats() into the caller's struct;
+ *         counters added later take their room from @c reserved (the
+ *         library zeroes it), so the size does not change.
+ */
 typedef struct weir_registry_stats_s {
     uint64_t requests;     /**< requests sent to the backend (HTTP
                                 requests, probes included) */
     uint64_t cache_hits;   /**< calls answered from the cache */
     uint64_t cache_misses; /**< calls that needed the backend */
     uint64_t retries;      /**< attempts repeated after a transport error */
+    uint64_t reserved[4];  /**< zero; room for counters to come */
 } weir_registry_stats_t;
 
 /** @brief Copies the counters into @p stats. */

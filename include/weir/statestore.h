@@ -83,12 +83,23 @@ typedef struct weir_changelog_sink_s {
                           size_t val_len);
 } weir_changelog_sink_t;
 
-/** @brief One changelog record, as handed to restore. NULL val: tombstone. */
+/**
+ * @brief One changelog record, as handed to restore. NULL val: tombstone.
+ *
+ * **Growing: reserved space.** Restore takes arrays of these, so their
+ * size is the array's stride and cannot change. Fill each element with a
+ * designated initializer or a compound literal
+ * (`recs[i] = (weir_changelog_record_t){.key = k, .key_len = n, ...}`), or
+ * zero the array first, so that @c reserved is zero. A field added later
+ * (the record's timestamp, its headers) takes its room from @c reserved
+ * and means "unknown" when zero.
+ */
 typedef struct weir_changelog_record_s {
     const void *key;
     size_t key_len;
     const void *val;
     size_t val_len;
+    int64_t reserved[2]; /**< zero; room for fields to come */
 } weir_changelog_record_t;
 
 /**
@@ -337,12 +348,18 @@ typedef struct weir_store_env_s weir_store_env_t;
  */
 typedef struct weir_task_dir_s weir_task_dir_t;
 
-/** @brief Memory figures of an environment, in bytes. */
+/**
+ * @brief Memory figures of an environment, in bytes.
+ * @remark Filled by weir_store_env_memory() into the caller's struct;
+ *         figures added later take their room from @c reserved (the
+ *         library zeroes it), so the size does not change.
+ */
 typedef struct weir_store_memory_s {
     uint64_t budget;         /**< statestore.memory.bytes */
     uint64_t cache_usage;    /**< block cache, memtable charges included */
     uint64_t cache_pinned;   /**< pinned part of the cache */
     uint64_t memtable_usage; /**< memtables of every store (write buffers) */
+    uint64_t reserved[4];    /**< zero; room for figures to come */
 } weir_store_memory_t;
 
 /**

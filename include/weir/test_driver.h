@@ -43,8 +43,25 @@ extern "C" {
 
 typedef struct weir_test_driver_s weir_test_driver_t;
 
-/** @brief Driver options; zero-initialize, then set what you need. */
+/**
+ * @brief Driver options.
+ *
+ * **Growing: a size field.** Start from WEIR_TEST_DRIVER_OPTS_INIT, which
+ * zeroes every field (zero is each field's default) and sets @c size,
+ * then set what you need by name:
+ * @code
+ * weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+ * opts.application_id = "app";
+ * @endcode
+ * The driver reads only the first @c size bytes, so a program built with
+ * this header keeps working with a later library whose struct has more
+ * fields (they keep their defaults). A @c size of 0 (the struct was not
+ * made from WEIR_TEST_DRIVER_OPTS_INIT) or larger than the library knows
+ * is WEIR_ERR_INVALID_ARG.
+ */
 typedef struct weir_test_driver_opts_s {
+    /** sizeof(weir_test_driver_opts_t), as the caller was built with. */
+    size_t size;
     /** Prefix of internal topic names ("<id>-<name>-repartition");
      *  NULL: "weir-test". */
     const char *application_id;
@@ -65,8 +82,17 @@ typedef struct weir_test_driver_opts_s {
     const weir_conf_t *conf;
 } weir_test_driver_opts_t;
 
+/** @brief The start of every weir_test_driver_opts_t: defaults, and the
+ *         size of the struct this program was built with. */
+#define WEIR_TEST_DRIVER_OPTS_INIT                                        \
+    {                                                                     \
+        .size = sizeof(weir_test_driver_opts_t)                           \
+    }
+
 /** @brief A record read from an output topic: bytes as the sink wrote
- *         them. Free with weir_test_record_destroy(). */
+ *         them. Free with weir_test_record_destroy(). Made by the driver
+ *         and only read by callers, so fields to come are added at the
+ *         end. */
 typedef struct weir_test_record_s {
     char *topic;             /**< full topic name */
     int32_t partition;       /**< always 0 */
@@ -82,7 +108,9 @@ typedef struct weir_test_record_s {
  * @brief Makes a driver for @p topo (built here if it is not yet), opens
  *        the stores, runs every processor's init() and loads global
  *        stores.
- * @param opts  NULL for the defaults; copied.
+ * @param opts  NULL for the defaults, or made from
+ *              WEIR_TEST_DRIVER_OPTS_INIT (a bad @c size is
+ *              WEIR_ERR_INVALID_ARG); copied.
  * @returns the driver, which owns @p topo from then on (destroyed with
  *          it); or NULL with *errp set, and @p topo still the caller's.
  */

@@ -78,7 +78,7 @@ void rt_setup(rt_t *rt, const char *csv, const char *const *overrides)
      * side would hold windows for idle.timeout.ms). */
     rt->conf = weir_conf_new();
     ok(weir_conf_set(rt->conf, "idle.timeout.ms", "0"));
-    weir_test_driver_opts_t opts = {0};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
     opts.application_id = "rec-test";
     opts.conf = rt->conf;
     rt->drv = weir_test_driver_new(topo, &opts, &err);

@@ -71,6 +71,14 @@ static const weir_changelog_sink_t test_sink = {.send = sink_send};
         weir_error_destroy(f_err_);                                      \
     } while (0)
 
+/* A changelog record, its fields named so that reserved stays zero. */
+static inline weir_changelog_record_t crec(const void *key, size_t key_len,
+                                           const void *val, size_t val_len)
+{
+    return (weir_changelog_record_t){
+        .key = key, .key_len = key_len, .val = val, .val_len = val_len};
+}
+
 static inline void put_s(weir_kv_store_t *kv, const char *k, const char *v)
 {
     OK(weir_kv_store_put(kv, k, strlen(k), v, strlen(v)));

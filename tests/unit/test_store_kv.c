@@ -277,7 +277,7 @@ START_TEST(test_store_kv_changelog_records_each_write)
     /* Restored records do not go back to the changelog. */
     log.fail = false;
     log.n = 0;
-    weir_changelog_record_t rec = {"r", 1, "1", 1};
+    weir_changelog_record_t rec = crec("r", 1, "1", 1);
     OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 1, NULL, NULL));
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), &rec, 1, 10));
     OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
@@ -312,11 +312,11 @@ START_TEST(test_store_kv_restore_applies_in_order)
                                 &prog));
     FAILS(weir_store_begin(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
     weir_changelog_record_t recs[] = {
-        {"a", 1, "1", 1},
-        {"b", 1, "2", 1},
-        {"a", 1, "3", 1},     /* later record wins */
-        {"stale", 5, NULL, 0}, /* tombstone */
-        {"c", 1, "", 0},
+        crec("a", 1, "1", 1),
+        crec("b", 1, "2", 1),
+        crec("a", 1, "3", 1),     /* later record wins */
+        crec("stale", 5, NULL, 0), /* tombstone */
+        crec("c", 1, "", 0),
     };
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 3, 103));
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs + 3, 2, 105));

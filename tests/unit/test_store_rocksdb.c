@@ -234,7 +234,7 @@ START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
         for (int b = 0; b < 3; b++) {
             for (int i = 0; i < 1000; i++) {
                 snprintf(keys[i], sizeof(keys[i]), "r%06d", b * 1000 + i);
-                recs[i] = (weir_changelog_record_t){keys[i], 7, "v", 1};
+                recs[i] = crec(keys[i], 7, "v", 1);
             }
             OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 1000,
                                            5 + (b + 1) * 1000));
@@ -265,7 +265,8 @@ START_TEST(test_store_rocksdb_restore_is_durable_after_end)
 {
     weir_kv_store_t *kv = kv_open("restored");
     OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 0, NULL, NULL));
-    weir_changelog_record_t recs[] = {{"a", 1, "1", 1}, {"b", 1, "2", 1}};
+    weir_changelog_record_t recs[] = {crec("a", 1, "1", 1),
+                                      crec("b", 1, "2", 1)};
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 2, 2));
     OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
     pid_t pid = fork();
@@ -485,8 +486,7 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
     char keys[2000][16];
     for (int i = 0; i < 2000; i++) {
         snprintf(keys[i], sizeof(keys[i]), "key%06d", i);
-        recs[i] = (weir_changelog_record_t){keys[i], 9,
-                                            "value-value-value-value", 23};
+        recs[i] = crec(keys[i], 9, "value-value-value-value", 23);
     }
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 2000, 2000));
     OK(weir_store_restore_end(weir_kv_store_as_store(kv))); /* flushes an SST */
@@ -704,8 +704,8 @@ START_TEST(test_store_rocksdb_restore_in_many_files_matches_model)
             bool del = (seed >> 20) % 4 == 0;
             snprintf(keys[i], sizeof(keys[i]), "k%03d", k);
             snprintf(vals[i], sizeof(vals[i]), "%" PRId64, offset);
-            recs[i] = (weir_changelog_record_t){
-                keys[i], 4, del ? NULL : vals[i], del ? 0 : strlen(vals[i])};
+            recs[i] = crec(keys[i], 4, del ? NULL : vals[i],
+                           del ? 0 : strlen(vals[i]));
             model[k] = del ? -1 : (int)offset;
             offset++;
         }

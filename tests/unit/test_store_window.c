@@ -224,12 +224,14 @@ START_TEST(test_store_window_restore_rebuilds_and_skips_expired)
     void *k3 = weir_window_changelog_key_encode("a", 1, 45000, &l3);
     void *k4 = weir_window_changelog_key_encode("b", 1, 50000, &l4);
     weir_changelog_record_t recs[] = {
-        {k1, l1, "old", 3}, {k2, l2, "b1", 2}, {k3, l3, "a45", 3},
-        {k4, l4, "b2", 2},
+        crec(k1, l1, "old", 3),
+        crec(k2, l2, "b1", 2),
+        crec(k3, l3, "a45", 3),
+        crec(k4, l4, "b2", 2),
     };
     OK(weir_store_restore_begin(weir_window_store_as_store(ws), 4, NULL, NULL));
     OK(weir_store_restore_apply(weir_window_store_as_store(ws), recs, 4, 4));
-    weir_changelog_record_t bad = {"short", 5, "x", 1};
+    weir_changelog_record_t bad = crec("short", 5, "x", 1);
     FAILS(weir_store_restore_apply(weir_window_store_as_store(ws), &bad, 1, 5),
           WEIR_ERR_STORE_CORRUPT);
     OK(weir_store_restore_end(weir_window_store_as_store(ws)));
@@ -432,7 +434,7 @@ START_TEST(test_store_window_owner_time_drives_expiry)
     /* Restored records do not move owner time either. */
     size_t cl;
     void *ck = weir_window_changelog_key_encode("r", 1, 100000, &cl);
-    weir_changelog_record_t rec = {ck, cl, "x", 1};
+    weir_changelog_record_t rec = crec(ck, cl, "x", 1);
     OK(weir_store_restore_begin(weir_window_store_as_store(ws), 1, NULL, NULL));
     OK(weir_store_restore_apply(weir_window_store_as_store(ws), &rec, 1, 7));
     OK(weir_store_restore_end(weir_window_store_as_store(ws)));
