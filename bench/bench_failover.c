@@ -216,12 +216,13 @@ static void child_main(const run_t *r, const char *dir, const char *name)
                             session_timeout);
     if (err)
         die("%s", weir_error_string(err));
+    child_t c;
+    atomic_init(&c.rebalancing_at, 0);
+    weir_conf_set_state_cb(conf, on_state);
+    weir_conf_set_opaque(conf, &c);
     weir_app_t *app = weir_app_new(topology(r, name), conf, &err);
     if (!app)
         die("%s", weir_error_string(err));
-    child_t c;
-    atomic_init(&c.rebalancing_at, 0);
-    weir_app_set_state_cb(app, on_state, &c);
     if ((err = weir_app_start(app)))
         die("%s", weir_error_string(err));
     char path[4200], tmp[4300];

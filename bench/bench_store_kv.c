@@ -19,19 +19,20 @@ typedef struct row_s {
 
 static void run(weir_kv_store_t *kv, uint64_t n, int txn_size, row_t *row)
 {
+    weir_store_t *store = weir_kv_store_as_store(kv);
     unsigned char k[KEY_LEN + 1], v[VAL_LEN];
     double t0 = bench_now();
     for (uint64_t i = 0; i < n; i++) {
         if (txn_size && i % (uint64_t)txn_size == 0)
-            bench_ok(weir_kv_store_begin(kv), "begin");
+            bench_ok(weir_store_begin(store), "begin");
         bench_key(k, i);
         bench_val(v, i);
         bench_ok(weir_kv_store_put(kv, k, KEY_LEN, v, VAL_LEN), "put");
         if (txn_size && (i + 1) % (uint64_t)txn_size == 0)
-            bench_ok(weir_kv_store_commit(kv, (int64_t)i + 1), "commit");
+            bench_ok(weir_store_commit(store, (int64_t)i + 1), "commit");
     }
-    if (txn_size && weir_kv_store_in_transaction(kv))
-        bench_ok(weir_kv_store_commit(kv, (int64_t)n), "commit");
+    if (txn_size && weir_store_in_transaction(store))
+        bench_ok(weir_store_commit(store, (int64_t)n), "commit");
     double t1 = bench_now();
     row->puts = (double)n / (t1 - t0);
     uint64_t found_n = 0;
@@ -66,18 +67,18 @@ int main(int argc, char **argv)
     row_t rows[3] = {{"rocksdb, txn of 1000", 0, 0},
                      {"rocksdb, no txn (WAL)", 0, 0},
                      {"memory", 0, 0}};
-    weir_kv_store_t *kv = weir_kv_store_open_rocksdb(td, "txn", &err);
+    weir_kv_store_t *kv = weir_kv_store_rocksdb_open(td, "txn", &err);
     bench_ok(err, "open");
     run(kv, n, 1000, &rows[0]);
-    weir_kv_store_destroy(kv);
-    kv = weir_kv_store_open_rocksdb(td, "direct", &err);
+    weir_store_destroy(weir_kv_store_as_store(kv));
+    kv = weir_kv_store_rocksdb_open(td, "direct", &err);
     bench_ok(err, "open");
     run(kv, n, 0, &rows[1]);
-    weir_kv_store_destroy(kv);
-    kv = weir_kv_store_new_memory("memory", &err);
+    weir_store_destroy(weir_kv_store_as_store(kv));
+    kv = weir_kv_store_memory_new("memory", &err);
     bench_ok(err, "memory");
     run(kv, n, 1000, &rows[2]);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 
     printf("\nkey-value store, %llu keys, %d-byte keys, %d-byte values\n",
            (unsigned long long)n, KEY_LEN, VAL_LEN);
@@ -87,7 +88,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 3; i++)
         printf("| %-24s | %12.0f | %12.0f |\n", rows[i].name, rows[i].puts,
                rows[i].gets);
-    weir_task_dir_close(td);
+    weir_task_dir_destroy(td);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     return 0;

@@ -39,7 +39,7 @@ int main(int argc, char **argv)
     for (int s = 0; s < STORES; s++) {
         char name[16];
         snprintf(name, sizeof(name), "store-%02d", s);
-        kvs[s] = weir_kv_store_open_rocksdb(tds[s % TASKS], name, &err);
+        kvs[s] = weir_kv_store_rocksdb_open(tds[s % TASKS], name, &err);
         bench_ok(err, "open");
     }
     double rss_open = bench_rss_mib();
@@ -48,13 +48,14 @@ int main(int argc, char **argv)
     uint64_t per_txn = 1000;
     for (uint64_t i = 0; i < n; i += per_txn) {
         weir_kv_store_t *kv = kvs[(i / per_txn) % STORES];
-        bench_ok(weir_kv_store_begin(kv), "begin");
+        weir_store_t *store = weir_kv_store_as_store(kv);
+        bench_ok(weir_store_begin(store), "begin");
         for (uint64_t j = i; j < i + per_txn && j < n; j++) {
             bench_key(k, j);
             bench_val(v, j);
             bench_ok(weir_kv_store_put(kv, k, KEY_LEN, v, VAL_LEN), "put");
         }
-        bench_ok(weir_kv_store_commit(kv, (int64_t)(i + per_txn)), "commit");
+        bench_ok(weir_store_commit(store, (int64_t)(i + per_txn)), "commit");
     }
     double t1 = bench_now();
     weir_store_memory_t m;
@@ -106,9 +107,9 @@ int main(int argc, char **argv)
     printf("| %-34s | %12.0f |\n", "random gets/s", (double)gets / (t2 - t1));
 
     for (int s = 0; s < STORES; s++)
-        weir_kv_store_destroy(kvs[s]);
+        weir_store_destroy(weir_kv_store_as_store(kvs[s]));
     for (int t = 0; t < TASKS; t++)
-        weir_task_dir_close(tds[t]);
+        weir_task_dir_destroy(tds[t]);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     return 0;

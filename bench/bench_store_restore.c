@@ -22,24 +22,26 @@ typedef struct row_s {
 static void run(weir_kv_store_t *kv, uint64_t n, unsigned char *keys,
                 unsigned char *vals, row_t *row)
 {
+    weir_store_t *store = weir_kv_store_as_store(kv);
     weir_changelog_record_t *recs = malloc(BATCH * sizeof(*recs));
-    bench_ok(weir_kv_store_restore_begin(kv, n, NULL, NULL), "begin");
+    bench_ok(weir_store_restore_begin(store, n, NULL, NULL), "begin");
     double t0 = bench_now();
     for (uint64_t off = 0; off < n; off += BATCH) {
         size_t m = n - off < BATCH ? (size_t)(n - off) : BATCH;
         for (size_t j = 0; j < m; j++) {
             uint64_t i = off + j;
-            recs[j].key = keys + i * KEY_LEN;
-            recs[j].key_len = KEY_LEN;
-            recs[j].val = vals + (i % 1024) * VAL_LEN;
-            recs[j].val_len = VAL_LEN;
+            recs[j] = (weir_changelog_record_t){
+                .key = keys + i * KEY_LEN,
+                .key_len = KEY_LEN,
+                .val = vals + (i % 1024) * VAL_LEN,
+                .val_len = VAL_LEN,
+            };
         }
-        bench_ok(weir_kv_store_restore_apply(kv, recs, m,
-                                             (int64_t)(off + m)),
+        bench_ok(weir_store_restore_apply(store, recs, m, (int64_t)(off + m)),
                  "apply");
     }
     double t1 = bench_now();
-    bench_ok(weir_kv_store_restore_end(kv), "end");
+    bench_ok(weir_store_restore_end(store), "end");
     double t2 = bench_now();
     row->apply = (double)n / (t1 - t0);
     row->total = (double)n / (t2 - t0);
@@ -70,16 +72,16 @@ int main(int argc, char **argv)
     row_t rows[2] = {{"rocksdb (WAL off)", 0, 0}, {"memory", 0, 0}};
     weir_kv_store_t *kv;
     if (strcmp(only, "memory")) {
-        kv = weir_kv_store_open_rocksdb(td, "restored", &err);
+        kv = weir_kv_store_rocksdb_open(td, "restored", &err);
         bench_ok(err, "open");
         run(kv, n, keys, vals, &rows[0]);
-        weir_kv_store_destroy(kv);
+        weir_store_destroy(weir_kv_store_as_store(kv));
     }
     if (strcmp(only, "rocksdb")) {
-        kv = weir_kv_store_new_memory("restored", &err);
+        kv = weir_kv_store_memory_new("restored", &err);
         bench_ok(err, "memory");
         run(kv, n, keys, vals, &rows[1]);
-        weir_kv_store_destroy(kv);
+        weir_store_destroy(weir_kv_store_as_store(kv));
     }
 
     printf("\nrestore, %llu records, %d-byte keys, %d-byte values, "
@@ -92,7 +94,7 @@ int main(int argc, char **argv)
     for (int i = 0; i < 2; i++)
         printf("| %-20s | %16.0f | %20.0f |\n", rows[i].name, rows[i].apply,
                rows[i].total);
-    weir_task_dir_close(td);
+    weir_task_dir_destroy(td);
     weir_store_env_destroy(env);
     bench_dir_rm(dir);
     free(keys);

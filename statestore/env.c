@@ -179,10 +179,12 @@ void weir_store_env_set_restore_buffer(weir_store_env_t *env, size_t bytes)
 
 void weir_store_env_memory(weir_store_env_t *env, weir_store_memory_t *mem)
 {
-    mem->budget = env->memory_bytes;
-    mem->cache_usage = rocksdb_cache_get_usage(env->cache);
-    mem->cache_pinned = rocksdb_cache_get_pinned_usage(env->cache);
-    mem->memtable_usage = weir__wbm_usage(env->wbm);
+    *mem = (weir_store_memory_t){
+        .budget = env->memory_bytes,
+        .cache_usage = rocksdb_cache_get_usage(env->cache),
+        .cache_pinned = rocksdb_cache_get_pinned_usage(env->cache),
+        .memtable_usage = weir__wbm_usage(env->wbm),
+    };
 }
 
 void weir__store_env_unref(weir_store_env_t *env)
@@ -281,7 +283,7 @@ weir_task_dir_t *weir_task_dir_open(weir_store_env_t *env,
     td->lock_fd = -1;
     *errp = mkdirs(td->path);
     if (*errp) {
-        weir_error_prefix(*errp, "task %s: ", task_id);
+        *errp = weir_error_prefix(*errp, "task %s: ", task_id);
         goto fail;
     }
     char *lock_path = path_join(td->path, ".lock");
@@ -361,7 +363,7 @@ void weir__task_dir_unref(weir_task_dir_t *td)
     weir__free(td);
 }
 
-void weir_task_dir_close(weir_task_dir_t *td)
+void weir_task_dir_destroy(weir_task_dir_t *td)
 {
     if (td)
         weir__task_dir_unref(td);

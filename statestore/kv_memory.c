@@ -753,7 +753,7 @@ weir_kv_store_t *weir__kv_memory_new(const char *name,
     return &mem->base;
 }
 
-weir_kv_store_t *weir_kv_store_new_memory(const char *name,
+weir_kv_store_t *weir_kv_store_memory_new(const char *name,
                                           weir_error_t **errp)
 {
     return weir__kv_memory_new(name, NULL, errp);

@@ -7,28 +7,23 @@
  * means an engine never has to know about changelogs, and a changelog
  * record is never sent for a write the store refused.
  *
- * Transactions are tracked here too (in_txn, open iterators), so every
- * engine reports misuse the same way: a commit with an open iterator is a
- * WEIR_ERR_STATE error, not undefined behaviour. Restore bookkeeping
- * (counts, rate, progress callback at most once a second) lives here as
- * well; engines only write the records.
+ * The lifecycle (transactions, position, restore) is store.c's, the same
+ * for every kind of store; this file gives it the key-value store's own
+ * steps (weir__store_ops_t) and the core state steps that a window store
+ * reuses. Transactions are tracked in the core (in_txn, open iterators),
+ * so every engine reports misuse the same way: a commit with an open
+ * iterator is a WEIR_ERR_STATE error, not undefined behaviour.
  */
-#include <time.h>
-
 #include "alloc_int.h"
-#include "clock_int.h"
 #include "store_int.h"
-
-double weir__store_now(void)
-{
-    return (double)weir__mono_ms() / 1000.0;
-}
 
 weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
                                   const weir__kv_ops_t *ops,
                                   const char *name,
                                   const weir__logger_t *log)
 {
+    kv->base.ops = &weir__kv_store_ops;
+    kv->base.core = kv;
     kv->ops = ops;
     kv->name = weir__strdup(name);
     if (!kv->name)
@@ -51,35 +46,8 @@ const char *weir_kv_store_name(const weir_kv_store_t *kv)
     return kv->name;
 }
 
-void weir_kv_store_destroy(weir_kv_store_t *kv)
-{
-    if (!kv)
-        return;
-    if (kv->in_txn) {
-        weir_error_destroy(kv->ops->abort(kv));
-        kv->in_txn = false;
-    }
-    kv->ops->destroy(kv);
-}
-
-void weir_kv_store_set_changelog(weir_kv_store_t *kv,
-                                 const weir_changelog_sink_t *sink,
-                                 void *opaque)
-{
-    kv->sink = sink;
-    kv->sink_opaque = opaque;
-}
-
-void weir_kv_store_set_log_cb(weir_kv_store_t *kv, weir_log_cb_t *cb,
-                              void *opaque, bool debug)
-{
-    kv->log.cb = cb;
-    kv->log.opaque = opaque;
-    kv->log.debug = debug ? (WEIR__DBG_STORE | WEIR__DBG_RESTORE) : 0;
-}
-
-static weir_error_t *check_key(const weir_kv_store_t *kv, const void *key,
-                               size_t klen)
+weir_error_t *weir__kv_store_check_key(const weir_kv_store_t *kv,
+                                       const void *key, size_t klen)
 {
     if (!key && klen)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
@@ -95,7 +63,7 @@ weir_error_t *weir_kv_store_get(weir_kv_store_t *kv, const void *key,
     *valp = NULL;
     *val_lenp = 0;
     *foundp = false;
-    weir_error_t *err = check_key(kv, key, key_len);
+    weir_error_t *err = weir__kv_store_check_key(kv, key, key_len);
     if (err)
         return err;
     return kv->ops->get(kv, key, key_len, valp, val_lenp, foundp);
@@ -110,7 +78,7 @@ static weir_error_t *send_changelog(weir_kv_store_t *kv, const void *key,
     weir_error_t *err = kv->sink->send(kv->sink_opaque, kv->name, key, klen,
                                        val, vlen);
     if (err)
-        weir_error_prefix(err, "store %s: changelog: ", kv->name);
+        err = weir_error_prefix(err, "store %s: changelog: ", kv->name);
     return err;
 }
 
@@ -118,7 +86,7 @@ weir_error_t *weir_kv_store_put(weir_kv_store_t *kv, const void *key,
                                 size_t key_len, const void *val,
                                 size_t val_len)
 {
-    weir_error_t *err = check_key(kv, key, key_len);
+    weir_error_t *err = weir__kv_store_check_key(kv, key, key_len);
     if (err)
         return err;
     if (!val && val_len)
@@ -137,7 +105,7 @@ weir_error_t *weir_kv_store_put(weir_kv_store_t *kv, const void *key,
 weir_error_t *weir_kv_store_delete(weir_kv_store_t *kv, const void *key,
                                    size_t key_len)
 {
-    weir_error_t *err = check_key(kv, key, key_len);
+    weir_error_t *err = weir__kv_store_check_key(kv, key, key_len);
     if (err)
         return err;
     err = kv->ops->write(kv, key, key_len, NULL, 0);
@@ -243,204 +211,6 @@ void weir_kv_iter_close(weir_kv_iter_t *it)
     it->ops->close(it);
 }
 
-/* Transactions ------------------------------------------------------ */
-
-weir_error_t *weir_kv_store_begin(weir_kv_store_t *kv)
-{
-    if (kv->in_txn)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: a transaction is already open",
-                              kv->name);
-    if (kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: cannot begin during restore",
-                              kv->name);
-    weir_error_t *err = kv->ops->begin(kv);
-    if (err)
-        return err;
-    kv->in_txn = true;
-    return NULL;
-}
-
-weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
-                                          int64_t offset, int64_t extra)
-{
-    if (offset < WEIR_STORE_NO_POSITION)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "store %s: negative changelog offset %" PRId64,
-                              kv->name, offset);
-    /* No new position: keep the one the store has (if any). */
-    if (offset == WEIR_STORE_NO_POSITION && kv->has_position)
-        offset = kv->position;
-    if (kv->open_iters)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: %d iterator(s) still open at commit",
-                              kv->name, kv->open_iters);
-    if (kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: cannot commit during restore",
-                              kv->name);
-    weir_error_t *err = kv->ops->commit(kv, offset, extra);
-    if (err)
-        return err;
-    kv->in_txn = false;
-    if (offset >= 0) {
-        kv->has_position = true;
-        kv->position = offset;
-    }
-    kv->extra = extra;
-    weir__dbg(&kv->log, STORE, "STORE", "%s: committed at changelog %" PRId64,
-              kv->name, offset);
-    return NULL;
-}
-
-weir_error_t *weir_kv_store_commit(weir_kv_store_t *kv,
-                                   int64_t changelog_offset)
-{
-    return weir__kv_store_commit_extra(kv, changelog_offset, kv->extra);
-}
-
-weir_error_t *weir_kv_store_abort(weir_kv_store_t *kv)
-{
-    if (!kv->in_txn)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: no transaction to abort", kv->name);
-    if (kv->open_iters)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: %d iterator(s) still open at abort",
-                              kv->name, kv->open_iters);
-    weir_error_t *err = kv->ops->abort(kv);
-    kv->in_txn = false;
-    return err;
-}
-
-bool weir_kv_store_in_transaction(const weir_kv_store_t *kv)
-{
-    return kv->in_txn;
-}
-
-void weir_kv_store_position(const weir_kv_store_t *kv, int64_t *offsetp,
-                            bool *foundp)
-{
-    *foundp = kv->has_position;
-    *offsetp = kv->has_position ? kv->position : -1;
-}
-
-/* Restore ----------------------------------------------------------- */
-
-weir_error_t *weir_kv_store_restore_begin(weir_kv_store_t *kv, uint64_t total,
-                                          weir_restore_progress_cb_t *cb,
-                                          void *opaque)
-{
-    if (kv->in_txn || kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: cannot restore inside a "
-                              "transaction or another restore",
-                              kv->name);
-    kv->restoring = true;
-    kv->restore_cb = cb;
-    kv->restore_opaque = opaque;
-    kv->restore_total = total;
-    kv->restore_done = 0;
-    kv->restore_start = weir__store_now();
-    kv->restore_last_report = kv->restore_start;
-    weir__log(&kv->log, WEIR_LOG_INFO, "RESTORE",
-              "%s: restoring from changelog offset %" PRId64
-              ", %" PRIu64 " record(s) expected",
-              kv->name, kv->has_position ? kv->position : 0, total);
-    return NULL;
-}
-
-static void report_progress(weir_kv_store_t *kv, double now)
-{
-    double secs = now - kv->restore_start;
-    double rate = secs > 0 ? (double)kv->restore_done / secs : 0;
-    kv->restore_last_report = now;
-    if (kv->restore_cb)
-        kv->restore_cb(kv->restore_opaque, kv->name, kv->restore_done,
-                       kv->restore_total, rate);
-    weir__dbg(&kv->log, RESTORE, "RESTORE",
-              "%s: %" PRIu64 "/%" PRIu64 " records, %.0f rec/s", kv->name,
-              kv->restore_done, kv->restore_total, rate);
-}
-
-/* The engine write plus bookkeeping; counted is what progress reports. */
-weir_error_t *weir__kv_store_restore_write(weir_kv_store_t *kv,
-                                           const weir_changelog_record_t *recs,
-                                           size_t n, int64_t next_offset,
-                                           int64_t extra, size_t counted)
-{
-    if (!kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: restore_apply without restore_begin",
-                              kv->name);
-    if (next_offset < 0)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "store %s: negative changelog offset %" PRId64,
-                              kv->name, next_offset);
-    weir_error_t *err = kv->ops->restore_write(kv, recs, n, next_offset,
-                                               extra);
-    if (err)
-        return err;
-    kv->has_position = true;
-    kv->position = next_offset;
-    kv->extra = extra;
-    kv->restore_done += counted;
-    double now = weir__store_now();
-    if (now - kv->restore_last_report >= 1.0)
-        report_progress(kv, now);
-    return NULL;
-}
-
-weir_error_t *weir_kv_store_restore_apply(weir_kv_store_t *kv,
-                                          const weir_changelog_record_t *recs,
-                                          size_t n, int64_t next_offset)
-{
-    for (size_t i = 0; i < n; i++) {
-        weir_error_t *err = check_key(kv, recs[i].key, recs[i].key_len);
-        if (err)
-            return err;
-    }
-    return weir__kv_store_restore_write(kv, recs, n, next_offset, kv->extra,
-                                        n);
-}
-
-weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv)
-{
-    if (!kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: restore_end without restore_begin",
-                              kv->name);
-    weir_error_t *err = kv->ops->restore_finish(kv);
-    kv->restoring = false;
-    double now = weir__store_now();
-    report_progress(kv, now);
-    double secs = now - kv->restore_start;
-    weir__log(&kv->log, WEIR_LOG_INFO, "RESTORE",
-              "%s: restored %" PRIu64 " record(s) in %.3f s (%.0f rec/s)%s",
-              kv->name, kv->restore_done, secs,
-              secs > 0 ? (double)kv->restore_done / secs : 0.0,
-              err ? ", flush failed" : "");
-    return err;
-}
-
-weir_error_t *weir_kv_store_checkpoint(weir_kv_store_t *kv, const char *dir)
-{
-    if (!kv->ops->checkpoint)
-        return weir_error_new(WEIR_ERR_UNSUPPORTED,
-                              "store %s: checkpoints need a persistent store",
-                              kv->name);
-    if (!dir || !*dir)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "store %s: empty checkpoint directory",
-                              kv->name);
-    if (kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: cannot checkpoint during restore",
-                              kv->name);
-    return kv->ops->checkpoint(kv, dir);
-}
-
 /* Interactive queries ------------------------------------------------- */
 
 weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv, const void *key,
@@ -450,7 +220,7 @@ weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv, const void *key,
     *valp = NULL;
     *val_lenp = 0;
     *foundp = false;
-    weir_error_t *err = check_key(kv, key, key_len);
+    weir_error_t *err = weir__kv_store_check_key(kv, key, key_len);
     if (err)
         return err;
     return kv->ops->query_get(kv, key, key_len, valp, val_lenp, foundp);

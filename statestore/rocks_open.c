@@ -10,7 +10,7 @@
  * DB, a DB that RocksDB reports as corrupt, or a malformed position key is
  * treated as corruption: the directory is wiped with a warning, the store
  * opens empty without a position (so the framework restores it in full
- * from its changelog) and weir_kv_store_was_reset() says so. RocksDB's own
+ * from its changelog) and weir_store_was_reset() says so. RocksDB's own
  * LOCK turns a second open of the same store into WEIR_ERR_STORE_LOCKED.
  */
 #include <errno.h>
@@ -262,7 +262,7 @@ fail:
     return NULL;
 }
 
-weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
+weir_kv_store_t *weir_kv_store_rocksdb_open(weir_task_dir_t *td,
                                             const char *name,
                                             weir_error_t **errp)
 {
@@ -270,7 +270,7 @@ weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
     return r ? &r->base : NULL;
 }
 
-weir_window_store_t *weir_window_store_open_rocksdb(weir_task_dir_t *td,
+weir_window_store_t *weir_window_store_rocksdb_open(weir_task_dir_t *td,
                                                     const char *name,
                                                     int64_t retention_ms,
                                                     int64_t segment_ms,
@@ -287,9 +287,4 @@ weir_window_store_t *weir_window_store_open_rocksdb(weir_task_dir_t *td,
     if (!r)
         return NULL;
     return weir__window_store_new(&r->base, retention_ms, segment_ms, errp);
-}
-
-bool weir_kv_store_was_reset(const weir_kv_store_t *kv)
-{
-    return kv->was_reset;
 }

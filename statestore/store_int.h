@@ -1,17 +1,25 @@
 /*
- * store_int.h: the inside of a weir_kv_store_t and a weir_window_store_t.
+ * store_int.h: the inside of a weir_store_t, a weir_kv_store_t and a
+ * weir_window_store_t.
  *
  * One public type, several engines. A weir_kv_store_t is a small header
  * (name, logger, changelog sink, transaction flag) plus an ops table that
  * the engine fills in: kv_memory.c (a skip list) and kv_rocksdb.c (RocksDB
  * with a WriteBatchWithIndex per transaction). kv_store.c holds the public
- * functions: it checks arguments, dispatches to the engine, and hands each
- * write to the changelog sink once the engine has accepted it.
+ * data functions: it checks arguments, dispatches to the engine, and hands
+ * each write to the changelog sink once the engine has accepted it.
  *
  * A window store (window_store.c) is built on top of an engine-level
  * key-value store that has no changelog sink of its own: it maps
  * (segment, key, window start) to one ordered byte key, so every engine
  * gets window semantics, segment expiry and transactions for free.
+ *
+ * Both kinds are a weir_store_t: their first member is the base, so the
+ * public weir_kv_store_as_store() and weir_window_store_as_store() are
+ * free. The base names the key-value store that keeps the lifecycle state
+ * (the store itself, or the window store's engine store: its "core") and
+ * the few lifecycle steps a kind does its own way (weir__store_ops_t).
+ * store.c holds the one set of lifecycle functions over that.
  */
 #ifndef WEIR_STORE_INT_H
 #define WEIR_STORE_INT_H
@@ -25,6 +33,41 @@
 #include <weir/statestore.h>
 
 #include "log_int.h"
+
+/*
+ * The lifecycle steps that differ between kinds; everything else in
+ * store.c works on the core's state alone. A window store adds its
+ * observed time (committed with the position, reverted on abort), the
+ * translation of changelog keys at restore, and segment drops after a
+ * commit or a restore.
+ */
+typedef enum weir__store_kind_e {
+    WEIR__STORE_KIND_KV,
+    WEIR__STORE_KIND_WINDOW
+} weir__store_kind_t;
+
+typedef struct weir__store_ops_s {
+    weir__store_kind_t kind;
+    weir_error_t *(*commit)(weir_store_t *store, int64_t offset);
+    weir_error_t *(*abort)(weir_store_t *store);
+    weir_error_t *(*restore_apply)(weir_store_t *store,
+                                   const weir_changelog_record_t *recs,
+                                   size_t n, int64_t next_offset);
+    weir_error_t *(*restore_end)(weir_store_t *store);
+    void (*destroy)(weir_store_t *store);
+} weir__store_ops_t;
+
+struct weir_store_s {
+    const weir__store_ops_t *ops;
+    /*
+     * The key-value store that keeps the name, the logger, the changelog
+     * sink, the transaction flag, the position and restore progress: the
+     * store itself for a key-value store, the engine store underneath for
+     * a window store (its writes never reach kv_store.c's changelog
+     * hand-off, so the sink kept there is the window store's own).
+     */
+    weir_kv_store_t *core;
+};
 
 typedef struct weir__kv_ops_s {
     weir_error_t *(*get)(weir_kv_store_t *kv, const void *key, size_t klen,
@@ -76,6 +119,7 @@ typedef struct weir__kv_ops_s {
 } weir__kv_ops_t;
 
 struct weir_kv_store_s {
+    weir_store_t base; /* first: see weir_kv_store_as_store() */
     const weir__kv_ops_t *ops;
     char *name;
     weir__logger_t log;
@@ -119,6 +163,19 @@ weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
 /* Frees the header's own fields (not kv itself). */
 void weir__kv_store_fini(weir_kv_store_t *kv);
 
+/* The key-value store's lifecycle steps (store.c). */
+extern const weir__store_ops_t weir__kv_store_ops;
+
+/* The lifecycle steps of a key-value store, also the window store's
+ * building blocks (store.c). */
+weir_error_t *weir__kv_store_abort(weir_kv_store_t *kv);
+weir_error_t *weir__kv_store_restore_end(weir_kv_store_t *kv);
+void weir__kv_store_destroy(weir_kv_store_t *kv);
+
+/* Reports an argument error for a NULL key with a length. */
+weir_error_t *weir__kv_store_check_key(const weir_kv_store_t *kv,
+                                       const void *key, size_t klen);
+
 /* Bytewise order: memcmp, the shorter key first when one prefixes the other. */
 static inline int weir__key_cmp(const void *a, size_t alen, const void *b,
                                 size_t blen)
@@ -157,7 +214,7 @@ static inline uint64_t weir__be64_get(const unsigned char *p)
     return v;
 }
 
-/* weir_kv_store_commit() with the engine's companion value. */
+/* weir_store_commit() with the engine's companion value. */
 weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
                                           int64_t offset, int64_t extra);
 

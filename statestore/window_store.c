@@ -37,6 +37,12 @@
  * use the engine's committed-data queries and the committed observed time
  * (atomics), and share no other state with the owner's calls.
  *
+ * The window store is a weir_store_t whose core is the engine store:
+ * store.c's lifecycle works on it, and the steps below (commit, abort,
+ * restore) add what is the window store's own. The changelog sink is kept
+ * in the engine store's header too; the window store's writes bypass
+ * kv_store.c, so only send_changelog() here ever uses it.
+ *
  * Changelog records use the key of weir_window_changelog_key_encode() —
  * the user key then the window start — so a restore can rebuild segments
  * from any engine and the changelog topic compacts per (key, window).
@@ -48,7 +54,10 @@
 #include "store_int.h"
 
 struct weir_window_store_s {
-    weir_kv_store_t *inner; /* owns the name, logger, position, txn flag */
+    weir_store_t base; /* first: see weir_window_store_as_store() */
+    /* The engine store: the base's core, so it keeps the name, logger,
+     * changelog sink, position and transaction flag. */
+    weir_kv_store_t *inner;
     int64_t retention;
     int64_t segment;
     /* Atomic: queries read committed_observed from other threads. */
@@ -57,8 +66,6 @@ struct weir_window_store_s {
     int64_t live_seg;           /* segments below this are dropped */
     bool owner_time; /* observed time moves by advance_time() only */
     uint64_t expired_puts;
-    const weir_changelog_sink_t *sink;
-    void *sink_opaque;
 };
 
 struct weir_window_iter_s {
@@ -75,6 +82,8 @@ struct weir_window_iter_s {
     bool valid;
     weir_error_t *err;
 };
+
+static const weir__store_ops_t window_store_ops;
 
 /* Encoding ------------------------------------------------------------ */
 
@@ -208,16 +217,18 @@ weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
                                "window store %s: need 0 < segment_ms "
                                "(%" PRId64 ") <= retention_ms (%" PRId64 ")",
                                inner->name, segment_ms, retention_ms);
-        weir_kv_store_destroy(inner);
+        weir__kv_store_destroy(inner);
         return NULL;
     }
     weir_window_store_t *ws = weir__calloc(1, sizeof(*ws));
     if (!ws) {
         *errp = weir_error_new(WEIR_ERR_NOMEM,
                                "window store %s: out of memory", inner->name);
-        weir_kv_store_destroy(inner);
+        weir__kv_store_destroy(inner);
         return NULL;
     }
+    ws->base.ops = &window_store_ops;
+    ws->base.core = inner;
     ws->inner = inner;
     ws->retention = retention_ms;
     ws->segment = segment_ms;
@@ -228,7 +239,7 @@ weir_window_store_t *weir__window_store_new(weir_kv_store_t *inner,
     return ws;
 }
 
-weir_window_store_t *weir_window_store_new_memory(const char *name,
+weir_window_store_t *weir_window_store_memory_new(const char *name,
                                                   int64_t retention_ms,
                                                   int64_t segment_ms,
                                                   weir_error_t **errp)
@@ -239,36 +250,22 @@ weir_window_store_t *weir_window_store_new_memory(const char *name,
     return weir__window_store_new(inner, retention_ms, segment_ms, errp);
 }
 
-void weir_window_store_destroy(weir_window_store_t *ws)
+weir_store_t *weir_window_store_as_store(weir_window_store_t *ws)
 {
-    if (!ws)
-        return;
-    weir_kv_store_destroy(ws->inner);
-    weir__free(ws);
+    return ws ? &ws->base : NULL;
+}
+
+weir_window_store_t *weir_store_as_window(weir_store_t *store)
+{
+    if (!store || store->ops->kind != WEIR__STORE_KIND_WINDOW)
+        return NULL;
+    /* The base is the first member of a window store. */
+    return (weir_window_store_t *)store;
 }
 
 const char *weir_window_store_name(const weir_window_store_t *ws)
 {
     return ws->inner->name;
-}
-
-void weir_window_store_set_changelog(weir_window_store_t *ws,
-                                     const weir_changelog_sink_t *sink,
-                                     void *opaque)
-{
-    ws->sink = sink;
-    ws->sink_opaque = opaque;
-}
-
-void weir_window_store_set_log_cb(weir_window_store_t *ws, weir_log_cb_t *cb,
-                                  void *opaque, bool debug)
-{
-    weir_kv_store_set_log_cb(ws->inner, cb, opaque, debug);
-}
-
-bool weir_window_store_was_reset(const weir_window_store_t *ws)
-{
-    return ws->inner->was_reset;
 }
 
 int64_t weir_window_store_observed_time(const weir_window_store_t *ws)
@@ -328,7 +325,8 @@ static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
                                     size_t klen, int64_t ts, const void *val,
                                     size_t vlen)
 {
-    if (!ws->sink)
+    const weir_changelog_sink_t *sink = ws->inner->sink;
+    if (!sink)
         return NULL;
     unsigned char stack[256];
     unsigned char *heap;
@@ -338,12 +336,12 @@ static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
     if (klen)
         memcpy(ck, key, klen);
     weir__be64_put(ck + klen, (uint64_t)ts);
-    weir_error_t *err = ws->sink->send(ws->sink_opaque, ws->inner->name, ck,
-                                       klen + 8, val, vlen);
+    weir_error_t *err = sink->send(ws->inner->sink_opaque, ws->inner->name,
+                                   ck, klen + 8, val, vlen);
     weir__free(heap);
     if (err)
-        weir_error_prefix(err, "window store %s: changelog: ",
-                          ws->inner->name);
+        err = weir_error_prefix(err, "window store %s: changelog: ",
+                                ws->inner->name);
     return err;
 }
 
@@ -696,24 +694,12 @@ void weir_window_iter_close(weir_window_iter_t *it)
     weir__free(it);
 }
 
-/* Transactions and restore -------------------------------------------- */
+/* The window store's own lifecycle steps (store.c) ------------------ */
 
-weir_error_t *weir_window_store_checkpoint(weir_window_store_t *ws,
-                                           const char *dir)
+static weir_error_t *window_commit(weir_store_t *store, int64_t offset)
 {
-    return weir_kv_store_checkpoint(ws->inner, dir);
-}
-
-weir_error_t *weir_window_store_begin(weir_window_store_t *ws)
-{
-    return weir_kv_store_begin(ws->inner);
-}
-
-weir_error_t *weir_window_store_commit(weir_window_store_t *ws,
-                                       int64_t changelog_offset)
-{
-    weir_error_t *err = weir__kv_store_commit_extra(ws->inner,
-                                                    changelog_offset,
+    weir_window_store_t *ws = (weir_window_store_t *)store;
+    weir_error_t *err = weir__kv_store_commit_extra(ws->inner, offset,
                                                     ws->observed);
     if (err)
         return err;
@@ -721,33 +707,20 @@ weir_error_t *weir_window_store_commit(weir_window_store_t *ws,
     return drop_expired(ws);
 }
 
-weir_error_t *weir_window_store_abort(weir_window_store_t *ws)
+static weir_error_t *window_abort(weir_store_t *store)
 {
-    weir_error_t *err = weir_kv_store_abort(ws->inner);
-    if (!weir_kv_store_in_transaction(ws->inner))
+    weir_window_store_t *ws = (weir_window_store_t *)store;
+    weir_error_t *err = weir__kv_store_abort(ws->inner);
+    if (!ws->inner->in_txn)
         ws->observed = ws->committed_observed;
     return err;
 }
 
-void weir_window_store_position(const weir_window_store_t *ws,
-                                int64_t *offsetp, bool *foundp)
+static weir_error_t *window_restore_apply(weir_store_t *store,
+                                          const weir_changelog_record_t *recs,
+                                          size_t n, int64_t next_offset)
 {
-    weir_kv_store_position(ws->inner, offsetp, foundp);
-}
-
-weir_error_t *weir_window_store_restore_begin(weir_window_store_t *ws,
-                                              uint64_t total,
-                                              weir_restore_progress_cb_t *cb,
-                                              void *opaque)
-{
-    return weir_kv_store_restore_begin(ws->inner, total, cb, opaque);
-}
-
-weir_error_t *
-weir_window_store_restore_apply(weir_window_store_t *ws,
-                                const weir_changelog_record_t *recs,
-                                size_t n, int64_t next_offset)
-{
+    weir_window_store_t *ws = (weir_window_store_t *)store;
     /*
      * One arena for the batch's engine keys: the records are translated,
      * then written by the engine in one bulk write.
@@ -779,10 +752,12 @@ weir_window_store_restore_apply(weir_window_store_t *ws,
             ws->observed = ts;
         if (ts < min_live(ws))
             continue;
-        out[m].key = arena + used;
-        out[m].key_len = encode(arena + used, seg_of(ws, ts), key, klen, ts);
-        out[m].val = recs[i].val;
-        out[m].val_len = recs[i].val_len;
+        out[m] = (weir_changelog_record_t){
+            .key = arena + used,
+            .key_len = encode(arena + used, seg_of(ws, ts), key, klen, ts),
+            .val = recs[i].val,
+            .val_len = recs[i].val_len,
+        };
         used += out[m].key_len;
         m++;
     }
@@ -796,10 +771,27 @@ weir_window_store_restore_apply(weir_window_store_t *ws,
     return err;
 }
 
-weir_error_t *weir_window_store_restore_end(weir_window_store_t *ws)
+static weir_error_t *window_restore_end(weir_store_t *store)
 {
-    weir_error_t *err = weir_kv_store_restore_end(ws->inner);
+    weir_window_store_t *ws = (weir_window_store_t *)store;
+    weir_error_t *err = weir__kv_store_restore_end(ws->inner);
     if (err)
         return err;
     return drop_expired(ws);
 }
+
+static void window_destroy(weir_store_t *store)
+{
+    weir_window_store_t *ws = (weir_window_store_t *)store;
+    weir__kv_store_destroy(ws->inner);
+    weir__free(ws);
+}
+
+static const weir__store_ops_t window_store_ops = {
+    .kind = WEIR__STORE_KIND_WINDOW,
+    .commit = window_commit,
+    .abort = window_abort,
+    .restore_apply = window_restore_apply,
+    .restore_end = window_restore_end,
+    .destroy = window_destroy,
+};

@@ -89,7 +89,7 @@ weir_error_t *rec_unanswered_click(void *ctx, const weir_record_t *rec,
     if (err)
         return err;
     if (end <= answered) {
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
         return NULL;
     }
     return weir_emit(em, rec->value, rec->value_len);

@@ -299,7 +299,7 @@ int main(int argc, char **argv)
     if (!err) {
         weir_conf_set_log_cb(rconf, log_stderr);
         weir_conf_set_opaque(rconf, &quiet);
-        reg = weir_registry_new_http(rconf, &err);
+        reg = weir_registry_http_new(rconf, &err);
     }
     weir_conf_destroy(rconf);
     conf.registry = reg;

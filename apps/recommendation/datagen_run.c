@@ -426,10 +426,10 @@ weir_error_t *rec_datagen_run(const rec_datagen_conf_t *conf,
         run.sale_serde = weir_serde_avro_new(conf->registry,
                                              rec_schema_sales, 0, &err);
     if (!err)
-        err = weir_serde_avro_new_value(run.click_serde, &run.click_value);
+        err = weir_serde_avro_value_new(run.click_serde, &run.click_value);
     run.have_click_value = !err;
     if (!err)
-        err = weir_serde_avro_new_value(run.sale_serde, &run.sale_value);
+        err = weir_serde_avro_value_new(run.sale_serde, &run.sale_value);
     run.have_sale_value = run.have_click_value && !err;
     if (!err)
         err = make_producer(&run);

@@ -480,7 +480,7 @@ static int run(cli_t *cli)
     if (!err && !weir_conf_get(cli->conf, "bootstrap.servers"))
         cli->embedded = true;
     if (!err && cli->describe) {
-        reg = weir_registry_new_memory(cli->conf, &err);
+        reg = weir_registry_memory_new(cli->conf, &err);
         if (reg)
             topo = rec_topology_new(&cli->cfg, reg, &err);
         if (topo) {
@@ -499,7 +499,7 @@ static int run(cli_t *cli)
             err = weir_conf_set(cli->conf, "bootstrap.servers",
                                 weir_mock_cluster_bootstraps(mock));
         if (!err)
-            reg = weir_registry_new_memory(cli->conf, &err);
+            reg = weir_registry_memory_new(cli->conf, &err);
         if (!err && !cli->state_dir_set) {
             if (!mkdtemp(state_dir))
                 err = weir_error_new(WEIR_ERR_IO, "%s: %s", state_dir,
@@ -516,7 +516,7 @@ static int run(cli_t *cli)
                                  "schema.registry.url: required with a "
                                  "broker (--schema-registry)");
         else /* every schema.registry.* property, and our log_line */
-            reg = weir_registry_new_http(cli->conf, &err);
+            reg = weir_registry_http_new(cli->conf, &err);
     }
     const char *bootstrap = err ? NULL
                                 : weir_conf_get(cli->conf,

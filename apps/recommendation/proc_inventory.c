@@ -112,7 +112,7 @@ static weir_error_t *loader_process(weir_processor_context_t *pctx,
     if (!err)
         return put_product(st, &p);
     if (from_file) {
-        weir_processor_record_dropped(pctx, "bad-inventory-row");
+        weir_processor_count_dropped(pctx, "bad-inventory-row");
         if (st->cfg->stats)
             atomic_fetch_add(&st->cfg->stats->bad_inventory_rows, 1);
         /* The file loader skips empty lines, so the count is of non-empty

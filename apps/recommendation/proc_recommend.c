@@ -283,7 +283,11 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
     if (!err)
         err = weir_kv_store_put(st->recent, user, ulen, hist, hist_len);
     if (!err) {
-        weir_record_t out = {user, ulen, value, strlen(value), end, NULL};
+        weir_record_t out = {.key = user,
+                             .key_len = ulen,
+                             .value = value,
+                             .value_len = strlen(value),
+                             .timestamp = end};
         err = weir_processor_forward(pctx, &out);
     }
     if (!err && cfg->stats)

@@ -36,7 +36,7 @@
  * this host's copies of the global stores. */
 static weir_error_t *open_store(weir__host_t *h, const char *task_id,
                                 const weir__store_spec_t *spec, bool window,
-                                void **storep)
+                                weir_store_t **storep)
 {
     weir_error_t *err = NULL;
     if (spec->global) {
@@ -48,11 +48,11 @@ static weir_error_t *open_store(weir__host_t *h, const char *task_id,
                                   spec->name);
         if (!h->global_stores[spec->idx]) {
             h->global_stores[spec->idx] =
-                weir_kv_store_new_memory(spec->name, &err);
+                weir_kv_store_memory_new(spec->name, &err);
             if (err)
                 return err;
         }
-        *storep = h->global_stores[spec->idx];
+        *storep = weir_kv_store_as_store(h->global_stores[spec->idx]);
         return NULL;
     }
     weir__host_task_t *t = h->creating;
@@ -61,22 +61,40 @@ static weir_error_t *open_store(weir__host_t *h, const char *task_id,
         return weir_error_new(WEIR_ERR_STATE,
                               "task %s: store %s was not opened", task_id,
                               spec->name);
-    *storep = st->kv ? (void *)st->kv : (void *)st->ws;
+    *storep = st->store;
     return NULL;
+}
+
+static weir_error_t *wrong_kind(const char *task_id,
+                                const weir__store_spec_t *spec,
+                                const char *kind)
+{
+    return weir_error_new(WEIR_ERR_STATE, "task %s: store %s is not a %s",
+                          task_id, spec->name, kind);
 }
 
 static weir_error_t *provider_open_kv(void *opaque, const char *task_id,
                                       const weir__store_spec_t *spec,
                                       weir_kv_store_t **kvp)
 {
-    return open_store(opaque, task_id, spec, false, (void **)kvp);
+    weir_store_t *store = NULL;
+    weir_error_t *err = open_store(opaque, task_id, spec, false, &store);
+    *kvp = weir_store_as_kv(store);
+    if (!err && !*kvp)
+        err = wrong_kind(task_id, spec, "key-value store");
+    return err;
 }
 
 static weir_error_t *provider_open_window(void *opaque, const char *task_id,
                                           const weir__store_spec_t *spec,
                                           weir_window_store_t **wsp)
 {
-    return open_store(opaque, task_id, spec, true, (void **)wsp);
+    weir_store_t *store = NULL;
+    weir_error_t *err = open_store(opaque, task_id, spec, true, &store);
+    *wsp = weir_store_as_window(store);
+    if (!err && !*wsp)
+        err = wrong_kind(task_id, spec, "window store");
+    return err;
 }
 
 static void provider_release(void *opaque, const char *task_id,
@@ -185,8 +203,10 @@ void *weir__host_store(weir__host_t *h, const char *name, bool window)
         const weir__task_stores_t *ts = &h->tasks[i]->stores;
         for (size_t s = 0; s < ts->cnt; s++) {
             const weir__rt_store_t *st = ts->v[s];
-            if (!strcmp(st->spec->name, name) && (st->ws != NULL) == window)
-                return window ? (void *)st->ws : (void *)st->kv;
+            void *typed = window ? (void *)weir_store_as_window(st->store)
+                                 : (void *)weir_store_as_kv(st->store);
+            if (typed && !strcmp(st->spec->name, name))
+                return typed;
         }
     }
     const weir_topology_t *topo = h->eng->topo;
@@ -358,15 +378,11 @@ static weir_error_t *task_activate(weir__host_t *h, weir__host_task_t *t)
     for (size_t i = 0; !err && i < t->stores.cnt; i++) {
         weir__rt_store_t *st = t->stores.v[i];
         st->task = t;
-        if (st->changelog && st->kv)
-            weir_kv_store_set_changelog(st->kv, &weir__host_changelog_sink,
-                                        st);
-        else if (st->changelog)
-            weir_window_store_set_changelog(st->ws,
-                                            &weir__host_changelog_sink, st);
+        if (st->changelog)
+            weir_store_set_changelog(st->store, &weir__host_changelog_sink,
+                                     st);
         if (eng->eos)
-            err = st->kv ? weir_kv_store_begin(st->kv)
-                         : weir_window_store_begin(st->ws);
+            err = weir_store_begin(st->store);
     }
     if (!err) {
         weir__task_conf_t conf = h->task_conf;

@@ -49,8 +49,7 @@ weir_error_t *weir__host_stores_begin(weir__host_t *h)
             continue; /* restoring: the owner has its stores */
         for (size_t s = 0; s < t->stores.cnt; s++) {
             weir__rt_store_t *st = t->stores.v[s];
-            weir_error_t *err = st->kv ? weir_kv_store_begin(st->kv)
-                                       : weir_window_store_begin(st->ws);
+            weir_error_t *err = weir_store_begin(st->store);
             if (err)
                 return weir_error_prefix(err, "task %s: ", t->id);
         }
@@ -239,14 +238,10 @@ static weir_error_t *commit_stores(weir__host_t *h)
             weir__rt_store_t *st = t->stores.v[s];
             int64_t pos = 0;
             bool found = false;
-            if (st->kv)
-                weir_kv_store_position(st->kv, &pos, &found);
-            else
-                weir_window_store_position(st->ws, &pos, &found);
+            weir_store_position(st->store, &pos, &found);
             if (st->acked_offset >= 0)
                 pos = st->acked_offset + 1;
-            weir_error_t *err = st->kv ? weir_kv_store_commit(st->kv, pos)
-                                       : weir_window_store_commit(st->ws, pos);
+            weir_error_t *err = weir_store_commit(st->store, pos);
             if (err)
                 return weir_error_prefix(err, "task %s: ", t->id);
             st->dirty = false;

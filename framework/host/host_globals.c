@@ -151,7 +151,8 @@ void weir__host_globals_destroy(weir__host_t *h)
     h->global_cnt = 0;
     if (h->global_stores) {
         for (size_t i = 0; i < h->eng->topo->store_cnt; i++)
-            weir_kv_store_destroy(h->global_stores[i]);
+            weir_store_destroy(
+                weir_kv_store_as_store(h->global_stores[i]));
         weir__free(h->global_stores);
         h->global_stores = NULL;
     }

@@ -276,7 +276,7 @@ bool weir__host_commit_requested(const weir__host_t *h)
 static weir_error_t *too_large(weir__host_t *h, const weir__sink_record_t *r,
                                weir_error_t *err)
 {
-    weir_error_set_txn_requires_abort(err, false);
+    err = weir_error_set_txn_requires_abort(err, false);
     if (h->eng->prod_handler == WEIR__HANDLER_FAIL)
         return weir_error_set_fatal(
             weir_error_prefix(err,

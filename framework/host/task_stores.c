@@ -27,8 +27,7 @@ static void store_close(weir__rt_store_t *st)
 {
     if (!st)
         return;
-    weir_kv_store_destroy(st->kv);
-    weir_window_store_destroy(st->ws);
+    weir_store_destroy(st->store);
     weir__free(st->changelog);
     weir__free(st);
 }
@@ -80,19 +79,24 @@ static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
         if (!ts->dir)
             err = open_dir(eng, ts, wait_for_lock);
         if (!err && window)
-            st->ws = weir_window_store_open_rocksdb(
-                ts->dir, spec->name, spec->retention_ms, segment_ms, &err);
+            st->store = weir_window_store_as_store(
+                weir_window_store_rocksdb_open(ts->dir, spec->name,
+                                               spec->retention_ms,
+                                               segment_ms, &err));
         else if (!err)
-            st->kv = weir_kv_store_open_rocksdb(ts->dir, spec->name, &err);
+            st->store = weir_kv_store_as_store(
+                weir_kv_store_rocksdb_open(ts->dir, spec->name, &err));
     } else if (window) {
-        st->ws = weir_window_store_new_memory(spec->name, spec->retention_ms,
-                                              segment_ms, &err);
+        st->store = weir_window_store_as_store(weir_window_store_memory_new(
+            spec->name, spec->retention_ms, segment_ms, &err));
     } else {
-        st->kv = weir_kv_store_new_memory(spec->name, &err);
+        st->store = weir_kv_store_as_store(
+            weir_kv_store_memory_new(spec->name, &err));
     }
     /* Before any restore, which must not move owner-driven time. */
-    if (!err && st->ws && spec->owner_time)
-        weir_window_store_set_owner_time(st->ws, true);
+    if (!err && window && spec->owner_time)
+        weir_window_store_set_owner_time(weir_store_as_window(st->store),
+                                         true);
     if (!err && spec->changelog) {
         st->changelog = weir__engine_changelog_topic(eng, spec->name);
         if (!st->changelog)
@@ -103,10 +107,7 @@ static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
         return err;
     }
     bool debug = (eng->log.debug & WEIR__DBG_STORE) != 0;
-    if (st->kv)
-        weir_kv_store_set_log_cb(st->kv, weir__engine_store_log, eng, debug);
-    else
-        weir_window_store_set_log_cb(st->ws, weir__engine_store_log, eng, debug);
+    weir_store_set_log_cb(st->store, weir__engine_store_log, eng, debug);
     *stp = st;
     return NULL;
 }
@@ -159,6 +160,6 @@ void weir__task_stores_close(weir__task_stores_t *ts)
     weir__free(ts->v);
     ts->v = NULL;
     ts->cnt = 0;
-    weir_task_dir_close(ts->dir);
+    weir_task_dir_destroy(ts->dir);
     ts->dir = NULL;
 }

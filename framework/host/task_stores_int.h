@@ -24,8 +24,7 @@ typedef struct weir__host_task_s weir__host_task_t;
  * offset the producer acknowledged for them in the current commit. */
 typedef struct weir__rt_store_s {
     const weir__store_spec_t *spec;
-    weir_kv_store_t *kv;
-    weir_window_store_t *ws;
+    weir_store_t *store; /* a key-value or a window store, as spec says */
     char *changelog; /* topic, or NULL: no changelog */
     int32_t partition;
     int64_t acked_offset; /* highest offset acknowledged, -1: none */

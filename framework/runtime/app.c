@@ -122,6 +122,8 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     }
     app->topo = topo;
     app->conf = conf;
+    app->state_cb = weir__conf_state_cb(conf);
+    app->state_opaque = weir__conf_opaque(conf);
     pthread_mutex_init(&app->lock, NULL);
     atomic_init(&app->state, WEIR_APP_CREATED);
     weir__rt_t *rt = &app->rt;
@@ -139,13 +141,6 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     rt->thread_state_changed = thread_state_changed;
     rt->app = app;
     return app;
-}
-
-void weir_app_set_state_cb(weir_app_t *app, weir_app_state_cb_t *cb,
-                           void *opaque)
-{
-    app->state_cb = cb;
-    app->state_opaque = opaque;
 }
 
 static weir_error_t *mkdirs(const char *path)

@@ -31,6 +31,7 @@ struct weir_conf_s {
     rk_prop_t *rk;
     size_t rk_cnt, rk_cap;
     weir_log_cb_t *log_cb;
+    weir_app_state_cb_t *state_cb;
     void *opaque;
 };
 
@@ -145,6 +146,7 @@ weir_conf_t *weir_conf_dup(const weir_conf_t *conf)
         }
     }
     dup->log_cb = conf->log_cb;
+    dup->state_cb = conf->state_cb;
     dup->opaque = conf->opaque;
     return dup;
 fail:
@@ -368,7 +370,7 @@ weir_error_t *weir_properties_parse_file(const char *path,
         }
         err = cb(opaque, key, value);
         if (err)
-            weir_error_prefix(err, "%s:%d: ", path, lineno);
+            err = weir_error_prefix(err, "%s:%d: ", path, lineno);
     }
     if (!err && ferror(f))
         err = weir_error_new(WEIR_ERR_IO, "%s: read error", path);
@@ -416,6 +418,16 @@ weir_error_t *weir_conf_validate(const weir_conf_t *conf)
 void weir_conf_set_log_cb(weir_conf_t *conf, weir_log_cb_t *cb)
 {
     conf->log_cb = cb;
+}
+
+void weir_conf_set_state_cb(weir_conf_t *conf, weir_app_state_cb_t *cb)
+{
+    conf->state_cb = cb;
+}
+
+weir_app_state_cb_t *weir__conf_state_cb(const weir_conf_t *conf)
+{
+    return conf->state_cb;
 }
 
 void weir_conf_set_opaque(weir_conf_t *conf, void *opaque)

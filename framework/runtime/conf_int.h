@@ -47,6 +47,9 @@ weir__logger_t weir__conf_logger(const weir_conf_t *conf);
 
 void *weir__conf_opaque(const weir_conf_t *conf);
 
+/* The state listener set with weir_conf_set_state_cb(), or NULL. */
+weir_app_state_cb_t *weir__conf_state_cb(const weir_conf_t *conf);
+
 /*
  * The librdkafka properties for a client of @p kind ("consumer",
  * "producer" or "admin"): unprefixed librdkafka keys, then those with the

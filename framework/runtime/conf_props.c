@@ -70,7 +70,7 @@ const weir__prop_t weir__props[] = {
      "only after `session.timeout.ms`. Letters, digits, `.`, `_`, `-`."},
     {"schema.registry.url", WEIR__PROP_STR, NULL, 0, 0, NULL, false,
      "Base URL of a Confluent-compatible schema registry, for "
-     "`weir_registry_new_http()`, e.g. `http://registry:8081` (Confluent) or "
+     "`weir_registry_http_new()`, e.g. `http://registry:8081` (Confluent) or "
      "`http://registry:8080/apis/ccompat/v7` (Apicurio). With a path it is "
      "used as given; with none, the first request finds the API by probing "
      "`/subjects`, then `/apis/ccompat/v7`, then `/apis/ccompat/v6`. "

@@ -107,11 +107,11 @@ weir_error_t *weir__error_from_rdkafka(rd_kafka_error_t *error,
     weir_error_t *err =
         weir_error_new(wcode, "%s: %s (%s)", what,
                        rd_kafka_error_string(error), rd_kafka_err2name(code));
-    weir_error_set_origin_code(err, code);
-    weir_error_set_retriable(err, rd_kafka_error_is_retriable(error));
-    weir_error_set_fatal(err, fatal || wcode == WEIR_ERR_FENCED);
-    weir_error_set_txn_requires_abort(err,
-                                      rd_kafka_error_txn_requires_abort(error));
+    err = weir_error_set_origin_code(err, code);
+    err = weir_error_set_retriable(err, rd_kafka_error_is_retriable(error));
+    err = weir_error_set_fatal(err, fatal || wcode == WEIR_ERR_FENCED);
+    err = weir_error_set_txn_requires_abort(
+        err, rd_kafka_error_txn_requires_abort(error));
     rd_kafka_error_destroy(error);
     return err;
 }
@@ -153,8 +153,8 @@ weir_error_t *weir__error_from_resp(rd_kafka_resp_err_t code,
     weir_error_t *err = weir_error_new(wcode, "%s: %s (%s)", what,
                                        rd_kafka_err2str(code),
                                        rd_kafka_err2name(code));
-    weir_error_set_origin_code(err, code);
-    weir_error_set_retriable(err, weir__kafka_resp_is_retriable(code));
-    weir_error_set_fatal(err, wcode == WEIR_ERR_FENCED);
+    err = weir_error_set_origin_code(err, code);
+    err = weir_error_set_retriable(err, weir__kafka_resp_is_retriable(code));
+    err = weir_error_set_fatal(err, wcode == WEIR_ERR_FENCED);
     return err;
 }

@@ -1,6 +1,6 @@
 /*
  * registry_conf.c: the schema-registry client's public constructors,
- * weir_registry_new_http() and weir_registry_new_memory(), which take
+ * weir_registry_http_new() and weir_registry_memory_new(), which take
  * their settings from a weir_conf_t: the schema.registry.* rows of the
  * property table (conf_props.c, documented in CONFIGURATION.md), and the
  * conf's log callback, opaque, log.level and debug contexts ("registry").
@@ -103,13 +103,13 @@ new_client(weir_registry_t *(*make)(weir__registry_settings_t *s,
     return reg;
 }
 
-weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
+weir_registry_t *weir_registry_http_new(const weir_conf_t *conf,
                                         weir_error_t **errp)
 {
     return new_client(weir__registry_new_http, conf, errp);
 }
 
-weir_registry_t *weir_registry_new_memory(const weir_conf_t *conf,
+weir_registry_t *weir_registry_memory_new(const weir_conf_t *conf,
                                           weir_error_t **errp)
 {
     return new_client(weir__registry_new_memory, conf, errp);

@@ -108,23 +108,12 @@ struct weir__updater_s {
 
 /* ---- stores ---- */
 
-static void store_position(const weir__rt_store_t *st, int64_t *posp,
-                           bool *foundp)
-{
-    if (st->kv)
-        weir_kv_store_position(st->kv, posp, foundp);
-    else
-        weir_window_store_position(st->ws, posp, foundp);
-}
-
 static weir_error_t *store_begin(ustore_t *us, uint64_t total)
 {
     if (us->begun)
         return NULL;
-    weir_error_t *err =
-        us->st->kv
-            ? weir_kv_store_restore_begin(us->st->kv, total, NULL, NULL)
-            : weir_window_store_restore_begin(us->st->ws, total, NULL, NULL);
+    weir_error_t *err = weir_store_restore_begin(us->st->store, total, NULL,
+                                                 NULL);
     us->begun = !err;
     return err;
 }
@@ -137,18 +126,15 @@ static weir_error_t *store_end(ustore_t *us)
         return NULL;
     us->begun = false;
     us->dirty = false;
-    return us->st->kv ? weir_kv_store_restore_end(us->st->kv)
-                      : weir_window_store_restore_end(us->st->ws);
+    return weir_store_restore_end(us->st->store);
 }
 
 static weir_error_t *store_apply(ustore_t *us,
                                  const weir_changelog_record_t *recs,
                                  size_t n, int64_t next)
 {
-    weir_error_t *err =
-        us->st->kv
-            ? weir_kv_store_restore_apply(us->st->kv, recs, n, next)
-            : weir_window_store_restore_apply(us->st->ws, recs, n, next);
+    weir_error_t *err = weir_store_restore_apply(us->st->store, recs, n,
+                                                 next);
     if (!err) {
         us->next = next;
         us->applied += n;
@@ -280,7 +266,7 @@ static weir_error_t *entry_setup(weir__updater_t *u, entry_t *e)
         us->st = st;
         int64_t pos = 0, lo = 0, hi = 0;
         bool found = false;
-        store_position(st, &pos, &found);
+        weir_store_position(st->store, &pos, &found);
         weir_error_t *err = watermarks(u, st, &lo, &hi);
         if (err)
             return err;
@@ -531,8 +517,10 @@ static void apply_run(weir__updater_t *u, entry_t *e, ustore_t *us,
 {
     weir_changelog_record_t recs[BATCH];
     for (size_t i = 0; i < n; i++)
-        recs[i] = (weir_changelog_record_t){msgs[i]->key, msgs[i]->key_len,
-                                            msgs[i]->payload, msgs[i]->len};
+        recs[i] = (weir_changelog_record_t){.key = msgs[i]->key,
+                                            .key_len = msgs[i]->key_len,
+                                            .val = msgs[i]->payload,
+                                            .val_len = msgs[i]->len};
     weir_error_t *err = store_apply(us, recs, n, msgs[n - 1]->offset + 1);
     if (err) {
         set_error(u, weir_error_prefix(err, "task %s: ", e->ts->id));

@@ -266,9 +266,10 @@ static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
     return NULL;
 }
 
-static void header_str(weir_headers_t *h, const char *name, const char *v)
+static weir_error_t *header_str(weir_headers_t *h, const char *name,
+                                const char *v)
 {
-    weir_headers_add(h, name, v, strlen(v));
+    return weir_headers_add(h, name, v, strlen(v));
 }
 
 static weir_error_t *io_dead_letter(void *opaque, void *handle,
@@ -285,20 +286,27 @@ static weir_error_t *io_dead_letter(void *opaque, void *handle,
         weir_test_record_destroy(rec);
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     }
-    char num[32];
-    header_str(rec->headers, "weir.error.stage", stage);
-    header_str(rec->headers, "weir.error.message", weir_error_string(cause));
-    header_str(rec->headers, "weir.source.topic", src->topic);
-    header_str(rec->headers, "weir.source.partition", "0");
     const mtopic_t *from = topic_find(drv, src->topic, false);
     int64_t offset = -1;
     for (size_t i = 0; from && i < from->log_cnt; i++)
         if (from->log[i] == src)
             offset = (int64_t)i;
-    snprintf(num, sizeof(num), "%" PRId64, offset);
-    header_str(rec->headers, "weir.source.offset", num);
-    snprintf(num, sizeof(num), "%" PRId64, src->timestamp);
-    header_str(rec->headers, "weir.source.timestamp", num);
+    char off[32], ts[32];
+    snprintf(off, sizeof(off), "%" PRId64, offset);
+    snprintf(ts, sizeof(ts), "%" PRId64, src->timestamp);
+    const char *hdrs[][2] = {{"weir.error.stage", stage},
+                             {"weir.error.message", weir_error_string(cause)},
+                             {"weir.source.topic", src->topic},
+                             {"weir.source.partition", "0"},
+                             {"weir.source.offset", off},
+                             {"weir.source.timestamp", ts}};
+    weir_error_t *err = NULL;
+    for (size_t i = 0; !err && i < sizeof(hdrs) / sizeof(hdrs[0]); i++)
+        err = header_str(rec->headers, hdrs[i][0], hdrs[i][1]);
+    if (err) {
+        weir_test_record_destroy(rec);
+        return err;
+    }
     return topic_append(drv, t, rec, true);
 }
 
@@ -433,19 +441,36 @@ void weir_test_driver_destroy(weir_test_driver_t *drv)
     weir__free(drv);
 }
 
+/* The size of the first weir_test_driver_opts_t with a size field: what
+ * a caller built against any header since sets at least. */
+#define OPTS_V1_SIZE                                                      \
+    (offsetof(weir_test_driver_opts_t, conf) + sizeof(const weir_conf_t *))
+
 weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
                                          const weir_test_driver_opts_t *opts,
                                          weir_error_t **errp)
 {
-    weir_test_driver_opts_t defaults = {0};
     *errp = NULL;
     if (!topo) {
         *errp = weir_error_new(WEIR_ERR_INVALID_ARG, "test driver: NULL "
                                "topology");
         return NULL;
     }
-    if (!opts)
-        opts = &defaults;
+    /* Fields past the caller's size keep their defaults (see the header);
+     * this library knows OPTS_V1_SIZE bytes at least, sizeof at most. */
+    weir_test_driver_opts_t copy = WEIR_TEST_DRIVER_OPTS_INIT;
+    if (opts) {
+        if (opts->size < OPTS_V1_SIZE || opts->size > sizeof(copy)) {
+            *errp = weir_error_new(WEIR_ERR_INVALID_ARG,
+                                   "test driver: opts.size is %zu, not "
+                                   "%zu: make the options from "
+                                   "WEIR_TEST_DRIVER_OPTS_INIT",
+                                   opts->size, sizeof(copy));
+            return NULL;
+        }
+        memcpy(&copy, opts, opts->size);
+    }
+    opts = &copy;
     *errp = weir_topology_build(topo);
     if (*errp)
         return NULL;

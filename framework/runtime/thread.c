@@ -242,20 +242,30 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
     th->assignment = NULL;
 }
 
-/* Converts librdkafka headers for the host (which copies them). */
-static weir_headers_t *headers_of(const rd_kafka_message_t *m)
+/* Converts librdkafka headers for the host (which copies them); *hdrsp
+ * is NULL when the message has none. */
+static weir_error_t *headers_of(const rd_kafka_message_t *m,
+                                weir_headers_t **hdrsp)
 {
+    *hdrsp = NULL;
     rd_kafka_headers_t *rh = NULL;
     if (rd_kafka_message_headers(m, &rh) || !rh)
         return NULL;
     weir_headers_t *hdrs = weir_headers_new();
+    if (!hdrs)
+        return weir_error_new(WEIR_ERR_NOMEM, "record headers");
     const char *name;
     const void *value;
     size_t len;
+    weir_error_t *err = NULL;
     for (size_t i = 0;
-         hdrs && !rd_kafka_header_get_all(rh, i, &name, &value, &len); i++)
-        weir_headers_add(hdrs, name, value, len);
-    return hdrs;
+         !err && !rd_kafka_header_get_all(rh, i, &name, &value, &len); i++)
+        err = weir_headers_add(hdrs, name, value, len);
+    if (err)
+        weir_headers_destroy(hdrs);
+    else
+        *hdrsp = hdrs;
+    return err;
 }
 
 static bool is_marker(const rd_kafka_message_t *m)
@@ -288,7 +298,13 @@ static int topic_index(weir__thread_t *th, const rd_kafka_message_t *m)
 static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
 {
     bool marker = is_marker(m);
-    weir_headers_t *hdrs = marker ? NULL : headers_of(m);
+    weir_headers_t *hdrs = NULL;
+    weir_error_t *err = marker ? NULL : headers_of(m, &hdrs);
+    if (err) {
+        /* The host never had it: the message is still ours. */
+        rd_kafka_message_destroy(m);
+        return err;
+    }
     weir__host_in_t in = {topic_index(th, m),
                           rd_kafka_topic_name(m->rkt),
                           m->partition,
@@ -301,7 +317,7 @@ static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
                           hdrs,
                           marker,
                           m};
-    weir_error_t *err = weir__host_route(th->host, &in);
+    err = weir__host_route(th->host, &in);
     weir_headers_destroy(hdrs);
     return err;
 }

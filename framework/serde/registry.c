@@ -97,10 +97,11 @@ weir_error_t *weir__error_copy(const weir_error_t *err)
 {
     weir_error_t *copy = weir_error_new(weir_error_code(err), "%s",
                                         weir_error_string(err));
-    weir_error_set_retriable(copy, weir_error_is_retriable(err));
-    weir_error_set_fatal(copy, weir_error_is_fatal(err));
-    weir_error_set_txn_requires_abort(copy, weir_error_txn_requires_abort(err));
-    weir_error_set_origin_code(copy, weir_error_origin_code(err));
+    copy = weir_error_set_retriable(copy, weir_error_is_retriable(err));
+    copy = weir_error_set_fatal(copy, weir_error_is_fatal(err));
+    copy = weir_error_set_txn_requires_abort(
+        copy, weir_error_txn_requires_abort(err));
+    copy = weir_error_set_origin_code(copy, weir_error_origin_code(err));
     return copy;
 }
 
@@ -211,10 +212,12 @@ void weir_registry_interrupt(weir_registry_t *reg)
 
 void weir_registry_stats(weir_registry_t *reg, weir_registry_stats_t *stats)
 {
-    stats->requests = atomic_load(&reg->requests);
-    stats->cache_hits = atomic_load(&reg->cache_hits);
-    stats->cache_misses = atomic_load(&reg->cache_misses);
-    stats->retries = atomic_load(&reg->retries);
+    *stats = (weir_registry_stats_t){
+        .requests = atomic_load(&reg->requests),
+        .cache_hits = atomic_load(&reg->cache_hits),
+        .cache_misses = atomic_load(&reg->cache_misses),
+        .retries = atomic_load(&reg->retries),
+    };
 }
 
 int32_t weir_registry_schema_id(const weir_registry_schema_t *schema)

@@ -213,8 +213,8 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
     } else {
         err = weir_error_new(WEIR_ERR_REGISTRY, "%s %s: %s", method, url,
                              *errbuf ? errbuf : curl_easy_strerror(rc));
-        weir_error_set_origin_code(err, (int)rc);
-        weir_error_set_retriable(err, curl_retriable(rc));
+        err = weir_error_set_origin_code(err, (int)rc);
+        err = weir_error_set_retriable(err, curl_retriable(rc));
     }
     curl_slist_free_all(headers);
     curl_easy_cleanup(curl);
@@ -249,9 +249,9 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
                              resp->body.len ? (const char *)resp->body.data
                                             : "");
     json_decref(j);
-    weir_error_set_origin_code(err, ec ? (int)ec : (int)resp->status);
+    err = weir_error_set_origin_code(err, ec ? (int)ec : (int)resp->status);
     if (resp->status >= 500 || resp->status == 408 || resp->status == 429)
-        weir_error_set_retriable(err, true);
+        err = weir_error_set_retriable(err, true);
     return err;
 }
 
@@ -429,7 +429,7 @@ static weir_error_t *http_get_by_id(void *be, int64_t deadline_ms,
                 WEIR_ERR_NOT_FOUND,
                 "schema id %" PRId32 " not found in the registry (%s)", id,
                 weir_error_string(err));
-            weir_error_set_origin_code(nf, weir_error_origin_code(err));
+            nf = weir_error_set_origin_code(nf, weir_error_origin_code(err));
             weir_error_destroy(err);
             err = nf;
         }
@@ -526,7 +526,7 @@ static weir_error_t *http_register(void *be, int64_t deadline_ms,
             WEIR_ERR_SCHEMA, "subject %s: schema %s: %s", subject,
             status == 409 ? "incompatible" : "rejected",
             weir_error_string(err));
-        weir_error_set_origin_code(serr, weir_error_origin_code(err));
+        serr = weir_error_set_origin_code(serr, weir_error_origin_code(err));
         weir_error_destroy(err);
         err = serr;
     }

@@ -1,6 +1,6 @@
 /*
  * registry_memory.c: an in-process schema registry, the backend behind
- * weir_registry_new_memory(), for tests and the embedded demo.
+ * weir_registry_memory_new(), for tests and the embedded demo.
  *
  * It keeps Confluent's id semantics (those of Apicurio's default content-id
  * mode too): an id names a schema *text*, so the same text registered under

@@ -101,7 +101,7 @@ weir_error_t *weir_serde_deserialize(weir_serde_t *serde, const char *topic,
     if (err) {
         *objp = NULL;
         if (topic)
-            weir_error_prefix(err, "topic %s: ", topic);
+            err = weir_error_prefix(err, "topic %s: ", topic);
         return err;
     }
     if (obj_lenp)
@@ -124,7 +124,7 @@ weir_error_t *weir_serde_serialize(weir_serde_t *serde, const char *topic,
         /* Leave no half-written value behind for the caller to send. */
         out->len = start;
         if (topic)
-            weir_error_prefix(err, "topic %s: ", topic);
+            err = weir_error_prefix(err, "topic %s: ", topic);
     }
     return err;
 }

@@ -15,7 +15,7 @@
  * Serialize: the subject is <topic>-value (or -key); its id is registered
  * (or looked up) once per topic and cached. The value must have the
  * serde's schema (pointer-equal for values made by
- * weir_serde_avro_new_value(), else compared with avro_schema_equal).
+ * weir_serde_avro_value_new(), else compared with avro_schema_equal).
  * The encoding is sized first, so the output buffer's cap is checked
  * before anything is written and a too-large value leaves the buffer as it
  * was.
@@ -418,7 +418,7 @@ avro_schema_t weir_serde_avro_schema(const weir_serde_t *serde)
     return as->schema;
 }
 
-weir_error_t *weir_serde_avro_new_value(weir_serde_t *serde,
+weir_error_t *weir_serde_avro_value_new(weir_serde_t *serde,
                                         avro_value_t *valuep)
 {
     if (!weir_serde_avro_schema(serde))

@@ -284,7 +284,7 @@ static weir_error_t *csv_deserialize(void *opaque, const char *topic,
             return err;
         weir_error_t *serr = weir_error_new(WEIR_ERR_SERDE, "%s",
                                             weir_error_string(err));
-        weir_error_set_origin_code(serr, WEIR_ERR_CSV);
+        serr = weir_error_set_origin_code(serr, WEIR_ERR_CSV);
         weir_error_destroy(err);
         return serr;
     }

@@ -42,9 +42,8 @@ static weir_error_t *tag(weir_processor_context_t *pctx,
 {
     if (!err || err == pctx->tagged || node->kind == WEIR__NODE_SOURCE)
         return err;
-    weir_error_prefix(err, "%s '%s': ",
-                      node->kind == WEIR__NODE_SINK ? "sink" : "processor",
-                      node->name);
+    const char *kind = node->kind == WEIR__NODE_SINK ? "sink" : "processor";
+    err = weir_error_prefix(err, "%s '%s': ", kind, node->name);
     pctx->tagged = err;
     return err;
 }
@@ -316,7 +315,7 @@ void weir_processor_request_commit(weir_processor_context_t *pctx)
     pctx->task->commit_requested = true;
 }
 
-void weir_processor_record_dropped(weir_processor_context_t *pctx,
+void weir_processor_count_dropped(weir_processor_context_t *pctx,
                                    const char *reason)
 {
     weir__task_count_dropped(pctx->task, reason ? reason : "unspecified");

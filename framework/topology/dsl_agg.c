@@ -60,17 +60,16 @@
 
 weir_time_windows_t weir_tumbling_windows(int64_t size_ms, int64_t grace_ms)
 {
-    weir_time_windows_t w = {size_ms, size_ms, grace_ms,
-                             WEIR_EMIT_ON_WINDOW_CLOSE, 0};
-    return w;
+    return weir_hopping_windows(size_ms, size_ms, grace_ms);
 }
 
 weir_time_windows_t weir_hopping_windows(int64_t size_ms, int64_t advance_ms,
                                          int64_t grace_ms)
 {
-    weir_time_windows_t w = {size_ms, advance_ms, grace_ms,
-                             WEIR_EMIT_ON_WINDOW_CLOSE, 0};
-    return w;
+    return (weir_time_windows_t){.size_ms = size_ms,
+                                 .advance_ms = advance_ms,
+                                 .grace_ms = grace_ms,
+                                 .emit = WEIR_EMIT_ON_WINDOW_CLOSE};
 }
 
 weir_kgrouped_t *weir_kstream_group_by_key(weir_kstream_t *s)
@@ -89,7 +88,8 @@ weir_kgrouped_t *weir_kstream_group_by_key(weir_kstream_t *s)
 weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
                                             weir_time_windows_t w)
 {
-    if (!g)
+    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "windowed_by", w.reserved,
+                                             WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.size_ms <= 0 || w.advance_ms <= 0 || w.advance_ms > w.size_ms ||
         w.grace_ms < 0 ||
@@ -110,6 +110,22 @@ weir_kwindowed_t *weir_kgrouped_windowed_by(weir_kgrouped_t *g,
     if (h)
         h->win = w;
     return (weir_kwindowed_t *)h;
+}
+
+bool weir__dsl_windows_reserved_ok(const weir__dsl_t *g, const char *op,
+                                   const int64_t *reserved, size_t n)
+{
+    for (size_t i = 0; i < n; i++) {
+        if (!reserved[i])
+            continue;
+        weir__topology_fail(g->topo, WEIR_ERR_TOPOLOGY,
+                            "%s after '%s': the windows' reserved fields are "
+                            "not zero (make them with their constructor or "
+                            "an initializer, then set fields by name)",
+                            op, g->node);
+        return false;
+    }
+    return true;
 }
 
 weir__dsl_t *weir__agg_windowed(const weir__dsl_t *g, weir__win_kind_t kind,
@@ -319,7 +335,11 @@ weir_error_t *weir__agg_forward_final(weir_processor_context_t *pctx,
         err = weir_serde_deserialize(cfg->as, cfg->topic, alen ? abytes : "",
                                      alen, &agg, &agg_len);
     if (!err) {
-        weir_record_t out = {&wk, sizeof(wk), agg, agg_len, ts, NULL};
+        weir_record_t out = {.key = &wk,
+                             .key_len = sizeof(wk),
+                             .value = agg,
+                             .value_len = agg_len,
+                             .timestamp = ts};
         err = weir_processor_forward(pctx, &out);
     }
     weir_serde_free_obj(cfg->ks, wk.key, wk.key_len);
@@ -585,7 +605,7 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
         weir_buf_free(&vb);
     }
     if (!err && !accepted)
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
     return err;
 }
 
@@ -597,11 +617,11 @@ weir_error_t *weir__agg_key_bytes(weir_processor_context_t *pctx,
     weir_buf_init(kb, 0);
     *skipp = true;
     if (!rec->key) {
-        weir_processor_record_dropped(pctx, "null-key");
+        weir_processor_count_dropped(pctx, "null-key");
         return NULL;
     }
     if (!rec->value) {
-        weir_processor_record_dropped(pctx, "null-value");
+        weir_processor_count_dropped(pctx, "null-value");
         return NULL;
     }
     *skipp = false;

@@ -203,6 +203,14 @@ weir_error_t *weir__wwrites_apply(weir__wwrites_t *w, weir_window_store_t *ws,
 /* A windowed handle after the grouped handle @p g (its serdes, its
  * repartition mark) for windows of @p kind, which the caller sets; NULL
  * on failure (recorded). @p size: the public handle type's. */
+/* The number of elements of an array. */
+#define WEIR__COUNT_OF(a) (sizeof(a) / sizeof((a)[0]))
+
+/* True when a windows struct's reserved space is zero; otherwise fails the
+ * topology naming @p op and the node, and returns false. */
+bool weir__dsl_windows_reserved_ok(const weir__dsl_t *g, const char *op,
+                                   const int64_t *reserved, size_t n);
+
 weir__dsl_t *weir__agg_windowed(const weir__dsl_t *g, weir__win_kind_t kind,
                                 size_t size);
 

@@ -59,15 +59,16 @@
 
 weir_session_windows_t weir_session_windows(int64_t gap_ms, int64_t grace_ms)
 {
-    weir_session_windows_t w = {gap_ms, grace_ms};
-    return w;
+    return (weir_session_windows_t){.gap_ms = gap_ms, .grace_ms = grace_ms};
 }
 
 weir_ksession_windowed_t *
 weir_kgrouped_session_windowed_by(weir_kgrouped_t *g,
                                   weir_session_windows_t w)
 {
-    if (!g)
+    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "session_windowed_by",
+                                             w.reserved,
+                                             WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.gap_ms <= 0 || w.gap_ms > SPAN_MAX || w.grace_ms < 0 ||
         w.grace_ms > SPAN_MAX) {
@@ -327,7 +328,7 @@ static weir_error_t *session_update(weir_processor_context_t *pctx,
     weir_error_t *err = find_reached(st, kb, ts, &list, &start, &end);
     int64_t bound = closed_until(cfg, weir_processor_stream_time(pctx));
     if (!err && bound != INT64_MIN && end <= bound) {
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
         reached_free(list);
         return NULL;
     }

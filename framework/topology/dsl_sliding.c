@@ -66,14 +66,15 @@
 
 weir_sliding_windows_t weir_sliding_windows(int64_t diff_ms, int64_t grace_ms)
 {
-    weir_sliding_windows_t w = {diff_ms, grace_ms};
-    return w;
+    return (weir_sliding_windows_t){.diff_ms = diff_ms, .grace_ms = grace_ms};
 }
 
 weir_kwindowed_t *weir_kgrouped_sliding_windowed_by(weir_kgrouped_t *g,
                                                     weir_sliding_windows_t w)
 {
-    if (!g)
+    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "sliding_windowed_by",
+                                             w.reserved,
+                                             WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.diff_ms <= 0 || w.diff_ms > SPAN_MAX || w.grace_ms < 0 ||
         w.grace_ms > SPAN_MAX) {
@@ -303,7 +304,7 @@ static weir_error_t *slide_update(weir_processor_context_t *pctx,
     int64_t diff = cfg->sliding.diff_ms, ts = rec->timestamp;
     int64_t ebound = closed_end(cfg, weir_processor_stream_time(pctx));
     if (!is_open(ts + diff, ebound)) {
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
         return NULL;
     }
     win_t *list = NULL;
@@ -357,7 +358,7 @@ static weir_error_t *slide_update(weir_processor_context_t *pctx,
     if (!err && !sc.right_exists && sc.right_src && sc.right_src->max_ts > ts)
         err = copy_put(st, kb, ts + 1, sc.right_src);
     if (!err && !accepted)
-        weir_processor_record_dropped(pctx, "late");
+        weir_processor_count_dropped(pctx, "late");
     wins_free(list);
     return err;
 }

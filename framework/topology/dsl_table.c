@@ -78,7 +78,7 @@ static weir_error_t *table_process(weir_processor_context_t *pctx,
     table_state_t *st = state;
     const table_cfg_t *cfg = st->cfg;
     if (!rec->key) {
-        weir_processor_record_dropped(pctx, "null-key");
+        weir_processor_count_dropped(pctx, "null-key");
         return NULL;
     }
     weir_buf_t kb, vb;
@@ -307,7 +307,7 @@ static weir_error_t *join_process(weir_processor_context_t *pctx, void *state,
         key_len = lk_len;
     }
     if (!err && !key) {
-        weir_processor_record_dropped(pctx, "null-key");
+        weir_processor_count_dropped(pctx, "null-key");
         goto out;
     }
     if (!err)

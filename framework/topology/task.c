@@ -93,6 +93,17 @@ bool weir__task_dropped_counter(const weir__task_t *task, size_t i,
     return true;
 }
 
+/* The record a processor sees for a queued entry, at @p timestamp. */
+static weir_record_t queued_record(const weir__queued_t *e, int64_t timestamp)
+{
+    return (weir_record_t){.key = e->key,
+                           .key_len = e->key_len,
+                           .value = e->value,
+                           .value_len = e->value_len,
+                           .timestamp = timestamp,
+                           .headers = e->headers};
+}
+
 static void queued_free(const weir__node_t *source, weir__queued_t *q)
 {
     weir_serde_free_obj(source->key_serde, q->key, q->key_len);
@@ -325,7 +336,7 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
         return task;
     }
 fail:
-    weir_error_prefix(*errp, "task %s: ", task->id);
+    *errp = weir_error_prefix(*errp, "task %s: ", task->id);
     weir__task_destroy(task);
     return NULL;
 }
@@ -420,8 +431,7 @@ weir_error_t *weir__task_add_record_to(weir__task_t *task, int qi,
                                  task->id, in->topic, (int)in->partition,
                                  (long long)in->offset);
     }
-    weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
-                         in->timestamp, e->headers};
+    weir_record_t rec = queued_record(e, in->timestamp);
     weir_timestamp_extractor_t *fn = src->ts_fn ? src->ts_fn
                                                 : default_extractor;
     e->timestamp = fn(src->ts_ctx, &rec, q->partition_time);
@@ -480,7 +490,8 @@ static weir_error_t *fire(weir__task_t *task, weir_punctuation_type_t type,
                                                  now, tag_);
         weir__context_leave(prev);
         if (err && err != task->pctx.tagged)
-            weir_error_prefix(err, "processor '%s' punctuate: ", node->name);
+            err = weir_error_prefix(err, "processor '%s' punctuate: ",
+                                    node->name);
         task->pctx.node = NULL;
         if (err)
             return weir_error_prefix(err, "task %s: ", task->id);
@@ -514,8 +525,7 @@ weir_error_t *weir__task_process(weir__task_t *task, bool *processedp)
     task->last_queue = (int)(best - task->queues);
     task->last_handle = e->handle;
 
-    weir_record_t rec = {e->key, e->key_len, e->value, e->value_len,
-                         e->timestamp, e->headers};
+    weir_record_t rec = queued_record(e, e->timestamp);
     task->pctx.topic = best->topic;
     task->pctx.partition = best->partition;
     task->pctx.offset = e->offset;

@@ -11,9 +11,11 @@
  * weir_app_destroy(app);
  * @endcode
  *
- * States: CREATED → (start) REBALANCING ⇄ RUNNING → (close)
- * PENDING_SHUTDOWN → NOT_RUNNING; any thread failing for good moves the
- * app to ERROR (close is still required).
+ * States (weir/app_state.h): CREATED → (start) REBALANCING ⇄ RUNNING →
+ * (close) PENDING_SHUTDOWN → NOT_RUNNING; any thread failing for good
+ * moves the app to ERROR (close is still required). The listener of state
+ * changes is registered on the conf, with the conf's one opaque, like
+ * every other callback (weir_conf_set_state_cb()).
  *
  * @remark The app is driven from one thread (the one that created it);
  *         its stream threads are its own. No function here may be called
@@ -22,6 +24,7 @@
 #ifndef WEIR_APP_H
 #define WEIR_APP_H
 
+#include <weir/app_state.h>
 #include <weir/conf.h>
 #include <weir/error.h>
 #include <weir/topology.h>
@@ -32,27 +35,6 @@ extern "C" {
 
 typedef struct weir_app_s weir_app_t;
 
-typedef enum weir_app_state_e {
-    WEIR_APP_CREATED,
-    WEIR_APP_REBALANCING,
-    WEIR_APP_RUNNING,
-    WEIR_APP_PENDING_SHUTDOWN,
-    WEIR_APP_NOT_RUNNING,
-    WEIR_APP_ERROR
-} weir_app_state_t;
-
-/** @brief "CREATED", "REBALANCING", ... */
-WEIR_EXPORT const char *weir_app_state_name(weir_app_state_t state);
-
-/**
- * @brief Called on every state change.
- * @remark Runs on the thread that caused the change (a stream thread or
- *         the caller of start/close); must be quick and thread-safe, and
- *         must not call weir_app_* functions.
- */
-typedef void(weir_app_state_cb_t)(void *opaque, weir_app_state_t old_state,
-                                  weir_app_state_t new_state);
-
 /**
  * @brief Creates an application from a built topology and a conf.
  * @returns the app, which then owns @p topo and @p conf; or NULL with
@@ -62,11 +44,6 @@ typedef void(weir_app_state_cb_t)(void *opaque, weir_app_state_t old_state,
  */
 WEIR_EXPORT weir_app_t *weir_app_new(weir_topology_t *topo,
                                      weir_conf_t *conf, weir_error_t **errp);
-
-/** @brief Sets the state listener; call before weir_app_start(). */
-WEIR_EXPORT void weir_app_set_state_cb(weir_app_t *app,
-                                       weir_app_state_cb_t *cb,
-                                       void *opaque);
 
 /**
  * @brief Checks the input topics (they must exist; the inputs of one
@@ -83,6 +60,7 @@ WEIR_EXPORT void weir_app_set_state_cb(weir_app_t *app,
  *         some threads: weir_app_close() / weir_app_destroy() it as
  *         usual.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
 
 /**
@@ -95,6 +73,7 @@ WEIR_EXPORT weir_error_t *weir_app_start(weir_app_t *app);
  *          ERROR.
  * @remark Blocking; safe to call in any state, more than once.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_app_close(weir_app_t *app, int timeout_ms);
 
 /** @brief Closes (if needed, 30 s timeout) and frees. NULL is fine. */

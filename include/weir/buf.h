@@ -28,10 +28,12 @@ typedef struct weir_buf_s {
 WEIR_EXPORT void weir_buf_init(weir_buf_t *buf, size_t max);
 
 /** @brief Appends @p len bytes; WEIR_ERR_TOO_LARGE past the cap. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_buf_append(weir_buf_t *buf, const void *data,
                                           size_t len);
 
 /** @brief Makes room for @p extra more bytes. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_buf_reserve(weir_buf_t *buf, size_t extra);
 
 /** @brief Empties the buffer, keeping its memory. */

@@ -19,6 +19,19 @@ extern "C" {
 #define WEIR_EXPORT
 #endif
 
+/*
+ * On every function that returns an error (weir_error_t *): a caller that
+ * drops the result gets a warning (an error under -Werror), since an
+ * error is to be handled or destroyed, and dropping it leaks it. To
+ * ignore one on purpose, destroy it: weir_error_destroy(f(...)). A (void)
+ * cast does not silence GCC, by design.
+ */
+#if defined(__GNUC__) && __GNUC__ >= 4
+#define WEIR_WARN_UNUSED __attribute__((warn_unused_result))
+#else
+#define WEIR_WARN_UNUSED
+#endif
+
 #if defined(__GNUC__)
 #define WEIR_PRINTF(fmt_idx, arg_idx) \
     __attribute__((format(printf, fmt_idx, arg_idx)))

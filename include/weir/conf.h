@@ -17,12 +17,19 @@
  *     err = weir_conf_set(conf, "num.stream.threads", "2");
  * @endcode
  *
+ * **Callbacks** are registered here, one setter each
+ * (weir_conf_set_log_cb(), weir_conf_set_state_cb()), and all of them get
+ * the one opaque of weir_conf_set_opaque(). Objects that have no conf
+ * (the state stores of weir/statestore.h) take a callback and its opaque
+ * together instead.
+ *
  * @remark A conf is built on one thread; once handed to an app it is
  *         read-only.
  */
 #ifndef WEIR_CONF_H
 #define WEIR_CONF_H
 
+#include <weir/app_state.h>
 #include <weir/error.h>
 #include <weir/log.h>
 
@@ -47,6 +54,7 @@ WEIR_EXPORT void weir_conf_destroy(weir_conf_t *conf);
  *          (unknown key, not a number, out of range, not one of the
  *          allowed values). The conf is unchanged on error.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_set(weir_conf_t *conf, const char *name,
                                         const char *value);
 
@@ -65,6 +73,7 @@ WEIR_EXPORT const char *weir_conf_get(const weir_conf_t *conf,
  * @returns NULL, or WEIR_ERR_CONFIG / WEIR_ERR_IO naming the file and the
  *          line. Lines before a bad one stay applied.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_load_file(weir_conf_t *conf,
                                               const char *path);
 
@@ -81,6 +90,7 @@ typedef weir_error_t *(weir_property_cb_t)(void *opaque, const char *key,
  *        handing each pair to @p cb. Applications use it to read their own
  *        keys from the same file as weir's.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_properties_parse_file(const char *path,
                                                      weir_property_cb_t *cb,
                                                      void *opaque);
@@ -88,6 +98,7 @@ WEIR_EXPORT weir_error_t *weir_properties_parse_file(const char *path,
 /**
  * @brief Applies one `key=value` override (e.g. from a command line).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_set_pair(weir_conf_t *conf,
                                              const char *pair);
 
@@ -96,12 +107,28 @@ WEIR_EXPORT weir_error_t *weir_conf_set_pair(weir_conf_t *conf,
  *        (application.id, bootstrap.servers) and combinations.
  * @returns NULL or WEIR_ERR_CONFIG naming the key.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_conf_validate(const weir_conf_t *conf);
 
-/** @brief Sets the log callback (default: weir_log_stderr). */
+/**
+ * @brief Sets the log callback (default: weir_log_stderr).
+ * @remark It gets the conf's opaque (weir_conf_set_opaque()).
+ */
 WEIR_EXPORT void weir_conf_set_log_cb(weir_conf_t *conf, weir_log_cb_t *cb);
 
-/** @brief Sets the opaque passed to every callback of the app. */
+/**
+ * @brief Sets the listener of the app's state changes (default: none).
+ * @remark It gets the conf's opaque (weir_conf_set_opaque()); see
+ *         weir_app_state_cb_t for the thread it runs on. Read when the
+ *         app is made (weir_app_new()).
+ */
+WEIR_EXPORT void weir_conf_set_state_cb(weir_conf_t *conf,
+                                        weir_app_state_cb_t *cb);
+
+/**
+ * @brief Sets the one opaque passed to every callback of the conf (log,
+ *        state listener).
+ */
 WEIR_EXPORT void weir_conf_set_opaque(weir_conf_t *conf, void *opaque);
 
 /**

@@ -141,6 +141,7 @@ typedef weir_error_t *(weir_flat_value_mapper_t)(void *ctx,
  *        after the call.
  * @returns the first error of the downstream nodes; return it.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_emit(weir_emitter_t *em, const void *value,
                                     size_t value_len);
 
@@ -230,6 +231,16 @@ WEIR_EXPORT weir_serde_t *weir_serde_windowed(weir_serde_t *inner);
 
 /* ---- windows ---- */
 
+/*
+ * Growing: the window structs are passed by value, so their size is part
+ * of every caller. Each has a constructor function (weir_tumbling_windows()
+ * and the others below) and reserved space: make them with the
+ * constructor (or a designated initializer), then set fields by name. A
+ * field added later takes its room from @c reserved and means "as before"
+ * when zero, so the size never changes; windowed_by refuses windows whose
+ * reserved space is not zero (an uninitialized struct), naming the node.
+ */
+
 /** @brief When a windowed aggregation emits. */
 typedef enum weir_emit_e {
     WEIR_EMIT_ON_WINDOW_CLOSE = 0, /**< once, final (default) */
@@ -246,6 +257,7 @@ typedef struct weir_time_windows_s {
      *  WEIR_EMIT_ON_UPDATE); 0: size + grace, the least allowed. Emitted
      *  final results leave the store whatever this is. */
     int64_t retention_ms;
+    int64_t reserved[4]; /**< zero; room for fields to come */
 } weir_time_windows_t;
 
 /** @brief Tumbling windows of @p size_ms with @p grace_ms of grace. */
@@ -281,6 +293,7 @@ WEIR_EXPORT weir_time_windows_t weir_hopping_windows(int64_t size_ms,
 typedef struct weir_session_windows_s {
     int64_t gap_ms;   /**< inactivity gap, > 0 */
     int64_t grace_ms; /**< how long after end + gap a session accepts data */
+    int64_t reserved[4]; /**< zero; room for fields to come */
 } weir_session_windows_t;
 
 /**
@@ -321,6 +334,7 @@ WEIR_EXPORT weir_session_windows_t weir_session_windows(int64_t gap_ms,
 typedef struct weir_sliding_windows_s {
     int64_t diff_ms;  /**< the largest time difference in a window, > 0 */
     int64_t grace_ms; /**< how long after its end a window accepts data */
+    int64_t reserved[4]; /**< zero; room for fields to come */
 } weir_sliding_windows_t;
 
 /**

@@ -65,6 +65,7 @@ typedef struct weir_error_s weir_error_t;
  *          (on allocation failure a static out-of-memory error is returned,
  *          which weir_error_destroy() accepts too).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_new(weir_err_t code, const char *fmt,
                                          ...) WEIR_PRINTF(2, 3);
 
@@ -96,10 +97,14 @@ WEIR_EXPORT bool weir_error_is_fatal(const weir_error_t *err);
 WEIR_EXPORT bool weir_error_txn_requires_abort(const weir_error_t *err);
 
 /** @brief Sets the flags; returns @p err for chaining. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_set_retriable(weir_error_t *err, bool v);
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_set_fatal(weir_error_t *err, bool v);
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_set_txn_requires_abort(weir_error_t *err,
                                                             bool v);
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_set_origin_code(weir_error_t *err,
                                                      int code);
 
@@ -107,6 +112,7 @@ WEIR_EXPORT weir_error_t *weir_error_set_origin_code(weir_error_t *err,
  * @brief Prefixes the message with more context ("store views: " + msg).
  * @returns @p err.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_error_prefix(weir_error_t *err,
                                             const char *fmt, ...)
     WEIR_PRINTF(2, 3);

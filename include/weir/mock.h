@@ -40,6 +40,7 @@ WEIR_EXPORT const char *
 weir_mock_cluster_bootstraps(const weir_mock_cluster_t *mc);
 
 /** @brief Creates a topic (an existing one is left as it is). */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_mock_cluster_create_topic(weir_mock_cluster_t *mc, const char *topic,
                                int partitions);

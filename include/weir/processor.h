@@ -84,6 +84,7 @@ typedef struct weir_processor_ops_s {
  * @remark @p rec stays the caller's: children borrow it. Returns the first
  *         error a child returned.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_processor_forward(weir_processor_context_t *pctx,
                                                  const weir_record_t *rec);
 
@@ -92,6 +93,7 @@ WEIR_EXPORT weir_error_t *weir_processor_forward(weir_processor_context_t *pctx,
  * @returns WEIR_ERR_NOT_FOUND naming @p child when it is not a child of
  *          the current processor.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_processor_forward_to(weir_processor_context_t *pctx, const char *child,
                           const weir_record_t *rec);
@@ -149,11 +151,13 @@ weir_processor_wall_clock(const weir_processor_context_t *pctx);
  *          store is not attached to it, WEIR_ERR_INVALID_ARG when it is a
  *          window store. The store belongs to the framework.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_processor_kv_store(weir_processor_context_t *pctx, const char *name,
                         weir_kv_store_t **kvp);
 
 /** @brief Like weir_processor_kv_store(), for a window store. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_processor_window_store(weir_processor_context_t *pctx, const char *name,
                             weir_window_store_t **wsp);
@@ -165,6 +169,7 @@ weir_processor_window_store(weir_processor_context_t *pctx, const char *name,
  * @returns WEIR_ERR_INVALID_ARG for an interval below 1 ms or a processor
  *          without punctuate().
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_processor_schedule(weir_processor_context_t *pctx,
                         weir_punctuation_type_t type, int64_t interval_ms,
@@ -186,7 +191,7 @@ WEIR_EXPORT void weir_processor_request_commit(weir_processor_context_t *pctx);
  *        (e.g. "late", "null-key"). Counters are per task and read by the
  *        runtime's metrics and by weir_test_driver_dropped().
  */
-WEIR_EXPORT void weir_processor_record_dropped(weir_processor_context_t *pctx,
+WEIR_EXPORT void weir_processor_count_dropped(weir_processor_context_t *pctx,
                                                const char *reason);
 
 #ifdef __cplusplus

@@ -26,6 +26,16 @@ typedef struct weir_headers_s weir_headers_t;
 /**
  * @brief One record: objects, not bytes. A NULL key or value is Kafka's
  *        null (a missing key, a tombstone).
+ *
+ * **Growing: reserved space.** Records are built on the stack for every
+ * forward, so there is no constructor to call: build one with a
+ * designated initializer (`weir_record_t out = {.key = k, .key_len = n,
+ * .value = v, ...}`) or as a copy of a record you were given, and set
+ * fields by name; never fill an uninitialized one field by field. That
+ * keeps @c reserved zero (or as the framework made it). A field added
+ * later takes its room from @c reserved and means "as before" when zero,
+ * so the size and layout of weir_record_t do not change and code built
+ * against this header keeps working with later libraries.
  */
 typedef struct weir_record_s {
     const void *key;   /**< key object, or NULL */
@@ -34,6 +44,7 @@ typedef struct weir_record_s {
     size_t value_len;  /**< length as the value serde defines it */
     int64_t timestamp; /**< event time, ms since the epoch */
     const weir_headers_t *headers; /**< NULL means no headers */
+    void *reserved[4]; /**< zero; room for fields to come */
 } weir_record_t;
 
 /** @brief A new empty header list, or NULL when out of memory. */
@@ -50,6 +61,7 @@ WEIR_EXPORT weir_headers_t *weir_headers_copy(const weir_headers_t *hdrs);
  *        @p value is a header with a null value.
  * @returns NULL, or WEIR_ERR_NOMEM / WEIR_ERR_INVALID_ARG (NULL name).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_headers_add(weir_headers_t *hdrs,
                                            const char *name,
                                            const void *value,

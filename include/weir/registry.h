@@ -22,7 +22,7 @@
  * err = weir_conf_load_file(conf, "app.properties");
  * // schema.registry.url=http://registry:8080/apis/ccompat/v7
  * // schema.registry.basic.auth.user.info=app:secret
- * weir_registry_t *reg = weir_registry_new_http(conf, &err);
+ * weir_registry_t *reg = weir_registry_http_new(conf, &err);
  * weir_serde_t *clicks = weir_serde_avro_new(reg, schema, 0, &err);
  * ...
  * weir_app_t *app = weir_app_new(topo, conf, &err); // the same conf
@@ -84,7 +84,7 @@ typedef struct weir_registry_schema_s weir_registry_schema_t;
  *         application can start while the registry is still coming up.
  *         Any thread; the conf must not change during the call.
  */
-WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
+WEIR_EXPORT weir_registry_t *weir_registry_http_new(const weir_conf_t *conf,
                                                     weir_error_t **errp);
 
 /**
@@ -99,7 +99,7 @@ WEIR_EXPORT weir_registry_t *weir_registry_new_http(const weir_conf_t *conf,
  *         schemas live in the client: they go with its last reference.
  */
 WEIR_EXPORT weir_registry_t *
-weir_registry_new_memory(const weir_conf_t *conf, weir_error_t **errp);
+weir_registry_memory_new(const weir_conf_t *conf, weir_error_t **errp);
 
 /** @brief Takes another reference; returns @p reg. */
 WEIR_EXPORT weir_registry_t *weir_registry_ref(weir_registry_t *reg);
@@ -126,6 +126,7 @@ WEIR_EXPORT void weir_registry_destroy(weir_registry_t *reg);
  * @remark Blocks while fetching; concurrent misses for one id share one
  *         fetch.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
                         const weir_registry_schema_t **schemap);
@@ -139,6 +140,7 @@ weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
  *          errors of weir_registry_get_by_id().
  * @remark Results are cached per (subject, type, text).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
                                                  const char *subject,
                                                  const char *type,
@@ -151,6 +153,7 @@ WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
  *        exist or does not hold this schema; that is not an error.
  * @returns NULL or a transport error as for weir_registry_get_by_id().
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_lookup(weir_registry_t *reg,
                                                const char *subject,
                                                const char *type,
@@ -177,13 +180,19 @@ weir_registry_schema_type(const weir_registry_schema_t *schema);
 WEIR_EXPORT const char *
 weir_registry_schema_text(const weir_registry_schema_t *schema);
 
-/** @brief Counters, for metrics and tests. */
+/**
+ * @brief Counters, for metrics and tests.
+ * @remark Filled by weir_registry_stats() into the caller's struct;
+ *         counters added later take their room from @c reserved (the
+ *         library zeroes it), so the size does not change.
+ */
 typedef struct weir_registry_stats_s {
     uint64_t requests;     /**< requests sent to the backend (HTTP
                                 requests, probes included) */
     uint64_t cache_hits;   /**< calls answered from the cache */
     uint64_t cache_misses; /**< calls that needed the backend */
     uint64_t retries;      /**< attempts repeated after a transport error */
+    uint64_t reserved[4];  /**< zero; room for counters to come */
 } weir_registry_stats_t;
 
 /** @brief Copies the counters into @p stats. */
@@ -191,12 +200,13 @@ WEIR_EXPORT void weir_registry_stats(weir_registry_t *reg,
                                      weir_registry_stats_t *stats);
 
 /**
- * @brief Marks an in-process registry (weir_registry_new_memory())
+ * @brief Marks an in-process registry (weir_registry_memory_new())
  *        unavailable or available again: while unavailable, calls that
  *        need it fail as an unreachable HTTP registry would (retried, then
  *        WEIR_ERR_REGISTRY retriable).
  * @returns NULL, or WEIR_ERR_INVALID_ARG for an HTTP registry.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_registry_memory_set_available(
     weir_registry_t *reg, bool available);
 

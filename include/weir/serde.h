@@ -82,6 +82,7 @@ WEIR_EXPORT const char *weir_serde_name(const weir_serde_t *serde);
  * @brief Deserializes @p data. @p data NULL gives *objp NULL (Kafka null).
  * @returns NULL on success; the object is freed with weir_serde_free_obj().
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_serde_deserialize(weir_serde_t *serde,
                                                  const char *topic,
                                                  const void *data, size_t len,
@@ -94,6 +95,7 @@ WEIR_EXPORT weir_error_t *weir_serde_deserialize(weir_serde_t *serde,
  *          the caller, who knows the object was NULL, sends a Kafka null.
  *          On error nothing is left appended to @p out.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_serde_serialize(weir_serde_t *serde,
                                                const char *topic,
                                                const void *obj,

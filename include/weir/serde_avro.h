@@ -10,7 +10,7 @@
  * (obj_len `sizeof(avro_value_t)`) of the serde's schema, freed with
  * weir_serde_free_obj() (which decrefs the value); serialize takes an
  * `avro_value_t *` whose schema equals the serde's, e.g. one made with
- * weir_serde_avro_new_value().
+ * weir_serde_avro_value_new().
  *
  * Deserializing fetches the writer schema by id from the registry (cached)
  * and resolves it into the serde's schema, the reader schema, by Avro's
@@ -42,13 +42,13 @@
  * Example: a value serde for the seed's click stream.
  * @code
  * err = weir_conf_set(conf, "schema.registry.url", "http://localhost:8080");
- * weir_registry_t *reg = weir_registry_new_http(conf, &err);
+ * weir_registry_t *reg = weir_registry_http_new(conf, &err);
  * weir_serde_t *clicks = weir_serde_avro_new(reg, click_schema_json, 0,
  *                                            &err);
  * weir_registry_destroy(reg);   // the serde keeps its own reference
  *
  * avro_value_t v, f;
- * weir_serde_avro_new_value(clicks, &v);
+ * weir_serde_avro_value_new(clicks, &v);
  * avro_value_get_by_name(&v, "user_id", &f, NULL);
  * avro_value_set_string(&f, "user-27");
  * ...
@@ -107,7 +107,8 @@ WEIR_EXPORT avro_schema_t weir_serde_avro_schema(const weir_serde_t *serde);
  * @returns NULL, or WEIR_ERR_SCHEMA for a generic or non-Avro serde.
  * @remark The caller owns *valuep: avro_value_decref() it.
  */
-WEIR_EXPORT weir_error_t *weir_serde_avro_new_value(weir_serde_t *serde,
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_serde_avro_value_new(weir_serde_t *serde,
                                                     avro_value_t *valuep);
 
 #ifdef __cplusplus

@@ -51,10 +51,12 @@ WEIR_EXPORT void weir_csv_row_destroy(weir_csv_row_t *row);
  *        strlen()). NULL @p field is an empty field.
  * @returns NULL or WEIR_ERR_NOMEM.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_csv_row_add(weir_csv_row_t *row,
                                            const char *field, size_t len);
 
 /** @brief As weir_csv_row_add(), and the field is always quoted. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_csv_row_add_quoted(weir_csv_row_t *row,
                                                   const char *field,
                                                   size_t len);
@@ -79,6 +81,7 @@ WEIR_EXPORT const char *weir_csv_row_field(const weir_csv_row_t *row,
  * @returns NULL with *rowp set (free with weir_csv_row_destroy()), or
  *          WEIR_ERR_CSV naming the problem and its byte offset.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_csv_parse(const void *data, size_t len,
                                          char delim, weir_csv_row_t **rowp);
 
@@ -88,6 +91,7 @@ WEIR_EXPORT weir_error_t *weir_csv_parse(const void *data, size_t len,
  * @returns NULL, or WEIR_ERR_TOO_LARGE past the buffer's cap (the buffer
  *          is then left as it was).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_csv_row_write(const weir_csv_row_t *row,
                                              char delim, int flags,
                                              weir_buf_t *out);

@@ -1,21 +1,31 @@
 /**
  * @file statestore.h
- * @brief State store lifecycle: creating and opening stores, transactions,
- *        changelogs and restore.
+ * @brief For whoever owns stores (the framework, a test driver, a
+ *        benchmark): creating and opening them, and their lifecycle:
+ *        transactions, changelogs, restore, checkpoints.
  *
  * Processors read and write stores through weir/store.h and
- * weir/window_store.h; this header is for whoever owns the stores (the
- * framework, a test driver, a benchmark).
+ * weir/window_store.h, which do not include this header: a topology's
+ * code gets data access and nothing that could commit, abort or restore
+ * a store the framework owns.
  *
- * **Transactions.** Between weir_kv_store_begin() and
- * weir_kv_store_commit() a store's writes are pending: reads and iterators
- * of the store see them, nothing else does, and weir_kv_store_abort()
- * discards them. weir_kv_store_commit() makes them durable together with
- * the changelog offset they reach, in one atomic write (RocksDB), so after
- * a crash at any point a store is a committed prefix of its changelog and
- * weir_kv_store_position() says where restore resumes. Outside a
- * transaction writes apply at once, and weir_kv_store_commit() just records
- * the position (a checkpoint, for at-least-once).
+ * **One lifecycle for every kind.** A key-value store and a window store
+ * are both a weir_store_t, reached with weir_kv_store_as_store() and
+ * weir_window_store_as_store(), and one set of weir_store_* calls drives
+ * either: weir_store_begin(), weir_store_commit(), weir_store_restore_*(),
+ * weir_store_destroy(), ... The weir_kv_store_* and weir_window_store_*
+ * calls are for data only (and the few things only one kind has, such as
+ * a window store's observed time).
+ *
+ * **Transactions.** Between weir_store_begin() and weir_store_commit() a
+ * store's writes are pending: reads and iterators of the store see them,
+ * nothing else does, and weir_store_abort() discards them.
+ * weir_store_commit() makes them durable together with the changelog
+ * offset they reach, in one atomic write (RocksDB), so after a crash at
+ * any point a store is a committed prefix of its changelog and
+ * weir_store_position() says where restore resumes. Outside a transaction
+ * writes apply at once, and weir_store_commit() just records the position
+ * (a checkpoint, for at-least-once).
  *
  * **Changelog.** Each accepted put or delete is handed to the store's
  * changelog sink (weir_changelog_sink_t), which the framework implements
@@ -25,15 +35,15 @@
  * followed by the window start as 8 bytes big-endian
  * (weir_window_changelog_key_encode()).
  *
- * **Restore.** weir_kv_store_restore_begin(), then
- * weir_kv_store_restore_apply() with batches of changelog records as read
- * from the changelog topic, then weir_kv_store_restore_end(). Restore
- * writes skip the transaction; on RocksDB they skip the memtable and the
- * write-ahead log too: records are buffered, sorted and ingested as table
- * files that carry the position, whenever the buffer is full and at the
- * end (so restored data is readable after restore_end). A crash during
- * restore leaves the last ingested prefix and its position. A progress
- * callback reports records done, the expected total and the rate.
+ * **Restore.** weir_store_restore_begin(), then weir_store_restore_apply()
+ * with batches of changelog records as read from the changelog topic,
+ * then weir_store_restore_end(). Restore writes skip the transaction; on
+ * RocksDB they skip the memtable and the write-ahead log too: records are
+ * buffered, sorted and ingested as table files that carry the position,
+ * whenever the buffer is full and at the end (so restored data is
+ * readable after restore_end). A crash during restore leaves the last
+ * ingested prefix and its position. A progress callback reports records
+ * done, the expected total and the rate.
  *
  * **Threads.** A store is used by one thread at a time (its task's
  * thread). Distinct stores may be used from distinct threads. The query
@@ -73,12 +83,23 @@ typedef struct weir_changelog_sink_s {
                           size_t val_len);
 } weir_changelog_sink_t;
 
-/** @brief One changelog record, as handed to restore. NULL val: tombstone. */
+/**
+ * @brief One changelog record, as handed to restore. NULL val: tombstone.
+ *
+ * **Growing: reserved space.** Restore takes arrays of these, so their
+ * size is the array's stride and cannot change. Fill each element with a
+ * designated initializer or a compound literal
+ * (`recs[i] = (weir_changelog_record_t){.key = k, .key_len = n, ...}`), or
+ * zero the array first, so that @c reserved is zero. A field added later
+ * (the record's timestamp, its headers) takes its room from @c reserved
+ * and means "unknown" when zero.
+ */
 typedef struct weir_changelog_record_s {
     const void *key;
     size_t key_len;
     const void *val;
     size_t val_len;
+    int64_t reserved[2]; /**< zero; room for fields to come */
 } weir_changelog_record_t;
 
 /**
@@ -116,19 +137,182 @@ WEIR_EXPORT bool weir_window_changelog_key_decode(const void *ckey,
                                                   int64_t *window_startp);
 
 /* ------------------------------------------------------------------ */
+/* Every store: weir_store_t and its lifecycle                         */
+/* ------------------------------------------------------------------ */
+
+/**
+ * @brief A store of any kind, as its owner sees it: the handle for its
+ *        lifecycle.
+ *
+ * Not a separate object: a key-value store or a window store seen
+ * through its common part, so converting costs nothing and the pointers
+ * stay valid as long as the store. Conversions are functions rather than
+ * casts so the struct stays opaque and every conversion is type-checked:
+ * the way down (weir_store_as_kv(), weir_store_as_window()) checks the
+ * kind and gives NULL for the other one.
+ */
+typedef struct weir_store_s weir_store_t;
+
+/** @brief @p kv as a weir_store_t; NULL gives NULL. */
+WEIR_EXPORT weir_store_t *weir_kv_store_as_store(weir_kv_store_t *kv);
+
+/** @brief @p ws as a weir_store_t; NULL gives NULL. */
+WEIR_EXPORT weir_store_t *
+weir_window_store_as_store(weir_window_store_t *ws);
+
+/** @brief The key-value store @p store is, or NULL (another kind, NULL). */
+WEIR_EXPORT weir_kv_store_t *weir_store_as_kv(weir_store_t *store);
+
+/** @brief The window store @p store is, or NULL (another kind, NULL). */
+WEIR_EXPORT weir_window_store_t *weir_store_as_window(weir_store_t *store);
+
+/** @brief The store's name. Lives as long as the store. */
+WEIR_EXPORT const char *weir_store_name(const weir_store_t *store);
+
+/**
+ * @brief Closes and frees a store of any kind. NULL is fine.
+ * @remark An open transaction is aborted; open iterators must have been
+ *         closed. A RocksDB store's files stay on disk.
+ */
+WEIR_EXPORT void weir_store_destroy(weir_store_t *store);
+
+/**
+ * @brief Sets (or with NULL removes) the changelog sink.
+ * @remark @p sink must outlive the store (typically a static const table);
+ *         @p opaque is passed to every call. A window store's records
+ *         carry the key encoded by weir_window_changelog_key_encode(); a
+ *         deleted window is a tombstone.
+ */
+WEIR_EXPORT void weir_store_set_changelog(weir_store_t *store,
+                                          const weir_changelog_sink_t *sink,
+                                          void *opaque);
+
+/**
+ * @brief Sets the log callback (default: stderr, INFO).
+ * @param debug  enable the store/restore debug lines.
+ * @remark A store has no conf, so the callback comes with its opaque here
+ *         (as for weir_store_env_set_log_cb()).
+ */
+WEIR_EXPORT void weir_store_set_log_cb(weir_store_t *store,
+                                       weir_log_cb_t *cb, void *opaque,
+                                       bool debug);
+
+/**
+ * @brief Opens a transaction.
+ * @returns WEIR_ERR_STATE when one is already open or during a restore.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_store_begin(weir_store_t *store);
+
+/** @brief "No new changelog position" for weir_store_commit(). */
+#define WEIR_STORE_NO_POSITION ((int64_t)-1)
+
+/**
+ * @brief Commits the open transaction, if any, together with the changelog
+ *        position it reaches, in one atomic write.
+ * @param changelog_offset  the next changelog offset to restore from
+ *        (last offset written by this store's changelog + 1), >= 0; or
+ *        WEIR_STORE_NO_POSITION to keep the store's current position (a
+ *        store without changelog, or nothing produced yet): the data is
+ *        committed all the same.
+ * @returns WEIR_ERR_STATE when iterators are still open; a storage error
+ *          (WEIR_ERR_STORE, WEIR_ERR_IO, WEIR_ERR_NO_SPACE) leaves the
+ *          transaction open, so the caller can abort it.
+ * @remark A window store commits its observed time with the position and
+ *         then drops the segments that fell out of retention.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_store_commit(weir_store_t *store,
+                                            int64_t changelog_offset);
+
+/**
+ * @brief Discards the open transaction's writes (a window store's observed
+ *        time goes back to the committed one).
+ * @returns WEIR_ERR_STATE when no transaction is open or iterators are
+ *          still open.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_store_abort(weir_store_t *store);
+
+/** @brief True while a transaction is open. */
+WEIR_EXPORT bool weir_store_in_transaction(const weir_store_t *store);
+
+/**
+ * @brief The committed changelog position: where restore resumes.
+ * @param foundp  false when the store has none (restore from the start).
+ */
+WEIR_EXPORT void weir_store_position(const weir_store_t *store,
+                                     int64_t *offsetp, bool *foundp);
+
+/**
+ * @brief Starts a restore.
+ * @param total  the number of records expected (for progress), 0 unknown.
+ * @param cb     progress callback, or NULL.
+ * @returns WEIR_ERR_STATE inside a transaction or another restore.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *
+weir_store_restore_begin(weir_store_t *store, uint64_t total,
+                         weir_restore_progress_cb_t *cb, void *opaque);
+
+/**
+ * @brief Applies a batch of changelog records, in changelog order.
+ * @param next_offset  the changelog offset after the batch's last record;
+ *                     it becomes the store's position.
+ * @returns WEIR_ERR_STATE outside a restore. A window store's keys must
+ *          be as encoded by weir_window_changelog_key_encode() (else
+ *          WEIR_ERR_STORE_CORRUPT); records of expired windows are
+ *          skipped.
+ * @remark Batches of a few thousand records amortize best. Records do not
+ *         go to the changelog sink.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *
+weir_store_restore_apply(weir_store_t *store,
+                         const weir_changelog_record_t *recs, size_t n,
+                         int64_t next_offset);
+
+/**
+ * @brief Ends a restore: ingests what is still buffered (RocksDB) and
+ *        reports final progress.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_store_restore_end(weir_store_t *store);
+
+/**
+ * @brief Writes a consistent copy of the store's committed state, position
+ *        included, into @p dir (which must not exist), as a store
+ *        directory: moved to `<task dir>/<name>/` it opens like the
+ *        original. Table files are hard links, so it is cheap.
+ * @returns WEIR_ERR_UNSUPPORTED for in-memory stores, WEIR_ERR_EXISTS,
+ *          WEIR_ERR_IO, WEIR_ERR_NO_SPACE, WEIR_ERR_STATE during restore.
+ * @remark An open transaction's writes are not included. Use it for
+ *         backups or to hand a warm copy to a standby.
+ */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_store_checkpoint(weir_store_t *store,
+                                                const char *dir);
+
+/**
+ * @brief True when the store was found corrupt at open and wiped (see
+ *        weir_kv_store_rocksdb_open()).
+ */
+WEIR_EXPORT bool weir_store_was_reset(const weir_store_t *store);
+
+/* ------------------------------------------------------------------ */
 /* In-memory stores                                                   */
 /* ------------------------------------------------------------------ */
 
 /**
  * @brief Creates an in-memory key-value store.
  * @param name  the store's name (copied).
- * @returns the store (destroy with weir_kv_store_destroy()), or NULL with
+ * @returns the store (destroy with weir_store_destroy()), or NULL with
  *          *errp set (WEIR_ERR_INVALID_ARG, WEIR_ERR_NOMEM).
  * @remark Keys are kept in a skip list: get/put/delete are O(log n), a
  *         range scan costs O(log n) plus the entries it returns. Nothing is
- *         persisted: weir_kv_store_position() is not found until a commit.
+ *         persisted: weir_store_position() is not found until a commit.
  */
-WEIR_EXPORT weir_kv_store_t *weir_kv_store_new_memory(const char *name,
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_memory_new(const char *name,
                                                       weir_error_t **errp);
 
 /**
@@ -137,11 +321,11 @@ WEIR_EXPORT weir_kv_store_t *weir_kv_store_new_memory(const char *name,
  *                      windows are kept (> 0).
  * @param segment_ms    width of a time segment (> 0, at most retention);
  *                      expiry drops whole segments.
- * @returns the store (destroy with weir_window_store_destroy()), or NULL
+ * @returns the store (destroy with weir_store_destroy()), or NULL
  *          with *errp set.
  */
 WEIR_EXPORT weir_window_store_t *
-weir_window_store_new_memory(const char *name, int64_t retention_ms,
+weir_window_store_memory_new(const char *name, int64_t retention_ms,
                              int64_t segment_ms, weir_error_t **errp);
 
 /* ------------------------------------------------------------------ */
@@ -164,12 +348,18 @@ typedef struct weir_store_env_s weir_store_env_t;
  */
 typedef struct weir_task_dir_s weir_task_dir_t;
 
-/** @brief Memory figures of an environment, in bytes. */
+/**
+ * @brief Memory figures of an environment, in bytes.
+ * @remark Filled by weir_store_env_memory() into the caller's struct;
+ *         figures added later take their room from @c reserved (the
+ *         library zeroes it), so the size does not change.
+ */
 typedef struct weir_store_memory_s {
     uint64_t budget;         /**< statestore.memory.bytes */
     uint64_t cache_usage;    /**< block cache, memtable charges included */
     uint64_t cache_pinned;   /**< pinned part of the cache */
     uint64_t memtable_usage; /**< memtables of every store (write buffers) */
+    uint64_t reserved[4];    /**< zero; room for figures to come */
 } weir_store_memory_t;
 
 /**
@@ -237,6 +427,7 @@ WEIR_EXPORT const char *weir_task_dir_path(const weir_task_dir_t *td);
  * @returns WEIR_ERR_INVALID_ARG for a bad name, WEIR_ERR_IO.
  * @remark The store must not be open.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
                                                      const char *name);
 
@@ -244,240 +435,42 @@ WEIR_EXPORT weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
  * @brief Releases the caller's reference; the lock is released once the
  *        task's stores are closed too. NULL is fine.
  */
-WEIR_EXPORT void weir_task_dir_close(weir_task_dir_t *td);
+WEIR_EXPORT void weir_task_dir_destroy(weir_task_dir_t *td);
 
 /**
  * @brief Opens (creating if needed) a RocksDB key-value store in
  *        `<task dir>/<name>/`.
- * @returns the store (weir_kv_store_destroy() closes it), or NULL with
+ * @returns the store (weir_store_destroy() closes it), or NULL with
  *          *errp set: WEIR_ERR_STORE_VERSION when the directory was written
  *          by a newer weir, WEIR_ERR_STORE when it holds another kind of
  *          store, WEIR_ERR_STORE_LOCKED when the store is already open,
  *          WEIR_ERR_IO / WEIR_ERR_NO_SPACE.
  * @remark A corrupt store is not an error: it is wiped with a warning, the
  *         store opens empty with no position (so the framework restores it
- *         in full) and weir_kv_store_was_reset() returns true.
+ *         in full) and weir_store_was_reset() returns true.
  *         Writes outside a transaction go through RocksDB's write-ahead log
  *         (not fsynced: safe against a process crash, and after a power
  *         loss still a committed prefix).
  */
-WEIR_EXPORT weir_kv_store_t *weir_kv_store_open_rocksdb(weir_task_dir_t *td,
+WEIR_EXPORT weir_kv_store_t *weir_kv_store_rocksdb_open(weir_task_dir_t *td,
                                                         const char *name,
                                                         weir_error_t **errp);
 
 /**
  * @brief Opens (creating if needed) a RocksDB window store in
- *        `<task dir>/<name>/`; see weir_kv_store_open_rocksdb() and
- *        weir_window_store_new_memory().
+ *        `<task dir>/<name>/`; see weir_kv_store_rocksdb_open() and
+ *        weir_window_store_memory_new().
  * @remark Changing @p segment_ms of an existing store is refused
  *         (WEIR_ERR_STORE): its keys are laid out by segment.
  */
 WEIR_EXPORT weir_window_store_t *
-weir_window_store_open_rocksdb(weir_task_dir_t *td, const char *name,
+weir_window_store_rocksdb_open(weir_task_dir_t *td, const char *name,
                                int64_t retention_ms, int64_t segment_ms,
                                weir_error_t **errp);
 
-/**
- * @brief Writes a consistent copy of the store's committed state, position
- *        included, into @p dir (which must not exist), as a store
- *        directory: moved to `<task dir>/<name>/` it opens like the
- *        original. Table files are hard links, so it is cheap.
- * @returns WEIR_ERR_UNSUPPORTED for in-memory stores, WEIR_ERR_EXISTS,
- *          WEIR_ERR_IO, WEIR_ERR_NO_SPACE, WEIR_ERR_STATE during restore.
- * @remark An open transaction's writes are not included. Use it for
- *         backups or to hand a warm copy to a standby.
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_checkpoint(weir_kv_store_t *kv,
-                                                   const char *dir);
-
-/** @brief See weir_kv_store_checkpoint(). */
-WEIR_EXPORT weir_error_t *
-weir_window_store_checkpoint(weir_window_store_t *ws, const char *dir);
-
-/** @brief True when the store was found corrupt at open and wiped. */
-WEIR_EXPORT bool weir_kv_store_was_reset(const weir_kv_store_t *kv);
-
-/** @brief See weir_kv_store_was_reset(). */
-WEIR_EXPORT bool weir_window_store_was_reset(const weir_window_store_t *ws);
-
 /* ------------------------------------------------------------------ */
-/* Key-value store lifecycle                                          */
+/* Window stores: what only they have                                  */
 /* ------------------------------------------------------------------ */
-
-/**
- * @brief Closes and frees a store. NULL is fine.
- * @remark An open transaction is aborted; open iterators must have been
- *         closed. A RocksDB store's files stay on disk.
- */
-WEIR_EXPORT void weir_kv_store_destroy(weir_kv_store_t *kv);
-
-/**
- * @brief Sets (or with NULL removes) the changelog sink.
- * @remark @p sink must outlive the store (typically a static const table);
- *         @p opaque is passed to every call.
- */
-WEIR_EXPORT void weir_kv_store_set_changelog(weir_kv_store_t *kv,
-                                             const weir_changelog_sink_t *sink,
-                                             void *opaque);
-
-/**
- * @brief Sets the log callback (default: stderr, INFO).
- * @param debug  enable the store/restore debug lines.
- */
-WEIR_EXPORT void weir_kv_store_set_log_cb(weir_kv_store_t *kv,
-                                          weir_log_cb_t *cb, void *opaque,
-                                          bool debug);
-
-/**
- * @brief Opens a transaction.
- * @returns WEIR_ERR_STATE when one is already open.
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_begin(weir_kv_store_t *kv);
-
-/** @brief "No new changelog position" for weir_kv_store_commit(). */
-#define WEIR_STORE_NO_POSITION ((int64_t)-1)
-
-/**
- * @brief Commits the open transaction, if any, together with the changelog
- *        position it reaches, in one atomic write.
- * @param changelog_offset  the next changelog offset to restore from
- *        (last offset written by this store's changelog + 1), >= 0; or
- *        WEIR_STORE_NO_POSITION to keep the store's current position (a
- *        store without changelog, or nothing produced yet): the data is
- *        committed all the same.
- * @returns WEIR_ERR_STATE when iterators are still open; a storage error
- *          (WEIR_ERR_STORE, WEIR_ERR_IO, WEIR_ERR_NO_SPACE) leaves the
- *          transaction open, so the caller can abort it.
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_commit(weir_kv_store_t *kv,
-                                               int64_t changelog_offset);
-
-/**
- * @brief Discards the open transaction's writes.
- * @returns WEIR_ERR_STATE when no transaction is open or iterators are
- *          still open.
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_abort(weir_kv_store_t *kv);
-
-/** @brief True while a transaction is open. */
-WEIR_EXPORT bool weir_kv_store_in_transaction(const weir_kv_store_t *kv);
-
-/**
- * @brief The committed changelog position: where restore resumes.
- * @param foundp  false when the store has none (restore from the start).
- */
-WEIR_EXPORT void weir_kv_store_position(const weir_kv_store_t *kv,
-                                        int64_t *offsetp, bool *foundp);
-
-/**
- * @brief Starts a restore.
- * @param total  the number of records expected (for progress), 0 unknown.
- * @param cb     progress callback, or NULL.
- * @returns WEIR_ERR_STATE inside a transaction or another restore.
- */
-WEIR_EXPORT weir_error_t *
-weir_kv_store_restore_begin(weir_kv_store_t *kv, uint64_t total,
-                            weir_restore_progress_cb_t *cb, void *opaque);
-
-/**
- * @brief Applies a batch of changelog records, in changelog order.
- * @param next_offset  the changelog offset after the batch's last record;
- *                     it becomes the store's position.
- * @remark Batches of a few thousand records amortize best. Records do not
- *         go to the changelog sink.
- */
-WEIR_EXPORT weir_error_t *
-weir_kv_store_restore_apply(weir_kv_store_t *kv,
-                            const weir_changelog_record_t *recs, size_t n,
-                            int64_t next_offset);
-
-/**
- * @brief Ends a restore: ingests what is still buffered (RocksDB) and
- *        reports final progress.
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_restore_end(weir_kv_store_t *kv);
-
-/* ------------------------------------------------------------------ */
-/* Interactive queries                                                */
-/* ------------------------------------------------------------------ */
-
-/**
- * @brief Reads a key's committed value, from any thread.
- * @remark Thread-safe against the store's own thread: it sees data as of
- *         the last commit (never the open transaction's writes; outside
- *         transactions, every write). For interactive queries. The store
- *         must stay open for the duration of the call. Free *valp with
- *         weir_free().
- */
-WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
-                                                  const void *key,
-                                                  size_t key_len, void **valp,
-                                                  size_t *val_lenp,
-                                                  bool *foundp);
-
-/**
- * @brief Iterates committed keys in a range (bounds as in
- *        weir_kv_store_range()), from any thread.
- * @remark The iterator belongs to the calling thread and does not hold up
- *         the store's commits; close it before the store is destroyed.
- *         In-memory stores copy the range at the call; RocksDB iterates a
- *         snapshot.
- */
-WEIR_EXPORT weir_error_t *
-weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
-                          size_t from_len, bool from_inclusive,
-                          const void *to, size_t to_len, bool to_inclusive,
-                          weir_kv_iter_t **iterp);
-
-/** @brief weir_window_store_fetch() on committed data, from any thread. */
-WEIR_EXPORT weir_error_t *
-weir_window_store_query_fetch(weir_window_store_t *ws, const void *key,
-                              size_t key_len, int64_t from, int64_t to,
-                              weir_window_iter_t **iterp);
-
-/** @brief weir_window_store_fetch_all() on committed data, any thread. */
-WEIR_EXPORT weir_error_t *
-weir_window_store_query_fetch_all(weir_window_store_t *ws, int64_t from,
-                                  int64_t to, weir_window_iter_t **iterp);
-
-/* ------------------------------------------------------------------ */
-/* Window store lifecycle (same semantics as the key-value functions)  */
-/* ------------------------------------------------------------------ */
-
-/** @brief Closes and frees a window store. NULL is fine. */
-WEIR_EXPORT void weir_window_store_destroy(weir_window_store_t *ws);
-
-/**
- * @brief Sets the changelog sink. Records carry the key encoded by
- *        weir_window_changelog_key_encode(); a deleted window is a
- *        tombstone.
- */
-WEIR_EXPORT void
-weir_window_store_set_changelog(weir_window_store_t *ws,
-                                const weir_changelog_sink_t *sink,
-                                void *opaque);
-
-/** @brief Sets the log callback (see weir_kv_store_set_log_cb()). */
-WEIR_EXPORT void weir_window_store_set_log_cb(weir_window_store_t *ws,
-                                              weir_log_cb_t *cb,
-                                              void *opaque, bool debug);
-
-/** @brief See weir_kv_store_begin(). */
-WEIR_EXPORT weir_error_t *weir_window_store_begin(weir_window_store_t *ws);
-
-/**
- * @brief See weir_kv_store_commit(). Segments that fell out of retention
- *        during the transaction are dropped after the commit.
- */
-WEIR_EXPORT weir_error_t *weir_window_store_commit(weir_window_store_t *ws,
-                                                   int64_t changelog_offset);
-
-/** @brief See weir_kv_store_abort(). */
-WEIR_EXPORT weir_error_t *weir_window_store_abort(weir_window_store_t *ws);
-
-/** @brief See weir_kv_store_position(). */
-WEIR_EXPORT void weir_window_store_position(const weir_window_store_t *ws,
-                                            int64_t *offsetp, bool *foundp);
 
 /**
  * @brief The largest window start written (committed or pending), or
@@ -492,26 +485,52 @@ weir_window_store_observed_time(const weir_window_store_t *ws);
 WEIR_EXPORT uint64_t
 weir_window_store_expired_puts(const weir_window_store_t *ws);
 
-/** @brief See weir_kv_store_restore_begin(). */
-WEIR_EXPORT weir_error_t *
-weir_window_store_restore_begin(weir_window_store_t *ws, uint64_t total,
-                                weir_restore_progress_cb_t *cb,
-                                void *opaque);
+/* ------------------------------------------------------------------ */
+/* Interactive queries                                                */
+/* ------------------------------------------------------------------ */
 
 /**
- * @brief Applies window changelog records (keys as encoded by
- *        weir_window_changelog_key_encode()). Records for expired windows
- *        are skipped; a key that is not a window changelog key fails with
- *        WEIR_ERR_STORE_CORRUPT.
+ * @brief Reads a key's committed value, from any thread.
+ * @remark Thread-safe against the store's own thread: it sees data as of
+ *         the last commit (never the open transaction's writes; outside
+ *         transactions, every write). For interactive queries. The store
+ *         must stay open for the duration of the call. Free *valp with
+ *         weir_free().
  */
-WEIR_EXPORT weir_error_t *
-weir_window_store_restore_apply(weir_window_store_t *ws,
-                                const weir_changelog_record_t *recs,
-                                size_t n, int64_t next_offset);
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
+                                                  const void *key,
+                                                  size_t key_len, void **valp,
+                                                  size_t *val_lenp,
+                                                  bool *foundp);
 
-/** @brief See weir_kv_store_restore_end(). */
+/**
+ * @brief Iterates committed keys in a range (bounds as in
+ *        weir_kv_store_range()), from any thread.
+ * @remark The iterator belongs to the calling thread and does not hold up
+ *         the store's commits; close it before the store is destroyed.
+ *         In-memory stores copy the range at the call; RocksDB iterates a
+ *         snapshot.
+ */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
-weir_window_store_restore_end(weir_window_store_t *ws);
+weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
+                          size_t from_len, bool from_inclusive,
+                          const void *to, size_t to_len, bool to_inclusive,
+                          weir_kv_iter_t **iterp);
+
+/** @brief weir_window_store_fetch() on committed data, from any thread. */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *
+weir_window_store_query_fetch(weir_window_store_t *ws, const void *key,
+                              size_t key_len, int64_t from, int64_t to,
+                              weir_window_iter_t **iterp);
+
+/** @brief weir_window_store_fetch_all() on committed data, any thread. */
+WEIR_WARN_UNUSED
+WEIR_EXPORT weir_error_t *
+weir_window_store_query_fetch_all(weir_window_store_t *ws, int64_t from,
+                                  int64_t to, weir_window_iter_t **iterp);
 
 #ifdef __cplusplus
 }

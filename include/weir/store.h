@@ -11,8 +11,10 @@
  * open, close or destroy it. Inside a transaction (exactly-once), writes go
  * to the task's pending batch and reads and iterators see them.
  *
- * Lifecycle (open, transactions, changelogs, restore) is in
- * weir/statestore.h.
+ * Lifecycle (open, transactions, changelogs, restore) is the owner's
+ * business, in weir/statestore.h, which this header and the other
+ * processor-facing ones (weir/processor.h, weir/window_store.h,
+ * weir/dsl.h) do not include.
  */
 #ifndef WEIR_STORE_H
 #define WEIR_STORE_H
@@ -36,17 +38,20 @@ WEIR_EXPORT const char *weir_kv_store_name(const weir_kv_store_t *kv);
  * @param foundp   receives whether the key exists. Not found is a result,
  *                 not an error.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_get(weir_kv_store_t *kv,
                                             const void *key, size_t key_len,
                                             void **valp, size_t *val_lenp,
                                             bool *foundp);
 
 /** @brief Writes a key (overwrites). */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_put(weir_kv_store_t *kv,
                                             const void *key, size_t key_len,
                                             const void *val, size_t val_len);
 
 /** @brief Deletes a key; deleting a missing key is not an error. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_delete(weir_kv_store_t *kv,
                                                const void *key,
                                                size_t key_len);
@@ -58,6 +63,7 @@ WEIR_EXPORT weir_error_t *weir_kv_store_delete(weir_kv_store_t *kv,
  * @remark The iterator must be closed with weir_kv_iter_close() before the
  *         store's transaction commits or aborts.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_range(weir_kv_store_t *kv,
                                               const void *from,
                                               size_t from_len,
@@ -67,16 +73,19 @@ WEIR_EXPORT weir_error_t *weir_kv_store_range(weir_kv_store_t *kv,
                                               weir_kv_iter_t **iterp);
 
 /** @brief Iterates the keys that start with @p prefix, in key order. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_prefix_scan(weir_kv_store_t *kv,
                                                     const void *prefix,
                                                     size_t prefix_len,
                                                     weir_kv_iter_t **iterp);
 
 /** @brief Iterates every key, in key order. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_all(weir_kv_store_t *kv,
                                             weir_kv_iter_t **iterp);
 
 /** @brief An estimate of the number of keys (exact for in-memory). */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_kv_store_approximate_count(weir_kv_store_t *kv,
                                                           uint64_t *countp);
 

@@ -43,8 +43,25 @@ extern "C" {
 
 typedef struct weir_test_driver_s weir_test_driver_t;
 
-/** @brief Driver options; zero-initialize, then set what you need. */
+/**
+ * @brief Driver options.
+ *
+ * **Growing: a size field.** Start from WEIR_TEST_DRIVER_OPTS_INIT, which
+ * zeroes every field (zero is each field's default) and sets @c size,
+ * then set what you need by name:
+ * @code
+ * weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+ * opts.application_id = "app";
+ * @endcode
+ * The driver reads only the first @c size bytes, so a program built with
+ * this header keeps working with a later library whose struct has more
+ * fields (they keep their defaults). A @c size of 0 (the struct was not
+ * made from WEIR_TEST_DRIVER_OPTS_INIT) or larger than the library knows
+ * is WEIR_ERR_INVALID_ARG.
+ */
 typedef struct weir_test_driver_opts_s {
+    /** sizeof(weir_test_driver_opts_t), as the caller was built with. */
+    size_t size;
     /** Prefix of internal topic names ("<id>-<name>-repartition");
      *  NULL: "weir-test". */
     const char *application_id;
@@ -65,8 +82,17 @@ typedef struct weir_test_driver_opts_s {
     const weir_conf_t *conf;
 } weir_test_driver_opts_t;
 
+/** @brief The start of every weir_test_driver_opts_t: defaults, and the
+ *         size of the struct this program was built with. */
+#define WEIR_TEST_DRIVER_OPTS_INIT                                        \
+    {                                                                     \
+        .size = sizeof(weir_test_driver_opts_t)                           \
+    }
+
 /** @brief A record read from an output topic: bytes as the sink wrote
- *         them. Free with weir_test_record_destroy(). */
+ *         them. Free with weir_test_record_destroy(). Made by the driver
+ *         and only read by callers, so fields to come are added at the
+ *         end. */
 typedef struct weir_test_record_s {
     char *topic;             /**< full topic name */
     int32_t partition;       /**< always 0 */
@@ -82,7 +108,9 @@ typedef struct weir_test_record_s {
  * @brief Makes a driver for @p topo (built here if it is not yet), opens
  *        the stores, runs every processor's init() and loads global
  *        stores.
- * @param opts  NULL for the defaults; copied.
+ * @param opts  NULL for the defaults, or made from
+ *              WEIR_TEST_DRIVER_OPTS_INIT (a bad @c size is
+ *              WEIR_ERR_INVALID_ARG); copied.
  * @returns the driver, which owns @p topo from then on (destroyed with
  *          it); or NULL with *errp set, and @p topo still the caller's.
  */
@@ -104,6 +132,7 @@ WEIR_EXPORT void weir_test_driver_destroy(weir_test_driver_t *drv);
  *          (prefixed with task and processor names). After an error the
  *          driver can go on with the next record.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_pipe(weir_test_driver_t *drv, const char *topic,
                       const void *key, size_t key_len, const void *value,
@@ -112,6 +141,7 @@ weir_test_driver_pipe(weir_test_driver_t *drv, const char *topic,
 
 /** @brief weir_test_driver_pipe() with NUL-terminated strings as bytes
  *         (NULL: null). */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
                                                     const char *topic,
                                                     const char *key,
@@ -123,6 +153,7 @@ WEIR_EXPORT weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
  *        wall-clock punctuations that fall due (then processes what they
  *        wrote to repartition topics).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_advance_wall_clock(weir_test_driver_t *drv, int64_t ms);
 
@@ -156,6 +187,7 @@ WEIR_EXPORT bool weir_test_driver_read_output_str(weir_test_driver_t *drv,
  * @param foundp  false when the topic has no record (then nothing else is
  *                set).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_read_output_obj(
     weir_test_driver_t *drv, const char *topic, weir_serde_t *key_serde,
     weir_serde_t *value_serde, void **keyp, size_t *key_lenp, void **valuep,
@@ -169,11 +201,13 @@ WEIR_EXPORT void weir_test_record_destroy(weir_test_record_t *rec);
  *        store) for reading. The driver keeps ownership.
  * @returns WEIR_ERR_NOT_FOUND when there is no such key-value store.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_test_driver_kv_store(weir_test_driver_t *drv,
                                                     const char *name,
                                                     weir_kv_store_t **kvp);
 
 /** @brief Like weir_test_driver_kv_store(), for a window store. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_test_driver_window_store(weir_test_driver_t *drv, const char *name,
                               weir_window_store_t **wsp);
@@ -182,7 +216,7 @@ weir_test_driver_window_store(weir_test_driver_t *drv, const char *name,
  * @brief Records dropped so far under @p reason, summed over tasks:
  *        "late" (windowed aggregations), "null-key", "null-value",
  *        "invalid-timestamp", or what processors passed to
- *        weir_processor_record_dropped(). NULL: all reasons.
+ *        weir_processor_count_dropped(). NULL: all reasons.
  */
 WEIR_EXPORT uint64_t weir_test_driver_dropped(const weir_test_driver_t *drv,
                                               const char *reason);

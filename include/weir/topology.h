@@ -246,6 +246,7 @@ WEIR_EXPORT void weir_topology_global_store_set_file(weir_topology_t *topo,
  *          read-only: a later builder call is recorded as a
  *          WEIR_ERR_STATE error that the next build() returns.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_topology_build(weir_topology_t *topo);
 
 /**

@@ -10,6 +10,12 @@
  *
  * Fetches return windows in ascending start order for one key; fetch_all
  * returns entries ordered by segment, then key, then window start.
+ *
+ * Like weir/store.h, this is what a processor sees: data access, and
+ * the owner-time switch an aggregation sets in its init(). Creating a
+ * window store and its lifecycle (transactions, changelog, restore) are
+ * in the owner's header, weir/statestore.h, which this one does not
+ * include.
  */
 #ifndef WEIR_WINDOW_STORE_H
 #define WEIR_WINDOW_STORE_H
@@ -32,6 +38,7 @@ weir_window_store_name(const weir_window_store_t *ws);
  *        A NULL @p val deletes it. Writes to a window that is already past
  *        retention are ignored (and counted).
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_window_store_put(weir_window_store_t *ws,
                                                 const void *key,
                                                 size_t key_len,
@@ -43,6 +50,7 @@ WEIR_EXPORT weir_error_t *weir_window_store_put(weir_window_store_t *ws,
  * @brief Reads one window. *valp is freed with weir_free(); *foundp says
  *        whether it exists.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_window_store_get(weir_window_store_t *ws,
                                                 const void *key,
                                                 size_t key_len,
@@ -55,6 +63,7 @@ WEIR_EXPORT weir_error_t *weir_window_store_get(weir_window_store_t *ws,
  * @brief Iterates @p key's windows with a start in [@p from, @p to],
  *        ascending.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
                                                   const void *key,
                                                   size_t key_len,
@@ -62,6 +71,7 @@ WEIR_EXPORT weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
                                                   weir_window_iter_t **iterp);
 
 /** @brief Iterates every key's windows with a start in [@p from, @p to]. */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_window_store_fetch_all(weir_window_store_t *ws, int64_t from,
                             int64_t to, weir_window_iter_t **iterp);
@@ -83,6 +93,7 @@ WEIR_EXPORT void weir_window_store_set_owner_time(weir_window_store_t *ws,
  * @brief Moves the observed time forward to @p t (never back); windows
  *        older than @p t - retention + 1 expire.
  */
+WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_window_store_advance_time(weir_window_store_t *ws, int64_t t);
 

@@ -24,7 +24,7 @@ static void run_killed(const char *guarantee, int threads, size_t kill_after,
     weir_conf_t *rconf = weir_conf_new();
     ck_assert_ptr_null(
         weir_conf_set(rconf, "schema.registry.url", weir_test_registry()));
-    weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+    weir_registry_t *reg = weir_registry_http_new(rconf, &err);
     weir_conf_destroy(rconf);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
     rec_e2e_t e = {

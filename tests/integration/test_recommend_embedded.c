@@ -15,7 +15,7 @@ START_TEST(test_recommend_embedded_matches_oracle)
     weir_error_t *err = NULL;
     weir_mock_cluster_t *mc = weir_mock_cluster_new(1, &err);
     ck_assert_msg(mc != NULL, "%s", weir_error_string(err));
-    weir_registry_t *reg = weir_registry_new_memory(NULL, &err);
+    weir_registry_t *reg = weir_registry_memory_new(NULL, &err);
     ck_assert_ptr_nonnull(reg);
     rec_e2e_t e = {
         .bootstrap = weir_mock_cluster_bootstraps(mc),

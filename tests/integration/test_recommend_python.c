@@ -20,7 +20,7 @@ START_TEST(test_recommend_python_producer_is_decoded_identically)
     weir_conf_t *rconf = weir_conf_new();
     ck_assert_ptr_null(
         weir_conf_set(rconf, "schema.registry.url", weir_test_registry()));
-    weir_registry_t *reg = weir_registry_new_http(rconf, &err);
+    weir_registry_t *reg = weir_registry_http_new(rconf, &err);
     weir_conf_destroy(rconf);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
     char url[1024];

@@ -42,6 +42,21 @@ static void assert_repartition_purged(const char *app_id)
     ck_assert_msg(purged > 0, "nothing purged from %s", topic);
 }
 
+/* The state changes an app reported, through the conf's opaque. */
+typedef struct states_s {
+    int n;
+    weir_app_state_t seen[64];
+} states_t;
+
+static void on_state(void *opaque, weir_app_state_t old_state,
+                     weir_app_state_t new_state)
+{
+    states_t *st = opaque;
+    (void)old_state;
+    if (st->n < 64)
+        st->seen[st->n++] = new_state;
+}
+
 static void run_app(const char *guarantee, int threads)
 {
     char *in = weir_test_unique_name("eos-in");
@@ -53,9 +68,11 @@ static void run_app(const char *guarantee, int threads)
     ww_produce(&ww, in, 0, ww.records, true, -1);
 
     weir_error_t *err = NULL;
-    weir_app_t *app = weir_app_new(ww_topology(in, out),
-                                   ww_conf(app_id, state, guarantee, threads),
-                                   &err);
+    weir_conf_t *conf = ww_conf(app_id, state, guarantee, threads);
+    states_t states = {0};
+    weir_conf_set_state_cb(conf, on_state);
+    weir_conf_set_opaque(conf, &states);
+    weir_app_t *app = weir_app_new(ww_topology(in, out), conf, &err);
     ck_assert_msg(app != NULL, "%s", weir_error_string(err));
     err = weir_app_start(app);
     ck_assert_msg(!err, "start: %s", weir_error_string(err));
@@ -70,6 +87,13 @@ static void run_app(const char *guarantee, int threads)
     err = weir_app_close(app, 30000);
     ck_assert_msg(!err, "close: %s", weir_error_string(err));
     ck_assert_int_eq(weir_app_state(app), WEIR_APP_NOT_RUNNING);
+    /* The listener registered on the conf saw the app run and stop. */
+    ck_assert_int_ge(states.n, 3);
+    bool ran = false;
+    for (int i = 0; i < states.n; i++)
+        ran = ran || states.seen[i] == WEIR_APP_RUNNING;
+    ck_assert(ran);
+    ck_assert_int_eq(states.seen[states.n - 1], WEIR_APP_NOT_RUNNING);
     weir_app_destroy(app);
     weir_test_tmpdir_remove(state);
     free(state);

@@ -26,10 +26,10 @@ END_TEST
 START_TEST(test_error_flags_and_prefix)
 {
     weir_error_t *err = weir_error_new(WEIR_ERR_KAFKA, "commit failed");
-    weir_error_set_retriable(err, true);
-    weir_error_set_txn_requires_abort(err, true);
-    weir_error_set_origin_code(err, -185);
-    weir_error_prefix(err, "task %s: ", "0_3");
+    err = weir_error_set_retriable(err, true);
+    err = weir_error_set_txn_requires_abort(err, true);
+    err = weir_error_set_origin_code(err, -185);
+    err = weir_error_prefix(err, "task %s: ", "0_3");
     ck_assert(weir_error_is_retriable(err));
     ck_assert(weir_error_txn_requires_abort(err));
     ck_assert(!weir_error_is_fatal(err));

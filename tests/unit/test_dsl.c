@@ -504,6 +504,39 @@ START_TEST(test_dsl_errors_reported_by_build)
 }
 END_TEST
 
+/* Windows whose reserved space is not zero (an uninitialized struct) are
+ * refused, naming the operation; made by a constructor, they are not. */
+START_TEST(test_dsl_windows_with_reserved_set_are_refused)
+{
+    weir_time_windows_t tw = weir_tumbling_windows(1000, 0);
+    weir_session_windows_t sw = weir_session_windows(1000, 0);
+    weir_sliding_windows_t lw = weir_sliding_windows(1000, 0);
+    for (size_t i = 0; i < 4; i++)
+        ck_assert(!tw.reserved[i] && !sw.reserved[i] && !lw.reserved[i]);
+    const char *expect[] = {"windowed_by after", "session_windowed_by after",
+                            "sliding_windowed_by after"};
+    for (int kind = 0; kind < 3; kind++) {
+        weir_topology_t *topo = weir_topology_new();
+        weir_kgrouped_t *g = weir_kstream_group_by_key(weir_stream(
+            topo, "in", weir_serde_string(), weir_serde_string()));
+        tw.reserved[3] = sw.reserved[3] = lw.reserved[3] = 7;
+        if (kind == 0)
+            ck_assert_ptr_null(weir_kgrouped_windowed_by(g, tw));
+        else if (kind == 1)
+            ck_assert_ptr_null(weir_kgrouped_session_windowed_by(g, sw));
+        else
+            ck_assert_ptr_null(weir_kgrouped_sliding_windowed_by(g, lw));
+        weir_error_t *err = weir_topology_build(topo);
+        ck_assert_int_eq(weir_error_code(err), WEIR_ERR_TOPOLOGY);
+        ck_assert_msg(strstr(weir_error_string(err), expect[kind]) &&
+                          strstr(weir_error_string(err), "reserved"),
+                      "%s", weir_error_string(err));
+        weir_error_destroy(err);
+        weir_topology_destroy(topo);
+    }
+}
+END_TEST
+
 /* ---- allocation failures: every path cleans up ---- */
 
 /* Builds a word count with a repartition and a global table, runs a few
@@ -572,6 +605,7 @@ int main(void)
     tcase_add_test(tc, test_dsl_filter_map_values_peek_foreach_to);
     tcase_add_test(tc, test_dsl_explicit_repartition);
     tcase_add_test(tc, test_dsl_errors_reported_by_build);
+    tcase_add_test(tc, test_dsl_windows_with_reserved_set_are_refused);
     tcase_add_test(tc, test_dsl_allocation_failures_are_clean);
     suite_add_tcase(s, tc);
     tc = tcase_create("aggregation");

@@ -67,7 +67,11 @@ static weir_error_t *visits_process(weir_processor_context_t *pctx,
                             (size_t)clen);
     st->seen++;
     snprintf(out, sizeof(out), "%s#%ld", (const char *)rec->key, n);
-    weir_record_t o = {key, 1, out, strlen(out), rec->timestamp, NULL};
+    weir_record_t o = {.key = key,
+                       .key_len = 1,
+                       .value = out,
+                       .value_len = strlen(out),
+                       .timestamp = rec->timestamp};
     return err ? err : weir_processor_forward(pctx, &o);
 }
 
@@ -81,7 +85,11 @@ static weir_error_t *visits_punctuate(weir_processor_context_t *pctx,
     ck_assert_int_eq(tag, 7);
     char out[32];
     snprintf(out, sizeof(out), "%ld", st->seen);
-    weir_record_t o = {"tick", 4, out, strlen(out), timestamp, NULL};
+    weir_record_t o = {.key = "tick",
+                       .key_len = 4,
+                       .value = out,
+                       .value_len = strlen(out),
+                       .timestamp = timestamp};
     return weir_processor_forward(pctx, &o);
 }
 
@@ -155,8 +163,11 @@ static weir_error_t *swap_process(weir_processor_context_t *pctx,
 {
     (void)state;
     int64_t n = (int64_t)strtol(rec->key, NULL, 10);
-    weir_record_t o = {rec->value, rec->value_len, &n, sizeof(n),
-                       rec->timestamp, NULL};
+    weir_record_t o = {.key = rec->value,
+                       .key_len = rec->value_len,
+                       .value = &n,
+                       .value_len = sizeof(n),
+                       .timestamp = rec->timestamp};
     return weir_processor_forward(pctx, &o);
 }
 
@@ -269,7 +280,7 @@ static bool in_catalog(void *ctx, const weir_record_t *rec)
                                          &vl, &found));
     weir_free(v);
     if (!found)
-        weir_processor_record_dropped(pctx, "unknown-product");
+        weir_processor_count_dropped(pctx, "unknown-product");
     return found;
 }
 

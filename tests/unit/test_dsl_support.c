@@ -11,7 +11,8 @@
 weir_test_driver_t *dsl_driver(weir_topology_t *topo)
 {
     weir_error_t *err = NULL;
-    weir_test_driver_opts_t opts = {.application_id = "app"};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "app";
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
     return drv;

@@ -27,9 +27,10 @@ void wt_teardown(void)
 
 weir_test_driver_t *wt_driver(weir_topology_t *topo, int engine)
 {
-    weir_test_driver_opts_t opts = {.application_id = "windows",
-                                    .rocksdb_stores = engine == WT_ROCKSDB,
-                                    .state_dir = state_dir};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "windows";
+    opts.rocksdb_stores = engine == WT_ROCKSDB;
+    opts.state_dir = state_dir;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));

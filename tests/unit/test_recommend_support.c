@@ -63,7 +63,7 @@ void rt_setup(rt_t *rt, const char *csv, const char *const *overrides)
         ok(rec_config_set(&rt->cfg, key, eq + 1));
     }
     weir_error_t *err = NULL;
-    rt->reg = weir_registry_new_memory(NULL, &err);
+    rt->reg = weir_registry_memory_new(NULL, &err);
     ok(err);
     rt->click_serde = weir_serde_avro_new(rt->reg, rec_schema_clickstream, 0,
                                           &err);
@@ -78,7 +78,7 @@ void rt_setup(rt_t *rt, const char *csv, const char *const *overrides)
      * side would hold windows for idle.timeout.ms). */
     rt->conf = weir_conf_new();
     ok(weir_conf_set(rt->conf, "idle.timeout.ms", "0"));
-    weir_test_driver_opts_t opts = {0};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
     opts.application_id = "rec-test";
     opts.conf = rt->conf;
     rt->drv = weir_test_driver_new(topo, &opts, &err);
@@ -112,7 +112,7 @@ weir_error_t *rt_pipe_gt(rt_t *rt, const rec_gt_record_t *r)
     weir_serde_t *serde = click ? rt->click_serde : rt->sale_serde;
     const char *topic = click ? rt->cfg.topic_clicks : rt->cfg.topic_sales;
     avro_value_t v;
-    ok(weir_serde_avro_new_value(serde, &v));
+    ok(weir_serde_avro_value_new(serde, &v));
     set(&v, "user_id", r->user_id);
     set(&v, "product_id", r->product_id);
     if (!click) {

@@ -19,6 +19,7 @@
 #include <weir/registry.h>
 
 #include "alloc_int.h"
+#include "check_ok.h"
 
 static const char *schema_a = "{\"type\":\"string\"}";
 static const char *schema_b =
@@ -54,7 +55,7 @@ static weir_registry_t *memory_registry(const char *const *kv)
 {
     weir_error_t *err = NULL;
     weir_conf_t *conf = conf_with(kv);
-    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    weir_registry_t *reg = weir_registry_memory_new(conf, &err);
     weir_conf_destroy(conf); /* only read */
     ck_assert_ptr_null(err);
     ck_assert_ptr_nonnull(reg);
@@ -215,7 +216,7 @@ START_TEST(test_registry_zero_retry_timeout_makes_one_attempt)
 {
     static const char *const kv[] = {"schema.registry.retry.max.ms", "0", NULL};
     weir_registry_t *reg = memory_registry(kv);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     int32_t id;
     weir_error_t *err = weir_registry_register(reg, "t", NULL, schema_a, &id);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
@@ -242,7 +243,7 @@ static void *later_thread(void *arg)
     if (l->interrupt)
         weir_registry_interrupt(l->reg);
     else
-        weir_registry_memory_set_available(l->reg, true);
+        CHECK_OK(weir_registry_memory_set_available(l->reg, true));
     return NULL;
 }
 
@@ -253,7 +254,7 @@ START_TEST(test_registry_waits_for_registry_to_come_back)
         "schema.registry.retry.backoff.max.ms", "50",
         "schema.registry.retry.max.ms", "-1", NULL};
     weir_registry_t *reg = memory_registry(kv);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     later_t l = {reg, 300, false};
     pthread_t th;
     pthread_create(&th, NULL, later_thread, &l);
@@ -276,7 +277,7 @@ START_TEST(test_registry_interrupt_ends_an_endless_retry)
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_a, &id));
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     later_t l = {reg, 200, true};
     pthread_t th;
     pthread_create(&th, NULL, later_thread, &l);
@@ -322,7 +323,7 @@ START_TEST(test_registry_concurrent_misses_share_one_fetch)
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_b, &id));
     /* Unavailable first, so every thread misses while the first fetch is
      * still retrying. */
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     weir_registry_stats_t st0;
     weir_registry_stats(reg, &st0);
     getter_t g[N_THREADS];
@@ -332,7 +333,7 @@ START_TEST(test_registry_concurrent_misses_share_one_fetch)
         pthread_create(&th[i], NULL, getter_thread, &g[i]);
     }
     sleep_ms(300);
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     for (int i = 0; i < N_THREADS; i++) {
         pthread_join(th[i], NULL);
         ck_assert_ptr_null(g[i].err);
@@ -355,7 +356,7 @@ START_TEST(test_registry_concurrent_misses_share_one_failure)
         "schema.registry.retry.backoff.ms", "20",
         "schema.registry.retry.max.ms", "300", NULL};
     weir_registry_t *reg = memory_registry(kv);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     getter_t g[N_THREADS];
     pthread_t th[N_THREADS];
     for (int i = 0; i < N_THREADS; i++) {
@@ -369,7 +370,7 @@ START_TEST(test_registry_concurrent_misses_share_one_failure)
         weir_error_destroy(g[i].err);
     }
     /* The failed entry is gone: the next call fetches again. */
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     weir_registry_stats_t st0, st1;
     weir_registry_stats(reg, &st0);
     const weir_registry_schema_t *s;
@@ -388,7 +389,7 @@ START_TEST(test_registry_out_of_memory_never_crashes)
     for (long n = 0; n < 1000; n++) {
         weir_error_t *err = NULL;
         weir__alloc_fail_after(n);
-        weir_registry_t *reg = weir_registry_new_memory(NULL, &err);
+        weir_registry_t *reg = weir_registry_memory_new(NULL, &err);
         int32_t id = -1;
         const weir_registry_schema_t *s = NULL;
         if (reg)
@@ -490,7 +491,7 @@ START_TEST(test_registry_conf_settings_and_log_reach_the_client)
     weir_conf_set_log_cb(conf, log_cb);
     weir_conf_set_opaque(conf, &log_seen);
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_memory(conf, &err);
+    weir_registry_t *reg = weir_registry_memory_new(conf, &err);
     ck_assert_ptr_nonnull(reg);
     weir_conf_destroy(conf);
     ck_assert_ptr_null(weir_registry_memory_set_available(reg, false));
@@ -517,20 +518,20 @@ END_TEST
 START_TEST(test_registry_http_needs_an_http_url)
 {
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_registry_new_http(NULL, &err));
+    ck_assert_ptr_null(weir_registry_http_new(NULL, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     ck_assert_ptr_nonnull(strstr(weir_error_string(err),
                                  "schema.registry.url"));
     weir_error_destroy(err);
     weir_conf_t *conf = weir_conf_new();
-    ck_assert_ptr_null(weir_registry_new_http(conf, &err));
+    ck_assert_ptr_null(weir_registry_http_new(conf, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     weir_error_destroy(err);
     static const char *const bad[] = {"ftp://h:21", "http://a:1,ftp://b",
                                       " , "};
     for (int i = 0; i < 3; i++) {
         ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", bad[i]));
-        ck_assert_ptr_null(weir_registry_new_http(conf, &err));
+        ck_assert_ptr_null(weir_registry_http_new(conf, &err));
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
         ck_assert_msg(strstr(weir_error_string(err), "schema.registry.url"),
                       "%s", weir_error_string(err));
@@ -562,7 +563,7 @@ START_TEST(test_registry_http_down_retries_then_retriable_error)
                               "schema.registry.retry.max.ms", "500", NULL};
     weir_error_t *err = NULL;
     weir_conf_t *conf = conf_with(kv);
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     int64_t t0 = now_ms();

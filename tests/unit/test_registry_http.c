@@ -57,7 +57,7 @@ static weir_registry_t *client(const char *api_path, const char *const *kv)
     for (; kv && kv[0]; kv += 2)
         ck_assert_ptr_null(weir_conf_set(conf, kv[0], kv[1]));
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     ck_assert_msg(reg != NULL, "%s", weir_error_string(err));
     weir_conf_destroy(conf);
     return reg;
@@ -340,7 +340,7 @@ START_TEST(test_registry_http_avro_record_waits_out_a_stopped_registry)
     weir_serde_t *writer = weir_serde_avro_new(wreg, schema, 0, &err);
     ck_assert_ptr_nonnull(writer);
     avro_value_t v, f;
-    ck_assert_ptr_null(weir_serde_avro_new_value(writer, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(writer, &v));
     avro_value_get_by_name(&v, "a", &f, NULL);
     avro_value_set_long(&f, 123456789);
     weir_buf_t buf;
@@ -439,7 +439,7 @@ START_TEST(test_registry_http_avro_serde_round_trip_and_resolution)
     weir_serde_t *serde = weir_serde_avro_new(reg, schema, 0, &err);
     ck_assert_msg(serde != NULL, "%s", weir_error_string(err));
     avro_value_t v, f;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     avro_value_get_by_name(&v, "user_id", &f, NULL);
     avro_value_set_string(&f, "user-27");
     avro_value_get_by_name(&v, "product_id", &f, NULL);

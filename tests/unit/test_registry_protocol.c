@@ -194,7 +194,7 @@ static weir_registry_t *client(const char *const *kv)
     for (; kv && kv[0]; kv += 2)
         ck_assert_ptr_null(weir_conf_set(conf, kv[0], kv[1]));
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     return reg;
@@ -264,7 +264,7 @@ START_TEST(test_registry_protocol_fails_over_to_the_next_url)
     weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", urls));
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     const weir_registry_schema_t *s;
@@ -427,7 +427,7 @@ START_TEST(test_registry_protocol_tls_failure_is_not_retried)
             ck_assert_ptr_null(weir_conf_set(
                 conf, "schema.registry.ssl.ca.location", cas[i]));
         weir_error_t *err = NULL;
-        weir_registry_t *reg = weir_registry_new_http(conf, &err);
+        weir_registry_t *reg = weir_registry_http_new(conf, &err);
         weir_conf_destroy(conf);
         ck_assert_ptr_nonnull(reg);
         const weir_registry_schema_t *s;

@@ -135,7 +135,7 @@ static weir_error_t *fetch(const char *ca_file, const char *verify,
         ck_assert_ptr_null(
             weir_conf_set(conf, "schema.registry.ssl.ca.location", ca_file));
     weir_error_t *err = NULL;
-    weir_registry_t *reg = weir_registry_new_http(conf, &err);
+    weir_registry_t *reg = weir_registry_http_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
     const weir_registry_schema_t *s;

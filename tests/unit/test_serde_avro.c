@@ -17,6 +17,7 @@
 #include <weir/serde_avro.h>
 
 #include "alloc_int.h"
+#include "check_ok.h"
 #include "files.h"
 
 static char *clicks_json;
@@ -30,7 +31,7 @@ static void setup(void)
     ck_assert_ptr_null(
         weir_conf_set(conf, "schema.registry.retry.max.ms", "0"));
     weir_error_t *err = NULL;
-    reg = weir_registry_new_memory(conf, &err);
+    reg = weir_registry_memory_new(conf, &err);
     weir_conf_destroy(conf);
     ck_assert_ptr_nonnull(reg);
 }
@@ -69,7 +70,7 @@ static const char *get_str(avro_value_t *rec, const char *field)
 static void click(weir_serde_t *serde, avro_value_t *v, const char *user,
                   const char *product)
 {
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, v));
     set_str(v, "user_id", user);
     set_str(v, "product_id", product);
 }
@@ -174,7 +175,7 @@ START_TEST(test_serde_avro_key_serde_uses_key_subject)
 {
     weir_serde_t *serde = serde_for("\"string\"", WEIR_SERDE_AVRO_KEY);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     avro_value_set_string(&v, "k");
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -256,7 +257,7 @@ START_TEST(test_serde_avro_every_type_round_trips_and_matches_avro_c)
 {
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -285,7 +286,7 @@ START_TEST(test_serde_avro_generic_serde_reads_writer_schema)
 {
     weir_serde_t *typed = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(typed, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(typed, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -304,7 +305,7 @@ START_TEST(test_serde_avro_generic_serde_reads_writer_schema)
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
     weir_error_destroy(err);
     avro_value_t v2;
-    err = weir_serde_avro_new_value(generic, &v2);
+    err = weir_serde_avro_value_new(generic, &v2);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SCHEMA);
     weir_error_destroy(err);
     avro_value_decref(&v);
@@ -564,7 +565,7 @@ START_TEST(test_serde_avro_truncated_and_trailing_bytes)
 {
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
@@ -623,7 +624,7 @@ START_TEST(test_serde_avro_random_corruption_never_crashes)
      * SERDE, never crashes, hangs or leaks (run under ASan in CI). */
     weir_serde_t *serde = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(serde, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(serde, &v));
     fill_all(&v);
     weir_buf_t good;
     weir_buf_init(&good, 0);
@@ -710,7 +711,7 @@ START_TEST(test_serde_avro_value_of_other_schema_is_rejected)
     weir_serde_t *clicks = serde_for(clicks_json, 0);
     weir_serde_t *all = serde_for(all_types_json, 0);
     avro_value_t v;
-    ck_assert_ptr_null(weir_serde_avro_new_value(all, &v));
+    ck_assert_ptr_null(weir_serde_avro_value_new(all, &v));
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
     weir_error_t *err = weir_serde_serialize(clicks, "t", &v, 0, &buf);
@@ -790,18 +791,18 @@ START_TEST(test_serde_avro_registry_down_is_retriable_never_data_error)
     click(serde, &v, "u", "p");
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     weir_error_t *err = weir_serde_serialize(serde, "t", &v, 0, &buf);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
     ck_assert(weir_error_is_retriable(err));
     ck_assert_uint_eq(buf.len, 0);
     weir_error_destroy(err);
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     ck_assert_ptr_null(weir_serde_serialize(serde, "t", &v, 0, &buf));
 
     /* A reader that has never seen the id, with the registry down. */
     weir_serde_t *reader = serde_for(clicks_json, 0);
-    weir_registry_memory_set_available(reg, false);
+    CHECK_OK(weir_registry_memory_set_available(reg, false));
     void *obj;
     size_t len;
     err = weir_serde_deserialize(reader, "t", buf.data, buf.len, &obj, &len);
@@ -809,7 +810,7 @@ START_TEST(test_serde_avro_registry_down_is_retriable_never_data_error)
     ck_assert(weir_error_is_retriable(err));
     weir_error_destroy(err);
     /* The failure is not cached: the same record succeeds later. */
-    weir_registry_memory_set_available(reg, true);
+    CHECK_OK(weir_registry_memory_set_available(reg, true));
     ck_assert_ptr_null(
         weir_serde_deserialize(reader, "t", buf.data, buf.len, &obj, &len));
     ck_assert(avro_value_equal(&v, obj));

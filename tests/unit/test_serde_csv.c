@@ -11,6 +11,7 @@
 #include <weir/serde_csv.h>
 
 #include "alloc_int.h"
+#include "check_ok.h"
 
 static weir_csv_row_t *parse_ok(const char *s, char delim)
 {
@@ -107,11 +108,11 @@ START_TEST(test_serde_csv_write_quotes_only_what_needs_it)
 
     weir_csv_row_clear(row);
     ck_assert_uint_eq(weir_csv_row_count(row), 0);
-    weir_csv_row_add(row, "say \"hi\"", (size_t)-1);
-    weir_csv_row_add(row, "a\nb", (size_t)-1);
-    weir_csv_row_add(row, " x", (size_t)-1);
-    weir_csv_row_add(row, NULL, 0);
-    weir_csv_row_add(row, "plain", (size_t)-1);
+    CHECK_OK(weir_csv_row_add(row, "say \"hi\"", (size_t)-1));
+    CHECK_OK(weir_csv_row_add(row, "a\nb", (size_t)-1));
+    CHECK_OK(weir_csv_row_add(row, " x", (size_t)-1));
+    CHECK_OK(weir_csv_row_add(row, NULL, 0));
+    CHECK_OK(weir_csv_row_add(row, "plain", (size_t)-1));
     s = write_row(row, ',', 0);
     ck_assert_str_eq(s, "\"say \"\"hi\"\"\",\"a\nb\",\" x\",,plain");
     weir__free(s);
@@ -134,7 +135,7 @@ START_TEST(test_serde_csv_round_trip_through_serde)
     for (size_t r = 0; r < 3; r++) {
         weir_csv_row_t *row = weir_csv_row_new();
         for (int i = 0; i < 4; i++)
-            weir_csv_row_add(row, rows[r][i], (size_t)-1);
+            CHECK_OK(weir_csv_row_add(row, rows[r][i], (size_t)-1));
         weir_buf_t buf;
         weir_buf_init(&buf, 0);
         ck_assert_ptr_null(weir_serde_serialize(serde, "t", row, 0, &buf));
@@ -156,7 +157,7 @@ START_TEST(test_serde_csv_single_empty_field_differs_from_no_field)
 {
     weir_serde_t *serde = weir_serde_csv();
     weir_csv_row_t *row = weir_csv_row_new();
-    weir_csv_row_add(row, "", 0);
+    CHECK_OK(weir_csv_row_add(row, "", 0));
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
     ck_assert_ptr_null(weir_serde_serialize(serde, "t", row, 0, &buf));
@@ -202,8 +203,8 @@ START_TEST(test_serde_csv_oversize_is_too_large_and_buffer_unchanged)
 {
     weir_serde_t *serde = weir_serde_csv();
     weir_csv_row_t *row = weir_csv_row_new();
-    weir_csv_row_add(row, "0123456789", (size_t)-1);
-    weir_csv_row_add(row, "a \"quoted\" field", (size_t)-1);
+    CHECK_OK(weir_csv_row_add(row, "0123456789", (size_t)-1));
+    CHECK_OK(weir_csv_row_add(row, "a \"quoted\" field", (size_t)-1));
     weir_buf_t buf;
     weir_buf_init(&buf, 16);
     ck_assert_ptr_null(weir_buf_append(&buf, "ab", 2));

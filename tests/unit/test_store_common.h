@@ -14,6 +14,8 @@
 
 #include <weir/statestore.h>
 
+#include "check_ok.h"
+
 /* A changelog sink that records what it is sent. */
 typedef struct sent_s {
     char store[64];
@@ -54,12 +56,7 @@ static weir_error_t *sink_send(void *opaque, const char *store,
 
 static const weir_changelog_sink_t test_sink = {.send = sink_send};
 
-#define OK(expr)                                                         \
-    do {                                                                 \
-        weir_error_t *ok_err_ = (expr);                                  \
-        ck_assert_msg(!ok_err_, "%s: %s", #expr,                         \
-                      weir_error_string(ok_err_));                       \
-    } while (0)
+#define OK(expr) CHECK_OK(expr)
 
 /* Expects an error with a code, and frees it. */
 #define FAILS(expr, code)                                                \
@@ -70,6 +67,14 @@ static const weir_changelog_sink_t test_sink = {.send = sink_send};
                       weir_error_string(f_err_));                        \
         weir_error_destroy(f_err_);                                      \
     } while (0)
+
+/* A changelog record, its fields named so that reserved stays zero. */
+static inline weir_changelog_record_t crec(const void *key, size_t key_len,
+                                           const void *val, size_t val_len)
+{
+    return (weir_changelog_record_t){
+        .key = key, .key_len = key_len, .val = val, .val_len = val_len};
+}
 
 static inline void put_s(weir_kv_store_t *kv, const char *k, const char *v)
 {

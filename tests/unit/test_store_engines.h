@@ -31,7 +31,7 @@ static void engine_setup(void)
 
 static void engine_teardown(void)
 {
-    weir_task_dir_close(engine_td);
+    weir_task_dir_destroy(engine_td);
     engine_td = NULL;
     weir_store_env_destroy(engine_env);
     engine_env = NULL;
@@ -45,9 +45,9 @@ static inline weir_kv_store_t *engine_kv_open(int engine, const char *name)
     weir_error_t *err = NULL;
     weir_kv_store_t *kv = NULL;
     if (engine == ENGINE_MEMORY)
-        kv = weir_kv_store_new_memory(name, &err);
+        kv = weir_kv_store_memory_new(name, &err);
     else
-        kv = weir_kv_store_open_rocksdb(engine_td, name, &err);
+        kv = weir_kv_store_rocksdb_open(engine_td, name, &err);
     ck_assert_msg(kv, "open %s: %s", name, weir_error_string(err));
     return kv;
 }
@@ -60,9 +60,9 @@ static inline weir_window_store_t *engine_ws_open(int engine,
     weir_error_t *err = NULL;
     weir_window_store_t *ws = NULL;
     if (engine == ENGINE_MEMORY)
-        ws = weir_window_store_new_memory(name, retention, segment, &err);
+        ws = weir_window_store_memory_new(name, retention, segment, &err);
     else
-        ws = weir_window_store_open_rocksdb(engine_td, name, retention,
+        ws = weir_window_store_rocksdb_open(engine_td, name, retention,
                                             segment, &err);
     ck_assert_msg(ws, "open %s: %s", name, weir_error_string(err));
     return ws;

@@ -25,7 +25,7 @@ START_TEST(test_store_kv_put_get_overwrite_delete)
     assert_get(kv, "a", NULL);
     /* Deleting a missing key is not an error. */
     OK(weir_kv_store_delete(kv, "zz", 2));
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -48,7 +48,7 @@ START_TEST(test_store_kv_empty_value_and_empty_key_are_data)
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "=root,e=");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -81,7 +81,7 @@ START_TEST(test_store_kv_order_is_bytewise_shorter_first)
         ck_assert_uint_eq(count, 8);
     else
         ck_assert_uint_ge(count, 1);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -109,7 +109,7 @@ START_TEST(test_store_kv_range_bounds)
     assert_iter(it, "");
     OK(weir_kv_store_range(kv, "c", 1, false, "c", 1, true, &it));
     assert_iter(it, "");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -141,7 +141,7 @@ START_TEST(test_store_kv_prefix_scan)
     }
     weir_kv_iter_close(it);
     ck_assert_int_eq(n, 2);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -174,7 +174,7 @@ START_TEST(test_store_kv_iterator_survives_writes)
     ck_assert_ptr_null(weir_kv_iter_key(it, &kl));
     weir_kv_iter_close(it);
     weir_kv_iter_close(NULL);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -183,10 +183,10 @@ START_TEST(test_store_kv_transaction_abort_discards)
     weir_kv_store_t *kv = engine_kv_open(_i, "txn");
     put_s(kv, "keep", "1");
     put_s(kv, "gone", "2");
-    OK(weir_kv_store_commit(kv, 5));
-    OK(weir_kv_store_begin(kv));
-    ck_assert(weir_kv_store_in_transaction(kv));
-    FAILS(weir_kv_store_begin(kv), WEIR_ERR_STATE);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 5));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
+    ck_assert(weir_store_in_transaction(weir_kv_store_as_store(kv)));
+    FAILS(weir_store_begin(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
     put_s(kv, "keep", "changed");
     put_s(kv, "keep", "changed twice");
     put_s(kv, "new", "3");
@@ -197,11 +197,11 @@ START_TEST(test_store_kv_transaction_abort_discards)
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     /* Commit and abort refuse while an iterator is open. */
-    FAILS(weir_kv_store_commit(kv, 6), WEIR_ERR_STATE);
-    FAILS(weir_kv_store_abort(kv), WEIR_ERR_STATE);
+    FAILS(weir_store_commit(weir_kv_store_as_store(kv), 6), WEIR_ERR_STATE);
+    FAILS(weir_store_abort(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
     assert_iter(it, "keep=changed twice,new=3");
-    OK(weir_kv_store_abort(kv));
-    ck_assert(!weir_kv_store_in_transaction(kv));
+    OK(weir_store_abort(weir_kv_store_as_store(kv)));
+    ck_assert(!weir_store_in_transaction(weir_kv_store_as_store(kv)));
     assert_get(kv, "keep", "1");
     assert_get(kv, "gone", "2");
     assert_get(kv, "new", NULL);
@@ -209,11 +209,11 @@ START_TEST(test_store_kv_transaction_abort_discards)
     assert_iter(it, "gone=2,keep=1");
     int64_t pos;
     bool found;
-    weir_kv_store_position(kv, &pos, &found);
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(found);
     ck_assert_int_eq(pos, 5);
-    FAILS(weir_kv_store_abort(kv), WEIR_ERR_STATE);
-    weir_kv_store_destroy(kv);
+    FAILS(weir_store_abort(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -222,36 +222,37 @@ START_TEST(test_store_kv_transaction_commit_sets_position)
     weir_kv_store_t *kv = engine_kv_open(_i, "txn");
     int64_t pos;
     bool found;
-    weir_kv_store_position(kv, &pos, &found);
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(!found);
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "a", "1");
     put_s(kv, "b", "2");
     OK(weir_kv_store_delete(kv, "b", 1));
-    OK(weir_kv_store_commit(kv, 42));
-    ck_assert(!weir_kv_store_in_transaction(kv));
-    weir_kv_store_position(kv, &pos, &found);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 42));
+    ck_assert(!weir_store_in_transaction(weir_kv_store_as_store(kv)));
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(found);
     ck_assert_int_eq(pos, 42);
-    FAILS(weir_kv_store_commit(kv, -2), WEIR_ERR_INVALID_ARG);
+    FAILS(weir_store_commit(weir_kv_store_as_store(kv), -2),
+          WEIR_ERR_INVALID_ARG);
     /* No new position: the data commits, the position stays. */
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "np", "1");
-    OK(weir_kv_store_commit(kv, WEIR_STORE_NO_POSITION));
-    weir_kv_store_position(kv, &pos, &found);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), WEIR_STORE_NO_POSITION));
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(found);
     ck_assert_int_eq(pos, 42);
     assert_get(kv, "np", "1");
     /* A second transaction that aborts leaves the first one's data. */
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     OK(weir_kv_store_delete(kv, "a", 1));
-    OK(weir_kv_store_abort(kv));
+    OK(weir_store_abort(weir_kv_store_as_store(kv)));
     assert_get(kv, "a", "1");
     assert_get(kv, "b", NULL);
     /* Destroying with an open transaction aborts it (no leak, no crash). */
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "c", "3");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -259,7 +260,7 @@ START_TEST(test_store_kv_changelog_records_each_write)
 {
     weir_kv_store_t *kv = engine_kv_open(_i, "logged");
     sink_log_t log = {0};
-    weir_kv_store_set_changelog(kv, &test_sink, &log);
+    weir_store_set_changelog(weir_kv_store_as_store(kv), &test_sink, &log);
     put_s(kv, "k", "v");
     OK(weir_kv_store_delete(kv, "k", 1));
     ck_assert_int_eq(log.n, 2);
@@ -276,12 +277,12 @@ START_TEST(test_store_kv_changelog_records_each_write)
     /* Restored records do not go back to the changelog. */
     log.fail = false;
     log.n = 0;
-    weir_changelog_record_t rec = {"r", 1, "1", 1};
-    OK(weir_kv_store_restore_begin(kv, 1, NULL, NULL));
-    OK(weir_kv_store_restore_apply(kv, &rec, 1, 10));
-    OK(weir_kv_store_restore_end(kv));
+    weir_changelog_record_t rec = crec("r", 1, "1", 1);
+    OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 1, NULL, NULL));
+    OK(weir_store_restore_apply(weir_kv_store_as_store(kv), &rec, 1, 10));
+    OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
     ck_assert_int_eq(log.n, 0);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -307,20 +308,22 @@ START_TEST(test_store_kv_restore_applies_in_order)
     weir_kv_store_t *kv = engine_kv_open(_i, "restored");
     put_s(kv, "stale", "x");
     progress_t prog = {0};
-    OK(weir_kv_store_restore_begin(kv, 5, on_progress, &prog));
-    FAILS(weir_kv_store_begin(kv), WEIR_ERR_STATE);
+    OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 5, on_progress,
+                                &prog));
+    FAILS(weir_store_begin(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
     weir_changelog_record_t recs[] = {
-        {"a", 1, "1", 1},
-        {"b", 1, "2", 1},
-        {"a", 1, "3", 1},     /* later record wins */
-        {"stale", 5, NULL, 0}, /* tombstone */
-        {"c", 1, "", 0},
+        crec("a", 1, "1", 1),
+        crec("b", 1, "2", 1),
+        crec("a", 1, "3", 1),     /* later record wins */
+        crec("stale", 5, NULL, 0), /* tombstone */
+        crec("c", 1, "", 0),
     };
-    OK(weir_kv_store_restore_apply(kv, recs, 3, 103));
-    OK(weir_kv_store_restore_apply(kv, recs + 3, 2, 105));
-    OK(weir_kv_store_restore_end(kv));
-    FAILS(weir_kv_store_restore_end(kv), WEIR_ERR_STATE);
-    FAILS(weir_kv_store_restore_apply(kv, recs, 1, 1), WEIR_ERR_STATE);
+    OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 3, 103));
+    OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs + 3, 2, 105));
+    OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
+    FAILS(weir_store_restore_end(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
+    FAILS(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 1, 1),
+          WEIR_ERR_STATE);
     ck_assert_int_ge(prog.calls, 1);
     ck_assert_uint_eq(prog.done, 5);
     ck_assert_uint_eq(prog.total, 5);
@@ -330,10 +333,10 @@ START_TEST(test_store_kv_restore_applies_in_order)
     assert_iter(it, "a=3,b=2,c=");
     int64_t pos;
     bool found;
-    weir_kv_store_position(kv, &pos, &found);
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(found);
     ck_assert_int_eq(pos, 105);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -348,7 +351,7 @@ START_TEST(test_store_kv_rejects_null_key_with_length)
     bool found;
     FAILS(weir_kv_store_get(kv, NULL, 2, &v, &vl, &found),
           WEIR_ERR_INVALID_ARG);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -418,20 +421,20 @@ START_TEST(test_store_kv_random_ops_match_model)
             weir_kv_iter_close(it);
         } else if (r < 95) {
             if (!txn) {
-                OK(weir_kv_store_begin(kv));
+                OK(weir_store_begin(weir_kv_store_as_store(kv)));
                 memcpy(saved, model, sizeof(model));
                 txn = true;
             } else {
-                OK(weir_kv_store_commit(kv, step));
+                OK(weir_store_commit(weir_kv_store_as_store(kv), step));
                 txn = false;
             }
         } else if (txn) {
-            OK(weir_kv_store_abort(kv));
+            OK(weir_store_abort(weir_kv_store_as_store(kv)));
             memcpy(model, saved, sizeof(model));
             txn = false;
         }
     }
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -446,7 +449,7 @@ START_TEST(test_store_kv_memory_allocation_failures_are_clean)
     for (long n = 0; n < 120; n++) {
         weir_error_t *err = NULL;
         weir__alloc_fail_after(n);
-        weir_kv_store_t *kv = weir_kv_store_new_memory("nomem", &err);
+        weir_kv_store_t *kv = weir_kv_store_memory_new("nomem", &err);
         if (!kv) {
             weir__alloc_fail_after(-1);
             ck_assert_int_eq(weir_error_code(err), WEIR_ERR_NOMEM);
@@ -456,7 +459,7 @@ START_TEST(test_store_kv_memory_allocation_failures_are_clean)
         weir__alloc_fail_after(-1);
         put_s(kv, "base", "1");
         weir__alloc_fail_after(n);
-        bool txn = !(err = weir_kv_store_begin(kv));
+        bool txn = !(err = weir_store_begin(weir_kv_store_as_store(kv)));
         weir_error_destroy(err);
         for (int i = 0; i < 8; i++) {
             char k[8];
@@ -477,12 +480,12 @@ START_TEST(test_store_kv_memory_allocation_failures_are_clean)
         weir_kv_iter_close(it);
         weir__alloc_fail_after(-1);
         if (txn) {
-            OK(weir_kv_store_abort(kv));
+            OK(weir_store_abort(weir_kv_store_as_store(kv)));
             weir_kv_iter_t *all;
             OK(weir_kv_store_all(kv, &all));
             assert_iter(all, "base=1");
         }
-        weir_kv_store_destroy(kv);
+        weir_store_destroy(weir_kv_store_as_store(kv));
     }
 }
 END_TEST
@@ -492,8 +495,8 @@ START_TEST(test_store_kv_query_sees_committed_data_only)
     weir_kv_store_t *kv = engine_kv_open(_i, "queried");
     put_s(kv, "a", "1");
     put_s(kv, "c", "3");
-    OK(weir_kv_store_commit(kv, 1));
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 1));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "a", "2");
     put_s(kv, "b", "new");
     OK(weir_kv_store_delete(kv, "c", 1));
@@ -512,13 +515,13 @@ START_TEST(test_store_kv_query_sees_committed_data_only)
     weir_kv_iter_t *q;
     OK(weir_kv_store_query_range(kv, NULL, 0, true, NULL, 0, false, &q));
     /* A query iterator does not hold up the owner's commit. */
-    OK(weir_kv_store_commit(kv, 2));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 2));
     assert_iter(q, "a=1,c=3");
     OK(weir_kv_store_query_range(kv, "b", 1, true, "c", 1, true, &q));
     assert_iter(q, "b=new");
     OK(weir_kv_store_query_get(kv, "c", 1, &v, &vl, &found));
     ck_assert(!found);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -575,21 +578,21 @@ START_TEST(test_store_kv_query_from_another_thread_never_tears)
     for (int i = 0; i < 3000 && !h.failure[0]; i++) {
         char v[16];
         snprintf(v, sizeof(v), "%d", i);
-        OK(weir_kv_store_begin(h.kv));
+        OK(weir_store_begin(weir_kv_store_as_store(h.kv)));
         put_s(h.kv, "x", v);
         put_s(h.kv, "filler", v);
         put_s(h.kv, "y", v);
         if (i % 7 == 3) {
-            OK(weir_kv_store_abort(h.kv));
+            OK(weir_store_abort(weir_kv_store_as_store(h.kv)));
         } else {
-            OK(weir_kv_store_commit(h.kv, i + 1));
+            OK(weir_store_commit(weir_kv_store_as_store(h.kv), i + 1));
         }
     }
     h.stop = 1;
     pthread_join(tid, NULL);
     ck_assert_msg(!h.failure[0], "%s", h.failure);
     ck_assert_int_gt(h.checks, 0);
-    weir_kv_store_destroy(h.kv);
+    weir_store_destroy(weir_kv_store_as_store(h.kv));
 }
 END_TEST
 
@@ -605,8 +608,8 @@ START_TEST(test_store_kv_iterator_in_transaction_sees_own_writes)
     put_s(kv, "a", "1");
     put_s(kv, "c", "3");
     put_s(kv, "e", "5");
-    OK(weir_kv_store_commit(kv, 1));
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 1));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     char out[256] = "";
@@ -628,10 +631,10 @@ START_TEST(test_store_kv_iterator_in_transaction_sees_own_writes)
     ck_assert_ptr_null(weir_kv_iter_error(it));
     weir_kv_iter_close(it);
     ck_assert_str_eq(out, "a=1,b=2,d=4,e=5");
-    OK(weir_kv_store_abort(kv));
+    OK(weir_store_abort(weir_kv_store_as_store(kv)));
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "a=1,c=3,e=5");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 

@@ -41,7 +41,7 @@ static void assert_position(weir_kv_store_t *kv, bool expect_found,
 {
     int64_t pos;
     bool found;
-    weir_kv_store_position(kv, &pos, &found);
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert_int_eq(found, expect_found);
     if (expect_found)
         ck_assert_int_eq(pos, expect);
@@ -74,28 +74,28 @@ static void reap(pid_t pid)
 START_TEST(test_store_rocksdb_commit_survives_reopen)
 {
     weir_kv_store_t *kv = kv_open("durable");
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "a", "1");
     put_s(kv, "b", "2");
-    OK(weir_kv_store_commit(kv, 17));
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 17));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "a", "uncommitted");
     put_s(kv, "c", "uncommitted");
-    weir_kv_store_destroy(kv); /* aborts */
+    weir_store_destroy(weir_kv_store_as_store(kv)); /* aborts */
     kv = kv_open("durable");
-    ck_assert(!weir_kv_store_was_reset(kv));
+    ck_assert(!weir_store_was_reset(weir_kv_store_as_store(kv)));
     assert_position(kv, true, 17);
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "a=1,b=2");
     /* Writes outside a transaction persist too (at-least-once). */
     put_s(kv, "d", "4");
-    OK(weir_kv_store_commit(kv, 18));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 18));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     kv = kv_open("durable");
     assert_get(kv, "d", "4");
     assert_position(kv, true, 18);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -106,10 +106,10 @@ START_TEST(test_store_rocksdb_crash_between_batch_and_commit)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         weir_kv_store_t *kv = kv_open("crashy");
-        OK(weir_kv_store_begin(kv));
+        OK(weir_store_begin(weir_kv_store_as_store(kv)));
         put_s(kv, "committed", "yes");
-        OK(weir_kv_store_commit(kv, 10));
-        OK(weir_kv_store_begin(kv));
+        OK(weir_store_commit(weir_kv_store_as_store(kv), 10));
+        OK(weir_store_begin(weir_kv_store_as_store(kv)));
         for (int i = 0; i < 1000; i++) {
             char k[16];
             snprintf(k, sizeof(k), "pending-%04d", i);
@@ -124,7 +124,7 @@ START_TEST(test_store_rocksdb_crash_between_batch_and_commit)
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "committed=yes");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -135,16 +135,16 @@ START_TEST(test_store_rocksdb_crash_after_commit_keeps_it)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         weir_kv_store_t *kv = kv_open("crashy");
-        OK(weir_kv_store_begin(kv));
+        OK(weir_store_begin(weir_kv_store_as_store(kv)));
         put_s(kv, "k", "v");
-        OK(weir_kv_store_commit(kv, 3));
+        OK(weir_store_commit(weir_kv_store_as_store(kv), 3));
         _exit(0);
     }
     reap(pid);
     weir_kv_store_t *kv = kv_open("crashy");
     assert_position(kv, true, 3);
     assert_get(kv, "k", "v");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -163,16 +163,16 @@ START_TEST(test_store_rocksdb_sigkill_leaves_committed_prefix)
             weir_kv_store_t *kv = kv_open("killed");
             int64_t start;
             bool found;
-            weir_kv_store_position(kv, &start, &found);
+            weir_store_position(weir_kv_store_as_store(kv), &start, &found);
             int i = found ? (int)start : 0;
             for (;; i++) {
-                OK(weir_kv_store_begin(kv));
+                OK(weir_store_begin(weir_kv_store_as_store(kv)));
                 char k[16], v[16];
                 snprintf(k, sizeof(k), "k%06d", i);
                 snprintf(v, sizeof(v), "%d", i);
                 put_s(kv, k, v);
                 put_s(kv, "n", v);
-                OK(weir_kv_store_commit(kv, i + 1));
+                OK(weir_store_commit(weir_kv_store_as_store(kv), i + 1));
             }
         }
         struct timespec ts = {0, (long)(150 + 70 * round) * 1000000L};
@@ -184,7 +184,7 @@ START_TEST(test_store_rocksdb_sigkill_leaves_committed_prefix)
         weir_kv_store_t *kv = kv_open("killed");
         int64_t pos;
         bool found;
-        weir_kv_store_position(kv, &pos, &found);
+        weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
         if (!found) {
             /* Killed before the first commit: must be empty. */
             weir_kv_iter_t *it;
@@ -210,7 +210,7 @@ START_TEST(test_store_rocksdb_sigkill_leaves_committed_prefix)
             weir_kv_iter_close(it);
             ck_assert_int_eq(expect, pos);
         }
-        weir_kv_store_destroy(kv);
+        weir_store_destroy(weir_kv_store_as_store(kv));
     }
 }
 END_TEST
@@ -226,16 +226,17 @@ START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
     if (pid == 0) {
         weir_kv_store_t *kv = kv_open("restoring");
         put_s(kv, "base", "1");
-        OK(weir_kv_store_commit(kv, 5));
-        OK(weir_kv_store_restore_begin(kv, 3000, NULL, NULL));
+        OK(weir_store_commit(weir_kv_store_as_store(kv), 5));
+        OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 3000, NULL,
+                                    NULL));
         weir_changelog_record_t recs[1000];
         char keys[1000][16];
         for (int b = 0; b < 3; b++) {
             for (int i = 0; i < 1000; i++) {
                 snprintf(keys[i], sizeof(keys[i]), "r%06d", b * 1000 + i);
-                recs[i] = (weir_changelog_record_t){keys[i], 7, "v", 1};
+                recs[i] = crec(keys[i], 7, "v", 1);
             }
-            OK(weir_kv_store_restore_apply(kv, recs, 1000,
+            OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 1000,
                                            5 + (b + 1) * 1000));
         }
         _exit(0); /* before restore_end's flush */
@@ -244,7 +245,7 @@ START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
     weir_kv_store_t *kv = kv_open("restoring");
     int64_t pos;
     bool found;
-    weir_kv_store_position(kv, &pos, &found);
+    weir_store_position(weir_kv_store_as_store(kv), &pos, &found);
     ck_assert(found);
     assert_get(kv, "base", "1");
     weir_kv_iter_t *it;
@@ -256,29 +257,30 @@ START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
     }
     weir_kv_iter_close(it);
     ck_assert_int_eq(5 + n, pos);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
 START_TEST(test_store_rocksdb_restore_is_durable_after_end)
 {
     weir_kv_store_t *kv = kv_open("restored");
-    OK(weir_kv_store_restore_begin(kv, 0, NULL, NULL));
-    weir_changelog_record_t recs[] = {{"a", 1, "1", 1}, {"b", 1, "2", 1}};
-    OK(weir_kv_store_restore_apply(kv, recs, 2, 2));
-    OK(weir_kv_store_restore_end(kv));
+    OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 0, NULL, NULL));
+    weir_changelog_record_t recs[] = {crec("a", 1, "1", 1),
+                                      crec("b", 1, "2", 1)};
+    OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 2, 2));
+    OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
     if (pid == 0)
         _exit(0);
     reap(pid);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     kv = kv_open("restored");
     assert_position(kv, true, 2);
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "a=1,b=2");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -286,24 +288,24 @@ START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
 {
     weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "win", 30000,
                                              10000);
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     OK(weir_window_store_put(ws, "k", 1, 1000, "a", 1));
     OK(weir_window_store_put(ws, "k", 1, 20000, "b", 1));
-    OK(weir_window_store_commit(ws, 2));
-    weir_window_store_destroy(ws);
+    OK(weir_store_commit(weir_window_store_as_store(ws), 2));
+    weir_store_destroy(weir_window_store_as_store(ws));
     ws = engine_ws_open(ENGINE_ROCKSDB, "win", 30000, 10000);
     ck_assert_int_eq(weir_window_store_observed_time(ws), 20000);
     /* Reopening with another segment width is refused. */
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win2",
+    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win2",
                                                       30000, 0, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     OK(weir_window_store_put(ws, "k", 1, 45000, "c", 1));
-    OK(weir_window_store_commit(ws, 3));
-    weir_window_store_destroy(ws);
-    ck_assert_ptr_null(weir_window_store_open_rocksdb(engine_td, "win",
+    OK(weir_store_commit(weir_window_store_as_store(ws), 3));
+    weir_store_destroy(weir_window_store_as_store(ws));
+    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win",
                                                       30000, 5000, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
     ck_assert(strstr(weir_error_string(err), "win"));
@@ -321,8 +323,8 @@ START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
     ck_assert_int_eq(n, 2);
     OK(weir_window_store_put(ws, "k", 1, 1000, "late", 4));
     ck_assert_uint_eq(weir_window_store_expired_puts(ws), 1);
-    ck_assert(!weir_window_store_was_reset(ws));
-    weir_window_store_destroy(ws);
+    ck_assert(!weir_store_was_reset(weir_window_store_as_store(ws)));
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -351,22 +353,22 @@ START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
     ck_assert_msg(other, "%s", weir_error_string(err));
     ck_assert(strstr(weir_task_dir_path(other), "/app/0_1"));
     /* The lock outlives close while a store is open, then goes. */
-    weir_kv_store_t *kv = weir_kv_store_open_rocksdb(other, "s", &err);
+    weir_kv_store_t *kv = weir_kv_store_rocksdb_open(other, "s", &err);
     ck_assert_ptr_nonnull(kv);
-    weir_task_dir_close(other);
+    weir_task_dir_destroy(other);
     ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
                                           "0_1", &err));
     weir_error_destroy(err);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     other = weir_task_dir_open(engine_env, engine_dir, "app", "0_1", &err);
     ck_assert_msg(other, "%s", weir_error_string(err));
-    weir_task_dir_close(other);
+    weir_task_dir_destroy(other);
 }
 END_TEST
 
 START_TEST(test_store_rocksdb_lock_released_when_holder_dies)
 {
-    weir_task_dir_close(engine_td);
+    weir_task_dir_destroy(engine_td);
     engine_td = NULL;
     pid_t pid = fork();
     ck_assert_int_ge(pid, 0);
@@ -388,16 +390,16 @@ START_TEST(test_store_rocksdb_same_store_twice_is_locked)
 {
     weir_kv_store_t *kv = kv_open("once");
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "once", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "once", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_LOCKED);
     weir_error_destroy(err);
     /* A kv store directory is not a window store. */
     ck_assert_ptr_null(
-        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+        weir_window_store_rocksdb_open(engine_td, "once", 10, 10, &err));
     weir_error_destroy(err);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     ck_assert_ptr_null(
-        weir_window_store_open_rocksdb(engine_td, "once", 10, 10, &err));
+        weir_window_store_rocksdb_open(engine_td, "once", 10, 10, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
     ck_assert(strstr(weir_error_string(err), "kv store"));
     weir_error_destroy(err);
@@ -408,11 +410,11 @@ START_TEST(test_store_rocksdb_newer_format_is_refused)
 {
     weir_kv_store_t *kv = kv_open("future");
     put_s(kv, "k", "v");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     char *fmt = store_file("future", "format");
     write_file(fmt, "weir-store-format 99 kv 0\n", 26);
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "future", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "future", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_VERSION);
     ck_assert(strstr(weir_error_string(err), "future"));
     ck_assert(strstr(weir_error_string(err), "99"));
@@ -421,7 +423,7 @@ START_TEST(test_store_rocksdb_newer_format_is_refused)
     write_file(fmt, "weir-store-format 1 kv 0\n", 25);
     kv = kv_open("future");
     assert_get(kv, "k", "v");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     free(fmt);
 }
 END_TEST
@@ -431,13 +433,13 @@ START_TEST(test_store_rocksdb_corrupt_current_is_wiped_with_warning)
     weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
     weir_kv_store_t *kv = kv_open("broken");
     put_s(kv, "k", "v");
-    OK(weir_kv_store_commit(kv, 9));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 9));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     char *cur = store_file("broken", "rocksdb/CURRENT");
     write_file(cur, "garbage", 7);
     free(cur);
     kv = kv_open("broken");
-    ck_assert(weir_kv_store_was_reset(kv));
+    ck_assert(weir_store_was_reset(weir_kv_store_as_store(kv)));
     ck_assert_int_eq(warnings, 1);
     ck_assert(strstr(last_warning, "broken"));
     ck_assert(strstr(last_warning, "restored in full"));
@@ -445,12 +447,12 @@ START_TEST(test_store_rocksdb_corrupt_current_is_wiped_with_warning)
     assert_get(kv, "k", NULL);
     /* Usable after the wipe. */
     put_s(kv, "k2", "v2");
-    OK(weir_kv_store_commit(kv, 1));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 1));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     kv = kv_open("broken");
-    ck_assert(!weir_kv_store_was_reset(kv));
+    ck_assert(!weir_store_was_reset(weir_kv_store_as_store(kv)));
     assert_get(kv, "k2", "v2");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -459,15 +461,15 @@ START_TEST(test_store_rocksdb_garbage_format_file_is_wiped)
     weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
     weir_kv_store_t *kv = kv_open("badfmt");
     put_s(kv, "k", "v");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     char *fmt = store_file("badfmt", "format");
     write_file(fmt, "\x01\x02zz", 4);
     free(fmt);
     kv = kv_open("badfmt");
-    ck_assert(weir_kv_store_was_reset(kv));
+    ck_assert(weir_store_was_reset(weir_kv_store_as_store(kv)));
     ck_assert_int_eq(warnings, 1);
     assert_get(kv, "k", NULL);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -479,17 +481,16 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
 {
     weir_store_env_set_log_cb(engine_env, count_warnings, NULL, false);
     weir_kv_store_t *kv = kv_open("sst");
-    OK(weir_kv_store_restore_begin(kv, 0, NULL, NULL));
+    OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 0, NULL, NULL));
     weir_changelog_record_t recs[2000];
     char keys[2000][16];
     for (int i = 0; i < 2000; i++) {
         snprintf(keys[i], sizeof(keys[i]), "key%06d", i);
-        recs[i] = (weir_changelog_record_t){keys[i], 9,
-                                            "value-value-value-value", 23};
+        recs[i] = crec(keys[i], 9, "value-value-value-value", 23);
     }
-    OK(weir_kv_store_restore_apply(kv, recs, 2000, 2000));
-    OK(weir_kv_store_restore_end(kv)); /* flushes an SST */
-    weir_kv_store_destroy(kv);
+    OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 2000, 2000));
+    OK(weir_store_restore_end(weir_kv_store_as_store(kv))); /* flushes an SST */
+    weir_store_destroy(weir_kv_store_as_store(kv));
     char *dbdir = store_file("sst", "rocksdb");
     DIR *d = opendir(dbdir);
     ck_assert_ptr_nonnull(d);
@@ -517,13 +518,13 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
     free(dbdir);
     ck_assert_int_ge(damaged, 1);
     weir_error_t *err = NULL;
-    kv = weir_kv_store_open_rocksdb(engine_td, "sst", &err);
+    kv = weir_kv_store_rocksdb_open(engine_td, "sst", &err);
     if (!kv) {
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_CORRUPT);
         weir_error_destroy(err);
         return;
     }
-    if (weir_kv_store_was_reset(kv)) {
+    if (weir_store_was_reset(weir_kv_store_as_store(kv))) {
         ck_assert_int_eq(warnings, 1);
         assert_position(kv, false, 0);
     } else {
@@ -534,7 +535,7 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_CORRUPT);
         weir_error_destroy(err);
     }
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
@@ -542,8 +543,8 @@ START_TEST(test_store_rocksdb_delete_store_and_bad_names)
 {
     weir_kv_store_t *kv = kv_open("doomed");
     put_s(kv, "k", "v");
-    OK(weir_kv_store_commit(kv, 1));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 1));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     OK(weir_task_dir_delete_store(engine_td, "doomed"));
     OK(weir_task_dir_delete_store(engine_td, "never-existed"));
     FAILS(weir_task_dir_delete_store(engine_td, ".."), WEIR_ERR_INVALID_ARG);
@@ -551,9 +552,9 @@ START_TEST(test_store_rocksdb_delete_store_and_bad_names)
     kv = kv_open("doomed");
     assert_position(kv, false, 0);
     assert_get(kv, "k", NULL);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_kv_store_open_rocksdb(engine_td, "x/y", &err));
+    ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "x/y", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
     ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "..", "0_0",
@@ -586,24 +587,25 @@ START_TEST(test_store_rocksdb_memory_figures)
     uint64_t count;
     OK(weir_kv_store_approximate_count(kv, &count));
     ck_assert_uint_gt(count, 4000);
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 
 START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
 {
     weir_kv_store_t *kv = kv_open("snap");
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "a", "1");
-    OK(weir_kv_store_commit(kv, 4));
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 4));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "b", "pending");
     char cp[4096];
     snprintf(cp, sizeof(cp), "%s/snap-copy", engine_dir);
-    OK(weir_kv_store_checkpoint(kv, cp));
-    FAILS(weir_kv_store_checkpoint(kv, cp), WEIR_ERR_EXISTS);
-    OK(weir_kv_store_commit(kv, 5));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_checkpoint(weir_kv_store_as_store(kv), cp));
+    FAILS(weir_store_checkpoint(weir_kv_store_as_store(kv), cp),
+          WEIR_ERR_EXISTS);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 5));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     /* Move the copy into another task and open it there. */
     weir_error_t *err = NULL;
     weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir, "app",
@@ -612,27 +614,28 @@ START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
     char dst[4096];
     snprintf(dst, sizeof(dst), "%s/snap", weir_task_dir_path(td));
     ck_assert_int_eq(rename(cp, dst), 0);
-    kv = weir_kv_store_open_rocksdb(td, "snap", &err);
+    kv = weir_kv_store_rocksdb_open(td, "snap", &err);
     ck_assert_msg(kv, "%s", weir_error_string(err));
-    ck_assert(!weir_kv_store_was_reset(kv));
+    ck_assert(!weir_store_was_reset(weir_kv_store_as_store(kv)));
     assert_position(kv, true, 4);
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     assert_iter(it, "a=1");
-    weir_kv_store_destroy(kv);
-    weir_task_dir_close(td);
+    weir_store_destroy(weir_kv_store_as_store(kv));
+    weir_task_dir_destroy(td);
     /* Memory stores have nothing to checkpoint. */
     kv = engine_kv_open(ENGINE_MEMORY, "mem");
-    FAILS(weir_kv_store_checkpoint(kv, cp), WEIR_ERR_UNSUPPORTED);
-    weir_kv_store_destroy(kv);
+    FAILS(weir_store_checkpoint(weir_kv_store_as_store(kv), cp),
+          WEIR_ERR_UNSUPPORTED);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     /* Window stores checkpoint too, segment width included. */
     weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wsnap", 100,
                                              10);
     OK(weir_window_store_put(ws, "k", 1, 50, "v", 1));
-    OK(weir_window_store_commit(ws, 1));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 1));
     snprintf(cp, sizeof(cp), "%s/wsnap-copy", engine_dir);
-    OK(weir_window_store_checkpoint(ws, cp));
-    weir_window_store_destroy(ws);
+    OK(weir_store_checkpoint(weir_window_store_as_store(ws), cp));
+    weir_store_destroy(weir_window_store_as_store(ws));
     char fmt[4200];
     snprintf(fmt, sizeof(fmt), "%s/format", cp);
     FILE *f = fopen(fmt, "r");
@@ -647,29 +650,30 @@ END_TEST
 START_TEST(test_store_rocksdb_commit_without_position_persists_data)
 {
     weir_kv_store_t *kv = kv_open("nopos");
-    OK(weir_kv_store_begin(kv));
+    OK(weir_store_begin(weir_kv_store_as_store(kv)));
     put_s(kv, "k", "v");
-    OK(weir_kv_store_commit(kv, WEIR_STORE_NO_POSITION));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_commit(weir_kv_store_as_store(kv), WEIR_STORE_NO_POSITION));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     kv = kv_open("nopos");
-    ck_assert(!weir_kv_store_was_reset(kv));
+    ck_assert(!weir_store_was_reset(weir_kv_store_as_store(kv)));
     assert_position(kv, false, 0);
     assert_get(kv, "k", "v");
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
     /* A window store keeps its observed time without a position. */
     weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wnopos", 100,
                                              10);
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     OK(weir_window_store_put(ws, "k", 1, 500, "v", 1));
-    OK(weir_window_store_commit(ws, WEIR_STORE_NO_POSITION));
-    weir_window_store_destroy(ws);
+    OK(weir_store_commit(weir_window_store_as_store(ws),
+                         WEIR_STORE_NO_POSITION));
+    weir_store_destroy(weir_window_store_as_store(ws));
     ws = engine_ws_open(ENGINE_ROCKSDB, "wnopos", 100, 10);
     ck_assert_int_eq(weir_window_store_observed_time(ws), 500);
     int64_t pos;
     bool found;
-    weir_window_store_position(ws, &pos, &found);
+    weir_store_position(weir_window_store_as_store(ws), &pos, &found);
     ck_assert(!found);
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -683,12 +687,12 @@ START_TEST(test_store_rocksdb_restore_in_many_files_matches_model)
     weir_store_env_set_restore_buffer(engine_env, 4096);
     weir_kv_store_t *kv = kv_open("chunks");
     put_s(kv, "k000", "before-restore");
-    OK(weir_kv_store_commit(kv, 0));
+    OK(weir_store_commit(weir_kv_store_as_store(kv), 0));
     int model[50];
     for (int k = 0; k < 50; k++)
         model[k] = -1;
     model[0] = -2; /* "before-restore" */
-    OK(weir_kv_store_restore_begin(kv, 3000, NULL, NULL));
+    OK(weir_store_restore_begin(weir_kv_store_as_store(kv), 3000, NULL, NULL));
     unsigned seed = 99;
     int64_t offset = 0;
     for (int batch = 0; batch < 30; batch++) {
@@ -700,15 +704,16 @@ START_TEST(test_store_rocksdb_restore_in_many_files_matches_model)
             bool del = (seed >> 20) % 4 == 0;
             snprintf(keys[i], sizeof(keys[i]), "k%03d", k);
             snprintf(vals[i], sizeof(vals[i]), "%" PRId64, offset);
-            recs[i] = (weir_changelog_record_t){
-                keys[i], 4, del ? NULL : vals[i], del ? 0 : strlen(vals[i])};
+            recs[i] = crec(keys[i], 4, del ? NULL : vals[i],
+                           del ? 0 : strlen(vals[i]));
             model[k] = del ? -1 : (int)offset;
             offset++;
         }
-        OK(weir_kv_store_restore_apply(kv, recs, 100, offset));
+        OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 100,
+                                    offset));
     }
-    OK(weir_kv_store_restore_end(kv));
-    weir_kv_store_destroy(kv);
+    OK(weir_store_restore_end(weir_kv_store_as_store(kv)));
+    weir_store_destroy(weir_kv_store_as_store(kv));
     kv = kv_open("chunks");
     assert_position(kv, true, 3000);
     for (int k = 0; k < 50; k++) {
@@ -726,7 +731,7 @@ START_TEST(test_store_rocksdb_restore_in_many_files_matches_model)
         }
         free(v);
     }
-    weir_kv_store_destroy(kv);
+    weir_store_destroy(weir_kv_store_as_store(kv));
 }
 END_TEST
 

@@ -75,7 +75,7 @@ START_TEST(test_store_window_put_get_fetch)
     wput(ws, "u1", 5000, NULL);
     OK(weir_window_store_fetch(ws, "u1", 2, 0, 10000, &it));
     assert_witer(it, "u1@0=b");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -97,7 +97,7 @@ START_TEST(test_store_window_prefix_keys_stay_apart)
     /* Bytewise key order, shorter first, NUL bytes included. */
     OK(weir_window_store_fetch_all(ws, 0, 100, &it));
     assert_witer(it, "@10=4,a@10=1,a0@10=2,a0\xff@10=5,ab@10=3");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -111,7 +111,7 @@ START_TEST(test_store_window_negative_times_order_correctly)
     weir_window_iter_t *it;
     OK(weir_window_store_fetch(ws, "k", 1, -2000, 1000, &it));
     assert_witer(it, "k@-1500=a,k@-1=b,k@0=c,k@999=d");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -148,7 +148,7 @@ START_TEST(test_store_window_segments_expire_past_retention)
     ck_assert(!found);
     OK(weir_window_store_fetch(ws, "k", 1, 0, 100000, &it));
     assert_witer(it, "k@20000=20,k@35000=35,k@40000=40");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -156,8 +156,8 @@ START_TEST(test_store_window_transaction_abort_restores_time_and_data)
 {
     weir_window_store_t *ws = engine_ws_open(_i, "wtxn", 30000, 10000);
     wput(ws, "k", 1000, "a");
-    OK(weir_window_store_commit(ws, 7));
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 7));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     wput(ws, "k", 1000, "changed");
     wput(ws, "k", 100000, "far");
     ck_assert_int_eq(weir_window_store_observed_time(ws), 100000);
@@ -165,21 +165,21 @@ START_TEST(test_store_window_transaction_abort_restores_time_and_data)
     weir_window_iter_t *it;
     OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
     assert_witer(it, "k@100000=far");
-    OK(weir_window_store_abort(ws));
+    OK(weir_store_abort(weir_window_store_as_store(ws)));
     ck_assert_int_eq(weir_window_store_observed_time(ws), 1000);
     OK(weir_window_store_fetch(ws, "k", 1, 0, INT64_MAX, &it));
     assert_witer(it, "k@1000=a");
     /* Commit: data stays, the expired segment is dropped. */
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     wput(ws, "k", 100000, "far");
-    OK(weir_window_store_commit(ws, 9));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 9));
     int64_t pos;
     bool found;
-    weir_window_store_position(ws, &pos, &found);
+    weir_store_position(weir_window_store_as_store(ws), &pos, &found);
     ck_assert(found && pos == 9);
     OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
     assert_witer(it, "k@100000=far");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -187,7 +187,7 @@ START_TEST(test_store_window_changelog_key_carries_window_start)
 {
     weir_window_store_t *ws = engine_ws_open(_i, "wlog", 30000, 10000);
     sink_log_t log = {0};
-    weir_window_store_set_changelog(ws, &test_sink, &log);
+    weir_store_set_changelog(weir_window_store_as_store(ws), &test_sink, &log);
     wput(ws, "user-1", 0x0102030405060708LL, "v");
     wput(ws, "user-1", 0x0102030405060708LL, NULL);
     ck_assert_int_eq(log.n, 2);
@@ -211,7 +211,7 @@ START_TEST(test_store_window_changelog_key_carries_window_start)
     ck_assert(weir_window_changelog_key_decode(ck, clen, &k, &kl, &t));
     ck_assert_int_eq(t, -2);
     weir_free(ck);
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -224,41 +224,43 @@ START_TEST(test_store_window_restore_rebuilds_and_skips_expired)
     void *k3 = weir_window_changelog_key_encode("a", 1, 45000, &l3);
     void *k4 = weir_window_changelog_key_encode("b", 1, 50000, &l4);
     weir_changelog_record_t recs[] = {
-        {k1, l1, "old", 3}, {k2, l2, "b1", 2}, {k3, l3, "a45", 3},
-        {k4, l4, "b2", 2},
+        crec(k1, l1, "old", 3),
+        crec(k2, l2, "b1", 2),
+        crec(k3, l3, "a45", 3),
+        crec(k4, l4, "b2", 2),
     };
-    OK(weir_window_store_restore_begin(ws, 4, NULL, NULL));
-    OK(weir_window_store_restore_apply(ws, recs, 4, 4));
-    weir_changelog_record_t bad = {"short", 5, "x", 1};
-    FAILS(weir_window_store_restore_apply(ws, &bad, 1, 5),
+    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 4, NULL, NULL));
+    OK(weir_store_restore_apply(weir_window_store_as_store(ws), recs, 4, 4));
+    weir_changelog_record_t bad = crec("short", 5, "x", 1);
+    FAILS(weir_store_restore_apply(weir_window_store_as_store(ws), &bad, 1, 5),
           WEIR_ERR_STORE_CORRUPT);
-    OK(weir_window_store_restore_end(ws));
+    OK(weir_store_restore_end(weir_window_store_as_store(ws)));
     ck_assert_int_eq(weir_window_store_observed_time(ws), 50000);
     weir_window_iter_t *it;
     OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
     assert_witer(it, "a@45000=a45,b@50000=b2");
     int64_t pos;
     bool found;
-    weir_window_store_position(ws, &pos, &found);
+    weir_store_position(weir_window_store_as_store(ws), &pos, &found);
     ck_assert(found && pos == 4);
     weir_free(k1);
     weir_free(k2);
     weir_free(k3);
     weir_free(k4);
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
 START_TEST(test_store_window_rejects_bad_segments)
 {
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 0, &err));
+    ck_assert_ptr_null(weir_window_store_memory_new("w", 1000, 0, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     ck_assert(strstr(weir_error_string(err), "w"));
     weir_error_destroy(err);
-    ck_assert_ptr_null(weir_window_store_new_memory("w", 1000, 2000, &err));
+    ck_assert_ptr_null(weir_window_store_memory_new("w", 1000, 2000, &err));
     weir_error_destroy(err);
-    weir_window_store_destroy(NULL);
+    weir_store_destroy(weir_window_store_as_store(NULL));
 }
 END_TEST
 
@@ -354,23 +356,23 @@ START_TEST(test_store_window_random_ops_match_model)
             ck_assert_int_eq(n, expect);
         } else if (r < 96) {
             if (!txn) {
-                OK(weir_window_store_begin(ws));
+                OK(weir_store_begin(weir_window_store_as_store(ws)));
                 memcpy(saved, model, sizeof(model));
                 saved_observed = observed;
                 txn = true;
             } else {
-                OK(weir_window_store_commit(ws, op));
+                OK(weir_store_commit(weir_window_store_as_store(ws), op));
                 txn = false;
             }
         } else if (txn) {
-            OK(weir_window_store_abort(ws));
+            OK(weir_store_abort(weir_window_store_as_store(ws)));
             memcpy(model, saved, sizeof(model));
             observed = saved_observed;
             txn = false;
         }
         ck_assert_int_eq(weir_window_store_observed_time(ws), observed);
     }
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -378,8 +380,8 @@ START_TEST(test_store_window_query_sees_committed_windows)
 {
     weir_window_store_t *ws = engine_ws_open(_i, "wquery", 1000, 100);
     wput(ws, "k", 100, "a");
-    OK(weir_window_store_commit(ws, 1));
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 1));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     wput(ws, "k", 100, "changed");
     wput(ws, "k", 200, "new");
     wput(ws, "j", 5000, "far"); /* expires k's windows inside the txn */
@@ -390,10 +392,10 @@ START_TEST(test_store_window_query_sees_committed_windows)
     assert_witer(it, "k@100=a");
     OK(weir_window_store_fetch_all(ws, 0, 10000, &it));
     assert_witer(it, "j@5000=far");
-    OK(weir_window_store_commit(ws, 2));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 2));
     OK(weir_window_store_query_fetch_all(ws, 0, 10000, &it));
     assert_witer(it, "j@5000=far");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -410,7 +412,7 @@ START_TEST(test_store_window_owner_time_drives_expiry)
     assert_witer(it, "k@1000=a,k@5000=ahead");
     OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
     assert_witer(it, "k@1000=a,k@5000=ahead");
-    OK(weir_window_store_commit(ws, 1));
+    OK(weir_store_commit(weir_window_store_as_store(ws), 1));
     /* Advancing expires from the owner's time. */
     OK(weir_window_store_advance_time(ws, 3000));
     ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
@@ -421,26 +423,26 @@ START_TEST(test_store_window_owner_time_drives_expiry)
     wput(ws, "k", 900, "late");
     ck_assert_uint_eq(weir_window_store_expired_puts(ws), 1);
     /* Inside a transaction an advance is undone by abort. */
-    OK(weir_window_store_begin(ws));
+    OK(weir_store_begin(weir_window_store_as_store(ws)));
     OK(weir_window_store_advance_time(ws, 9000));
     OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
     assert_witer(it, "");
-    OK(weir_window_store_abort(ws));
+    OK(weir_store_abort(weir_window_store_as_store(ws)));
     ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
     OK(weir_window_store_fetch_all(ws, INT64_MIN, INT64_MAX, &it));
     assert_witer(it, "k@5000=ahead");
     /* Restored records do not move owner time either. */
     size_t cl;
     void *ck = weir_window_changelog_key_encode("r", 1, 100000, &cl);
-    weir_changelog_record_t rec = {ck, cl, "x", 1};
-    OK(weir_window_store_restore_begin(ws, 1, NULL, NULL));
-    OK(weir_window_store_restore_apply(ws, &rec, 1, 7));
-    OK(weir_window_store_restore_end(ws));
+    weir_changelog_record_t rec = crec(ck, cl, "x", 1);
+    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 1, NULL, NULL));
+    OK(weir_store_restore_apply(weir_window_store_as_store(ws), &rec, 1, 7));
+    OK(weir_store_restore_end(weir_window_store_as_store(ws)));
     weir_free(ck);
     ck_assert_int_eq(weir_window_store_observed_time(ws), 3000);
     OK(weir_window_store_fetch(ws, "r", 1, 0, INT64_MAX, &it));
     assert_witer(it, "r@100000=x");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
 }
 END_TEST
 
@@ -461,7 +463,60 @@ START_TEST(test_store_window_fetch_skips_empty_segments)
     OK(weir_window_store_fetch_all(ws, 0, INT64_MAX, &it));
     assert_witer(it, "k@5=near,j@562949953421312=mid,"
                      "k@1125899906842624=far");
-    weir_window_store_destroy(ws);
+    weir_store_destroy(weir_window_store_as_store(ws));
+}
+END_TEST
+
+/*
+ * One lifecycle for both kinds: the same weir_store_* calls commit, abort
+ * and report the position of a key-value and a window store, and the
+ * conversions give NULL for the other kind.
+ */
+START_TEST(test_store_window_and_kv_share_one_lifecycle)
+{
+    weir_kv_store_t *kv = engine_kv_open(_i, "base-kv");
+    weir_window_store_t *ws = engine_ws_open(_i, "base-ws", 1000, 100);
+    weir_store_t *stores[2] = {weir_kv_store_as_store(kv),
+                               weir_window_store_as_store(ws)};
+    ck_assert_ptr_eq(weir_store_as_kv(stores[0]), kv);
+    ck_assert_ptr_null(weir_store_as_window(stores[0]));
+    ck_assert_ptr_eq(weir_store_as_window(stores[1]), ws);
+    ck_assert_ptr_null(weir_store_as_kv(stores[1]));
+    ck_assert_ptr_null(weir_kv_store_as_store(NULL));
+    ck_assert_ptr_null(weir_window_store_as_store(NULL));
+    ck_assert_ptr_null(weir_store_as_kv(NULL));
+    ck_assert_str_eq(weir_store_name(stores[0]), "base-kv");
+    ck_assert_str_eq(weir_store_name(stores[1]), "base-ws");
+    for (int i = 0; i < 2; i++) {
+        OK(weir_store_begin(stores[i]));
+        ck_assert(weir_store_in_transaction(stores[i]));
+        if (i == 0)
+            put_s(kv, "k", "gone");
+        else
+            wput(ws, "k", 500, "gone");
+        OK(weir_store_abort(stores[i]));
+        OK(weir_store_begin(stores[i]));
+        if (i == 0)
+            put_s(kv, "k", "kept");
+        else
+            wput(ws, "k", 500, "kept");
+        OK(weir_store_commit(stores[i], 7 + i));
+        ck_assert(!weir_store_in_transaction(stores[i]));
+        int64_t pos;
+        bool found;
+        weir_store_position(stores[i], &pos, &found);
+        ck_assert(found);
+        ck_assert_int_eq(pos, 7 + i);
+        ck_assert(!weir_store_was_reset(stores[i]));
+    }
+    assert_get(kv, "k", "kept");
+    weir_window_iter_t *it;
+    OK(weir_window_store_fetch(ws, "k", 1, 0, 1000, &it));
+    assert_witer(it, "k@500=kept");
+    ck_assert_int_eq(weir_window_store_observed_time(ws), 500);
+    weir_store_destroy(stores[0]);
+    weir_store_destroy(stores[1]);
+    weir_store_destroy(NULL);
 }
 END_TEST
 
@@ -495,6 +550,8 @@ static Suite *store_window_suite(void)
     tcase_add_loop_test(tc, test_store_window_fetch_skips_empty_segments, 0,
                         ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_random_ops_match_model, 0,
+                        ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_and_kv_share_one_lifecycle, 0,
                         ENGINE_COUNT);
     suite_add_tcase(s, tc);
     return s;

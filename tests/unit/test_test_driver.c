@@ -307,7 +307,11 @@ static weir_error_t *punct_punctuate(weir_processor_context_t *pctx,
     snprintf(v, sizeof(v), "%c%lld",
              type == WEIR_PUNCTUATE_STREAM_TIME ? 's' : 'w',
              (long long)timestamp);
-    weir_record_t out = {"p", 1, v, strlen(v), timestamp, NULL};
+    weir_record_t out = {.key = "p",
+                         .key_len = 1,
+                         .value = v,
+                         .value_len = strlen(v),
+                         .timestamp = timestamp};
     weir_processor_request_commit(pctx);
     return weir_processor_forward(pctx, &out);
 }
@@ -326,7 +330,8 @@ static weir_test_driver_t *punct_driver(punct_cfg_t *cfg)
     weir_topology_add_processor(topo, "punct", &punct_ops, cfg, "src", NULL);
     weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
                            weir_serde_string(), "punct", NULL);
-    weir_test_driver_opts_t opts = {.wall_clock_ms = 1000};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.wall_clock_ms = 1000;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
@@ -433,7 +438,8 @@ START_TEST(test_test_driver_repartition_fed_in_process)
                                 "rk-repartition-source", NULL);
     weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
                            weir_serde_string(), "down", NULL);
-    weir_test_driver_opts_t opts = {.application_id = "app"};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "app";
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
@@ -484,7 +490,11 @@ static weir_error_t *clock_punctuate(weir_processor_context_t *pctx,
     (void)tag;
     char v[32];
     snprintf(v, sizeof(v), "%lld", (long long)now);
-    weir_record_t out = {"t", 1, v, strlen(v), now, NULL};
+    weir_record_t out = {.key = "t",
+                         .key_len = 1,
+                         .value = v,
+                         .value_len = strlen(v),
+                         .timestamp = now};
     return weir_processor_forward(pctx, &out);
 }
 
@@ -514,7 +524,9 @@ static weir_test_driver_t *two_upstreams(const weir_conf_t *conf)
                                 "rk-b-repartition-source", NULL);
     weir_topology_add_sink(topo, "times", "times", weir_serde_string(),
                            weir_serde_string(), "clock", NULL);
-    weir_test_driver_opts_t opts = {.application_id = "app", .conf = conf};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "app";
+    opts.conf = conf;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
@@ -739,9 +751,10 @@ static int64_t stored_count(weir_test_driver_t *drv, const char *key)
 START_TEST(test_test_driver_rocksdb_stores_persist)
 {
     char *dir = weir_test_tmpdir_new("driver-rocks");
-    weir_test_driver_opts_t opts = {.application_id = "wc",
-                                    .rocksdb_stores = true,
-                                    .state_dir = dir};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "wc";
+    opts.rocksdb_stores = true;
+    opts.state_dir = dir;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(counter_topology(true),
                                                    &opts, &err);
@@ -766,9 +779,22 @@ START_TEST(test_test_driver_rocksdb_stores_persist)
     weir_test_driver_destroy(drv);
 
     /* No state dir: a clear error, and the topology is still ours. */
-    weir_test_driver_opts_t bad = {.rocksdb_stores = true};
+    weir_test_driver_opts_t bad = WEIR_TEST_DRIVER_OPTS_INIT;
+    bad.rocksdb_stores = true;
     weir_topology_t *topo = counter_topology(true);
     ck_assert_ptr_null(weir_test_driver_new(topo, &bad, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    weir_error_destroy(err);
+    /* Options not made from WEIR_TEST_DRIVER_OPTS_INIT (no size), or
+     * from a struct larger than this library knows: refused. */
+    weir_test_driver_opts_t unsized = {.application_id = "app"};
+    ck_assert_ptr_null(weir_test_driver_new(topo, &unsized, &err));
+    ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
+    ck_assert(strstr(weir_error_string(err), "WEIR_TEST_DRIVER_OPTS_INIT"));
+    weir_error_destroy(err);
+    weir_test_driver_opts_t larger = WEIR_TEST_DRIVER_OPTS_INIT;
+    larger.size++;
+    ck_assert_ptr_null(weir_test_driver_new(topo, &larger, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
     weir_topology_destroy(topo);
@@ -789,8 +815,9 @@ START_TEST(test_test_driver_rocksdb_windowed_count)
                             weir_tumbling_windows(1000, 0)),
                         "counts"),
                     "out", NULL, NULL);
-    weir_test_driver_opts_t opts = {.rocksdb_stores = true,
-                                    .state_dir = dir};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.rocksdb_stores = true;
+    opts.state_dir = dir;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
@@ -1024,7 +1051,9 @@ START_TEST(test_test_driver_handlers_and_dead_letters)
     weir_topology_add_processor(topo, "p", &fail_k2_ops, NULL, "src", NULL);
     weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
                            weir_serde_int64(), "p", NULL);
-    weir_test_driver_opts_t opts = {.application_id = "app", .conf = conf};
+    weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
+    opts.application_id = "app";
+    opts.conf = conf;
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, &opts, &err);
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));

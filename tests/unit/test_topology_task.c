@@ -46,7 +46,7 @@ static weir_error_t *p_open_kv(void *opaque, const char *task_id,
 {
     provider_t *p = opaque;
     weir_error_t *err = NULL;
-    p->kv = weir_kv_store_new_memory(spec->name, &err);
+    p->kv = weir_kv_store_memory_new(spec->name, &err);
     p->opens++;
     snprintf(p->last_task, sizeof(p->last_task), "%s", task_id);
     *kvp = p->kv;
@@ -72,7 +72,7 @@ static void p_release(void *opaque, const char *task_id,
     provider_t *p = opaque;
     ck_assert_ptr_eq(store, p->kv);
     p->releases++;
-    weir_kv_store_destroy(store);
+    weir_store_destroy(weir_kv_store_as_store(store));
 }
 
 static char sent[1024];
@@ -252,7 +252,7 @@ static weir_error_t *keep_open_window(void *opaque, const char *task_id,
     (void)task_id;
     weir_error_t *err = NULL;
     if (!kept_ws)
-        kept_ws = weir_window_store_new_memory(spec->name, spec->retention_ms,
+        kept_ws = weir_window_store_memory_new(spec->name, spec->retention_ms,
                                                spec->retention_ms, &err);
     *wsp = kept_ws;
     return err;
@@ -345,7 +345,7 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     process_all(task);
     ck_assert_str_eq(finals, "k[0]=2;j[8]=1;z[16]=1;");
     weir__task_destroy(task);
-    weir_window_store_destroy(kept_ws);
+    weir_store_destroy(weir_window_store_as_store(kept_ws));
     kept_ws = NULL;
     weir_topology_destroy(topo);
 }
