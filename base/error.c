@@ -25,8 +25,8 @@ struct weir_error_s {
     char *msg;
 };
 
-static weir_error_t oom_error = {
-    WEIR_ERR_NOMEM, 0, true, false, false, (char *)"Out of memory"};
+static weir_error_t oom_error = {WEIR_ERR_NOMEM,         0, true, false, false,
+                                 (char *)"Out of memory"};
 
 static char *vformat(const char *fmt, va_list ap)
 {

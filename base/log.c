@@ -12,11 +12,10 @@
 
 #include "log_int.h"
 
-static const char *level_names[] = {"EMERG", "ALERT", "CRIT",   "ERROR",
+static const char *level_names[] = {"EMERG", "ALERT",  "CRIT", "ERROR",
                                     "WARN",  "NOTICE", "INFO", "DEBUG"};
 
-void weir_log_stderr(void *opaque, int level, const char *fac,
-                     const char *msg)
+void weir_log_stderr(void *opaque, int level, const char *fac, const char *msg)
 {
     (void)opaque;
     struct timespec ts;
@@ -25,8 +24,7 @@ void weir_log_stderr(void *opaque, int level, const char *fac,
     gmtime_r(&ts.tv_sec, &tm);
     char when[32];
     strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%S", &tm);
-    const char *lname =
-        (level >= 0 && level <= 7) ? level_names[level] : "?";
+    const char *lname = (level >= 0 && level <= 7) ? level_names[level] : "?";
     fprintf(stderr, "%s.%03ldZ %-6s %-8s %s\n", when, ts.tv_nsec / 1000000,
             lname, fac, msg);
 }

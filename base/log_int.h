@@ -44,10 +44,10 @@ int weir__debug_parse(const char *s, uint32_t *maskp, const char **badp,
     weir__logf((log), (level), (fac), __VA_ARGS__)
 
 /* Checks the mask before formatting anything. */
-#define weir__dbg(log, ctx, fac, ...)                              \
-    do {                                                           \
-        const weir__logger_t *weir__l_ = (log);                    \
-        if (weir__l_ && (weir__l_->debug & WEIR__DBG_##ctx))       \
+#define weir__dbg(log, ctx, fac, ...)                                 \
+    do {                                                              \
+        const weir__logger_t *weir__l_ = (log);                       \
+        if (weir__l_ && (weir__l_->debug & WEIR__DBG_##ctx))          \
             weir__logf(weir__l_, WEIR_LOG_DEBUG, (fac), __VA_ARGS__); \
     } while (0)
 

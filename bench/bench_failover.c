@@ -90,8 +90,8 @@ static void create_topic(const char *name, int parts, bool compact)
 {
     rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, NULL);
     char errstr[256];
-    rd_kafka_NewTopic_t *nt =
-        rd_kafka_NewTopic_new(name, parts, 1, errstr, sizeof(errstr));
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(name, parts, 1, errstr,
+                                                    sizeof(errstr));
     if (compact)
         rd_kafka_NewTopic_set_config(nt, "cleanup.policy", "compact");
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
@@ -176,11 +176,10 @@ static weir_topology_t *topology(const run_t *r, const char *name)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, r->in, weir_serde_string(),
                                     weir_serde_string());
-    weir_ktable_t *counts =
-        weir_kgrouped_count(weir_kstream_group_by_key(s), "counts");
+    weir_ktable_t *counts = weir_kgrouped_count(weir_kstream_group_by_key(s),
+                                                "counts");
     weir_kstream_t *tagged = weir_kstream_map_values(
-        weir_ktable_to_stream(counts), tag, (void *)name,
-        weir_serde_string());
+        weir_ktable_to_stream(counts), tag, (void *)name, weir_serde_string());
     weir_kstream_to(tagged, r->out, NULL, NULL);
     return topo;
 }
@@ -200,12 +199,12 @@ static void child_main(const run_t *r, const char *dir, const char *name)
     weir_conf_t *conf = weir_conf_new();
     char standby[8];
     snprintf(standby, sizeof(standby), "%d", r->standby);
-    const char *props[][2] = {{"application.id", r->app_id},
-                              {"bootstrap.servers", bootstrap},
-                              {"state.dir", dir},
-                              {"num.standby.replicas", standby},
-                              {"log.level",
-                               getenv("WEIR_BENCH_LOG") ? "7" : "4"}};
+    const char *props[][2] = {
+        {"application.id", r->app_id},
+        {"bootstrap.servers", bootstrap},
+        {"state.dir", dir},
+        {"num.standby.replicas", standby},
+        {"log.level", getenv("WEIR_BENCH_LOG") ? "7" : "4"}};
     weir_error_t *err = NULL;
     for (size_t i = 0; !err && i < sizeof(props) / sizeof(*props); i++)
         err = weir_conf_set(conf, props[i][0], props[i][1]);
@@ -369,9 +368,9 @@ static bool *partitions_of(const run_t *r, const char *dir)
                       rd_kafka_event_DescribeConsumerGroups_result(ev), &n)
                 : NULL;
         bool found = false;
-        for (size_t m = 0; n == 1 &&
-                           m < rd_kafka_ConsumerGroupDescription_member_count(
-                                   gs[0]);
+        for (size_t m = 0;
+             n == 1 &&
+             m < rd_kafka_ConsumerGroupDescription_member_count(gs[0]);
              m++) {
             const rd_kafka_MemberDescription_t *md =
                 rd_kafka_ConsumerGroupDescription_member(gs[0], m);
@@ -410,8 +409,8 @@ static int64_t first_moved_output(rd_kafka_t *consumer, const bool *moved,
             continue;
         int part = -1;
         if (!m->err && m->key_len > 6 && !memcmp(m->key, "probe-", 6) &&
-            m->len > 2 && !memcmp((const char *)m->payload + m->len - 2,
-                                  "@B", 2))
+            m->len > 2 &&
+            !memcmp((const char *)m->payload + m->len - 2, "@B", 2))
             part = atoi((const char *)m->key + 6);
         int64_t ts = rd_kafka_message_timestamp(m, NULL);
         int64_t now = mono_ms();
@@ -429,8 +428,8 @@ static void fill_changelog(const run_t *r)
     char changelog[256];
     snprintf(changelog, sizeof(changelog), "%s-counts-changelog", r->app_id);
     create_topic(changelog, partitions, true);
-    static const char *props[] = {"linger.ms", "50", "batch.size",
-                                  "1000000", NULL};
+    static const char *props[] = {"linger.ms", "50", "batch.size", "1000000",
+                                  NULL};
     rd_kafka_t *rk = client(RD_KAFKA_PRODUCER, props);
     static const unsigned char one[8] = {0, 0, 0, 0, 0, 0, 0, 1};
     for (long i = 0; i < keys; i++) {
@@ -465,13 +464,18 @@ static void run_case(int n, bool kill_it, int standby)
     for (int p = 0; p < partitions; p++)
         moved_cnt += moved[p];
 
-    static const char *cprops[] = {"group.id", "failover-reader",
-                                   "isolation.level", "read_committed",
-                                   "auto.offset.reset", "latest",
-                                   "enable.auto.commit", "false", NULL};
+    static const char *cprops[] = {"group.id",
+                                   "failover-reader",
+                                   "isolation.level",
+                                   "read_committed",
+                                   "auto.offset.reset",
+                                   "latest",
+                                   "enable.auto.commit",
+                                   "false",
+                                   NULL};
     rd_kafka_t *consumer = client(RD_KAFKA_CONSUMER, cprops);
-    rd_kafka_topic_partition_list_t *parts =
-        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(
+        1);
     rd_kafka_topic_partition_list_add(parts, r.out, 0)->offset =
         RD_KAFKA_OFFSET_END;
     rd_kafka_assign(consumer, parts);
@@ -484,8 +488,8 @@ static void run_case(int n, bool kill_it, int standby)
     uint64_t restored_before = status_of(&b).restored;
     int64_t signal_wall = wall_ms(), signal_mono = mono_ms();
     kill(a.pid, kill_it ? SIGKILL : SIGTERM);
-    int64_t timeout =
-        (session_timeout ? atol(session_timeout) : 45000) + 120000;
+    int64_t timeout = (session_timeout ? atol(session_timeout) : 45000) +
+                      120000;
     int64_t first = first_moved_output(consumer, moved, signal_wall, timeout);
     usleep(200000); /* B's status file catches up */
     status_t sb = status_of(&b);
@@ -529,11 +533,21 @@ int main(int argc, char **argv)
     int c;
     while ((c = getopt_long(argc, argv, "b:k:p:s:c:h", opts, NULL)) != -1) {
         switch (c) {
-        case 'b': bootstrap = optarg; break;
-        case 'k': keys = atol(optarg); break;
-        case 'p': partitions = atoi(optarg); break;
-        case 's': session_timeout = optarg; break;
-        case 'c': cases = optarg; break;
+        case 'b':
+            bootstrap = optarg;
+            break;
+        case 'k':
+            keys = atol(optarg);
+            break;
+        case 'p':
+            partitions = atoi(optarg);
+            break;
+        case 's':
+            session_timeout = optarg;
+            break;
+        case 'c':
+            cases = optarg;
+            break;
         default:
             printf("usage: bench_failover --bootstrap HOST:PORT [--keys N] "
                    "[--partitions P] [--session-timeout-ms MS] "

@@ -41,8 +41,7 @@ static void run(weir_kv_store_t *kv, uint64_t n, int txn_size, row_t *row)
         void *val;
         size_t vl;
         bool found;
-        bench_ok(weir_kv_store_get(kv, k, KEY_LEN, &val, &vl, &found),
-                 "get");
+        bench_ok(weir_kv_store_get(kv, k, KEY_LEN, &val, &vl, &found), "get");
         found_n += found;
         weir_free(val);
     }
@@ -83,8 +82,8 @@ int main(int argc, char **argv)
     printf("\nkey-value store, %llu keys, %d-byte keys, %d-byte values\n",
            (unsigned long long)n, KEY_LEN, VAL_LEN);
     printf("| %-24s | %12s | %12s |\n", "store", "puts/s", "gets/s");
-    printf("|%s|%s|%s|\n", "--------------------------",
-           "--------------", "--------------");
+    printf("|%s|%s|%s|\n", "--------------------------", "--------------",
+           "--------------");
     for (int i = 0; i < 3; i++)
         printf("| %-24s | %12.0f | %12.0f |\n", rows[i].name, rows[i].puts,
                rows[i].gets);

@@ -75,8 +75,7 @@ static inline double bench_rss_mib(void)
     return (double)rss * (double)sysconf(_SC_PAGESIZE) / (1024.0 * 1024.0);
 }
 
-static int bench_rm(const char *p, const struct stat *s, int f,
-                    struct FTW *w)
+static int bench_rm(const char *p, const struct stat *s, int f, struct FTW *w)
 {
     (void)s;
     (void)w;

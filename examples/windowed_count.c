@@ -19,7 +19,7 @@ static const struct {
     const char *user;
     int64_t time;
 } views_in[] = {
-    {"alice", 1000}, {"bob", 2500},   {"alice", 9999},
+    {"alice", 1000},  {"bob", 2500},    {"alice", 9999},
     {"alice", 10000}, {"carol", 30000}, {"bob", 5000},
 };
 
@@ -28,9 +28,8 @@ static const struct {
 static weir_topology_t *count_views(void)
 {
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_t *views = weir_stream(topo, "page-views",
-                                        weir_serde_string(),
-                                        weir_serde_string());
+    weir_kstream_t *views = weir_stream(
+        topo, "page-views", weir_serde_string(), weir_serde_string());
     weir_kwindowed_t *windows = weir_kgrouped_windowed_by(
         weir_kstream_group_by_key(views), weir_tumbling_windows(10000, 2000));
     weir_kstream_to(weir_kwindowed_count(windows, "views"), "view-counts",
@@ -85,10 +84,9 @@ int main(void)
         void *key, *count;
         size_t key_len, count_len;
         bool found;
-        err = weir_test_driver_read_output_obj(drv, "view-counts", key_serde,
-                                               count_serde, &key, &key_len,
-                                               &count, &count_len, NULL,
-                                               &found);
+        err = weir_test_driver_read_output_obj(
+            drv, "view-counts", key_serde, count_serde, &key, &key_len, &count,
+            &count_len, NULL, &found);
         if (err)
             goto out;
         if (!found)

@@ -159,8 +159,7 @@ weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
      * them in the background anyway.
      */
     env->ingest_opts = rocksdb_options_create_copy(o);
-    rocksdb_options_set_compression(env->ingest_opts,
-                                    rocksdb_no_compression);
+    rocksdb_options_set_compression(env->ingest_opts, rocksdb_no_compression);
     return env;
 }
 
@@ -215,10 +214,9 @@ static bool valid_component(const char *s)
 static weir_error_t *mkdir_one(const char *path)
 {
     if (mkdir(path, 0755) && errno != EEXIST)
-        return weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE
-                                              : WEIR_ERR_IO,
-                              "cannot create directory %s: %s", path,
-                              strerror(errno));
+        return weir_error_new(
+            errno == ENOSPC ? WEIR_ERR_NO_SPACE : WEIR_ERR_IO,
+            "cannot create directory %s: %s", path, strerror(errno));
     return NULL;
 }
 
@@ -295,8 +293,9 @@ weir_task_dir_t *weir_task_dir_open(weir_store_env_t *env,
     td->lock_fd = open(lock_path, O_RDWR | O_CREAT | O_CLOEXEC, 0644);
     weir__free(lock_path);
     if (td->lock_fd < 0) {
-        *errp = weir_error_new(WEIR_ERR_IO, "task %s: cannot open %s/.lock: %s",
-                               task_id, td->path, strerror(errno));
+        *errp = weir_error_new(WEIR_ERR_IO,
+                               "task %s: cannot open %s/.lock: %s", task_id,
+                               td->path, strerror(errno));
         goto fail;
     }
     if (flock(td->lock_fd, LOCK_EX | LOCK_NB)) {
@@ -335,8 +334,7 @@ const char *weir_task_dir_path(const weir_task_dir_t *td)
     return td->path;
 }
 
-weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td,
-                                         const char *name)
+weir_error_t *weir_task_dir_delete_store(weir_task_dir_t *td, const char *name)
 {
     if (!valid_component(name) || name[0] == '.')
         return weir_error_new(WEIR_ERR_INVALID_ARG,

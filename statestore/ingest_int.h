@@ -16,8 +16,7 @@ void weir__ingest_destroy(weir__ingest_t *ing);
 
 /* Copies records in (changelog order). NOMEM on failure. */
 weir_error_t *weir__ingest_add(weir__ingest_t *ing, const char *store,
-                               const weir_changelog_record_t *recs,
-                               size_t n);
+                               const weir_changelog_record_t *recs, size_t n);
 
 /* True once the buffer holds its limit: time to flush. */
 bool weir__ingest_full(const weir__ingest_t *ing);
@@ -33,9 +32,8 @@ size_t weir__ingest_count(const weir__ingest_t *ing);
  */
 weir_error_t *weir__ingest_flush(weir__ingest_t *ing, rocksdb_t *db,
                                  const rocksdb_options_t *opts,
-                                 const char *dir, const char *store,
-                                 char ns, const char *extra_key,
-                                 size_t extra_klen, const char *extra_val,
-                                 size_t extra_vlen);
+                                 const char *dir, const char *store, char ns,
+                                 const char *extra_key, size_t extra_klen,
+                                 const char *extra_val, size_t extra_vlen);
 
 #endif /* WEIR_INGEST_INT_H */

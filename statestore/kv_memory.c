@@ -55,7 +55,8 @@ typedef struct undo_s {
 
 typedef struct kv_memory_s {
     weir_kv_store_t base;
-    pthread_mutex_t lock; /* every engine op: queries come from other threads */
+    pthread_mutex_t
+        lock; /* every engine op: queries come from other threads */
     mnode_t *head;
     int height;
     uint64_t count;
@@ -170,8 +171,8 @@ static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
 }
 
 static weir_error_t *raw_mem_get(weir_kv_store_t *kv, const void *key,
-                             size_t klen, void **valp, size_t *vlenp,
-                             bool *foundp)
+                                 size_t klen, void **valp, size_t *vlenp,
+                                 bool *foundp)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
     mnode_t *n = seek(mem, key, klen, true, NULL);
@@ -189,7 +190,7 @@ static weir_error_t *raw_mem_get(weir_kv_store_t *kv, const void *key,
 }
 
 static weir_error_t *raw_mem_write(weir_kv_store_t *kv, const void *key,
-                               size_t klen, const void *val, size_t vlen)
+                                   size_t klen, const void *val, size_t vlen)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
     unsigned char *copy = NULL;
@@ -256,7 +257,7 @@ static weir_error_t *raw_mem_begin(weir_kv_store_t *kv)
 }
 
 static weir_error_t *raw_mem_commit(weir_kv_store_t *kv, int64_t offset,
-                                int64_t extra)
+                                    int64_t extra)
 {
     (void)offset;
     (void)extra;
@@ -298,9 +299,9 @@ static weir_error_t *raw_mem_count(weir_kv_store_t *kv, uint64_t *countp)
     return NULL;
 }
 
-static weir_error_t *raw_mem_delete_range(weir_kv_store_t *kv, const void *from,
-                                      size_t flen, const void *to,
-                                      size_t tlen)
+static weir_error_t *raw_mem_delete_range(weir_kv_store_t *kv,
+                                          const void *from, size_t flen,
+                                          const void *to, size_t tlen)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
     mnode_t *update[MAX_HEIGHT];
@@ -320,15 +321,15 @@ static weir_error_t *raw_mem_delete_range(weir_kv_store_t *kv, const void *from,
 }
 
 static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
-                                       const weir_changelog_record_t *recs,
-                                       size_t n, int64_t next_offset,
-                                       int64_t extra)
+                                           const weir_changelog_record_t *recs,
+                                           size_t n, int64_t next_offset,
+                                           int64_t extra)
 {
     (void)next_offset;
     (void)extra;
     for (size_t i = 0; i < n; i++) {
         weir_error_t *err = raw_mem_write(kv, recs[i].key, recs[i].key_len,
-                                      recs[i].val, recs[i].val_len);
+                                          recs[i].val, recs[i].val_len);
         if (err)
             return err;
     }
@@ -381,8 +382,8 @@ static void iter_land(mem_iter_t *it, mnode_t *n)
     it->node = n;
     it->gen = it->mem->gen;
     it->valid = false;
-    if (!n || weir__key_past(NODE_KEY(n), n->klen, it->to, it->tlen,
-                             it->to_incl))
+    if (!n ||
+        weir__key_past(NODE_KEY(n), n->klen, it->to, it->tlen, it->to_incl))
         return;
     if (!weir__store_copy_into(&it->key, &it->kcap, NODE_KEY(n), n->klen) ||
         !weir__store_copy_into(&it->val, &it->vcap, n->val, n->vlen)) {
@@ -442,9 +443,9 @@ static const weir__kv_iter_ops_t mem_iter_ops = {
 };
 
 static weir_error_t *raw_mem_range(weir_kv_store_t *kv, const void *from,
-                               size_t flen, bool from_incl, const void *to,
-                               size_t tlen, bool to_incl,
-                               weir_kv_iter_t **itp)
+                                   size_t flen, bool from_incl, const void *to,
+                                   size_t tlen, bool to_incl,
+                                   weir_kv_iter_t **itp)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
     mem_iter_t *it = weir__calloc(1, sizeof(*it));
@@ -478,18 +479,17 @@ static weir_error_t *raw_mem_range(weir_kv_store_t *kv, const void *from,
 
 /* Locked entry points ---------------------------------------------------- */
 
-#define LOCKED(call)                                                      \
-    do {                                                                  \
-        kv_memory_t *lk_ = (kv_memory_t *)kv;                             \
-        pthread_mutex_lock(&lk_->lock);                                   \
-        weir_error_t *lk_err_ = (call);                                   \
-        pthread_mutex_unlock(&lk_->lock);                                 \
-        return lk_err_;                                                   \
+#define LOCKED(call)                          \
+    do {                                      \
+        kv_memory_t *lk_ = (kv_memory_t *)kv; \
+        pthread_mutex_lock(&lk_->lock);       \
+        weir_error_t *lk_err_ = (call);       \
+        pthread_mutex_unlock(&lk_->lock);     \
+        return lk_err_;                       \
     } while (0)
 
-static weir_error_t *mem_get(weir_kv_store_t *kv, const void *key,
-                             size_t klen, void **valp, size_t *vlenp,
-                             bool *foundp)
+static weir_error_t *mem_get(weir_kv_store_t *kv, const void *key, size_t klen,
+                             void **valp, size_t *vlenp, bool *foundp)
 {
     LOCKED(raw_mem_get(kv, key, klen, valp, vlenp, foundp));
 }
@@ -502,8 +502,7 @@ static weir_error_t *mem_write(weir_kv_store_t *kv, const void *key,
 
 static weir_error_t *mem_range(weir_kv_store_t *kv, const void *from,
                                size_t flen, bool from_incl, const void *to,
-                               size_t tlen, bool to_incl,
-                               weir_kv_iter_t **itp)
+                               size_t tlen, bool to_incl, weir_kv_iter_t **itp)
 {
     LOCKED(raw_mem_range(kv, from, flen, from_incl, to, tlen, to_incl, itp));
 }
@@ -530,8 +529,7 @@ static weir_error_t *mem_abort(weir_kv_store_t *kv)
 }
 
 static weir_error_t *mem_delete_range(weir_kv_store_t *kv, const void *from,
-                                      size_t flen, const void *to,
-                                      size_t tlen)
+                                      size_t flen, const void *to, size_t tlen)
 {
     LOCKED(raw_mem_delete_range(kv, from, flen, to, tlen));
 }
@@ -544,7 +542,8 @@ static weir_error_t *mem_restore_write(weir_kv_store_t *kv,
     LOCKED(raw_mem_restore_write(kv, recs, n, next_offset, extra));
 }
 
-/* Queries: committed data, from any thread --------------------------------- */
+/* Queries: committed data, from any thread ---------------------------------
+ */
 
 /* The key's first undo entry in the open transaction, or NULL. */
 static const undo_t *first_undo(const kv_memory_t *mem, const void *key,
@@ -600,8 +599,7 @@ static int qent_cmp(const void *a, const void *b)
 }
 
 static bool in_range(const void *k, size_t kl, const void *from, size_t flen,
-                     bool from_incl, const void *to, size_t tlen,
-                     bool to_incl)
+                     bool from_incl, const void *to, size_t tlen, bool to_incl)
 {
     if (from) {
         int c = weir__key_cmp(k, kl, from, flen);
@@ -613,8 +611,8 @@ static bool in_range(const void *k, size_t kl, const void *from, size_t flen,
 
 static weir_error_t *raw_query_range(kv_memory_t *mem, const void *from,
                                      size_t flen, bool from_incl,
-                                     const void *to, size_t tlen,
-                                     bool to_incl, weir_kv_iter_t **itp)
+                                     const void *to, size_t tlen, bool to_incl,
+                                     weir_kv_iter_t **itp)
 {
     /* The open transaction's keys, sorted, first write per key. */
     qent_t *undo = weir__malloc((mem->nundo + 1) * sizeof(*undo));
@@ -628,8 +626,8 @@ static weir_error_t *raw_query_range(kv_memory_t *mem, const void *from,
     qsort(undo, nu, sizeof(*undo), qent_cmp);
     size_t w = 0;
     for (size_t i = 0; i < nu; i++)
-        if (!w || weir__key_cmp(undo[w - 1].key, undo[w - 1].klen,
-                                undo[i].key, undo[i].klen))
+        if (!w || weir__key_cmp(undo[w - 1].key, undo[w - 1].klen, undo[i].key,
+                                undo[i].klen))
             undo[w++] = undo[i];
     nu = w;
 
@@ -647,14 +645,13 @@ static weir_error_t *raw_query_range(kv_memory_t *mem, const void *from,
                                      from_incl, to, tlen, to_incl)))
             ui++;
         bool list_ok = n && !weir__key_past(NODE_KEY(n), n->klen, to, tlen,
-                                             to_incl);
+                                            to_incl);
         if (err || (!list_ok && ui >= nu))
             break;
-        int c = !list_ok ? 1
-                : ui >= nu
-                    ? -1
-                    : weir__key_cmp(NODE_KEY(n), n->klen, undo[ui].key,
-                                    undo[ui].klen);
+        int c = !list_ok   ? 1
+                : ui >= nu ? -1
+                           : weir__key_cmp(NODE_KEY(n), n->klen, undo[ui].key,
+                                           undo[ui].klen);
         if (c < 0) {
             /* A list key untouched by the transaction? */
             bool touched = false;
@@ -695,11 +692,11 @@ static weir_error_t *raw_query_range(kv_memory_t *mem, const void *from,
 
 static weir_error_t *mem_query_range(weir_kv_store_t *kv, const void *from,
                                      size_t flen, bool from_incl,
-                                     const void *to, size_t tlen,
-                                     bool to_incl, weir_kv_iter_t **itp)
+                                     const void *to, size_t tlen, bool to_incl,
+                                     weir_kv_iter_t **itp)
 {
-    LOCKED(raw_query_range(lk_, from, flen, from_incl, to, tlen, to_incl,
-                           itp));
+    LOCKED(
+        raw_query_range(lk_, from, flen, from_incl, to, tlen, to_incl, itp));
 }
 
 static const weir__kv_ops_t mem_ops = {

@@ -87,9 +87,8 @@ static weir_error_t *copy_out(kv_rocks_t *r, const char *v, size_t vlen,
     return NULL;
 }
 
-static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key,
-                            size_t klen, void **valp, size_t *vlenp,
-                            bool *foundp)
+static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
+                            void **valp, size_t *vlenp, bool *foundp)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
     const char *k = data_key(r, key, klen);
@@ -110,8 +109,8 @@ static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key,
         }
         return err;
     }
-    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k,
-                                                     klen + 1, &rerr);
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k, klen + 1,
+                                                     &rerr);
     if (rerr)
         return weir__rocks_error(kv->name, "get", rerr);
     if (ps) {
@@ -187,8 +186,8 @@ static weir_error_t *rk_commit(weir_kv_store_t *kv, int64_t offset,
     char *rerr = NULL;
     if (r->wb) {
         /* Data and position: one atomic write. */
-        rocksdb_writebatch_wi_put(r->wb, META_POSITION, META_POSITION_LEN,
-                                  pos, 16);
+        rocksdb_writebatch_wi_put(r->wb, META_POSITION, META_POSITION_LEN, pos,
+                                  16);
         rocksdb_write_writebatch_wi(r->db, r->wo, r->wb, &rerr);
         if (rerr)
             return weir__rocks_error(kv->name, "commit", rerr);
@@ -196,7 +195,8 @@ static weir_error_t *rk_commit(weir_kv_store_t *kv, int64_t offset,
         r->wb = NULL;
         return NULL;
     }
-    rocksdb_put(r->db, r->wo, META_POSITION, META_POSITION_LEN, pos, 16, &rerr);
+    rocksdb_put(r->db, r->wo, META_POSITION, META_POSITION_LEN, pos, 16,
+                &rerr);
     return rerr ? weir__rocks_error(kv->name, "checkpoint", rerr) : NULL;
 }
 
@@ -212,8 +212,7 @@ static weir_error_t *rk_abort(weir_kv_store_t *kv)
 }
 
 static weir_error_t *rk_delete_range(weir_kv_store_t *kv, const void *from,
-                                     size_t flen, const void *to,
-                                     size_t tlen)
+                                     size_t flen, const void *to, size_t tlen)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
     unsigned char *b = weir__malloc(flen + tlen + 2);
@@ -240,8 +239,8 @@ static weir_error_t *ingest(kv_rocks_t *r)
     char pos[16];
     position_value(pos, r->ing_pos, r->ing_extra);
     weir_error_t *err = weir__ingest_flush(
-        r->ing, r->db, r->td->env->ingest_opts, r->dir, r->base.name,
-        NS_DATA, META_POSITION, META_POSITION_LEN, pos, 16);
+        r->ing, r->db, r->td->env->ingest_opts, r->dir, r->base.name, NS_DATA,
+        META_POSITION, META_POSITION_LEN, pos, 16);
     if (!err)
         r->ing_dirty = false;
     return err;
@@ -286,13 +285,13 @@ static weir_error_t *rk_checkpoint(weir_kv_store_t *kv, const char *dir)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
     if (mkdir(dir, 0755))
-        return weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE
+        return weir_error_new(errno == ENOSPC   ? WEIR_ERR_NO_SPACE
                               : errno == EEXIST ? WEIR_ERR_EXISTS
                                                 : WEIR_ERR_IO,
                               "store %s: cannot create checkpoint %s: %s",
                               kv->name, dir, strerror(errno));
     weir_error_t *err = weir__rocks_write_format(dir, kv->name, r->kind,
-                                        r->segment_ms);
+                                                 r->segment_ms);
     if (err)
         return err;
     size_t len = strlen(dir);
@@ -310,8 +309,7 @@ static weir_error_t *rk_checkpoint(weir_kv_store_t *kv, const char *dir)
     weir__free(db_dir);
     if (rerr)
         return weir__rocks_error(kv->name, "checkpoint", rerr);
-    weir__dbg(&kv->log, STORE, "STORE", "%s: checkpoint in %s", kv->name,
-              dir);
+    weir__dbg(&kv->log, STORE, "STORE", "%s: checkpoint in %s", kv->name, dir);
     return NULL;
 }
 
@@ -400,9 +398,9 @@ static void rit_make(rk_iter_t *it)
         rocksdb_iter_destroy(it->it);
     rocksdb_iterator_t *base = rocksdb_create_iterator(r->db, it->ro);
     it->txn = !it->query && r->wb != NULL;
-    it->it = it->txn ? rocksdb_writebatch_wi_create_iterator_with_base(r->wb,
-                                                                       base)
-                     : base;
+    it->it = it->txn
+                 ? rocksdb_writebatch_wi_create_iterator_with_base(r->wb, base)
+                 : base;
 }
 
 /*
@@ -487,8 +485,7 @@ static const weir__kv_iter_ops_t rk_iter_ops = {
 
 static weir_error_t *iter_open(kv_rocks_t *r, bool query, const void *from,
                                size_t flen, bool from_incl, const void *to,
-                               size_t tlen, bool to_incl,
-                               weir_kv_iter_t **itp)
+                               size_t tlen, bool to_incl, weir_kv_iter_t **itp)
 {
     rk_iter_t *it = weir__calloc(1, sizeof(*it));
     if (!it)
@@ -534,11 +531,10 @@ static weir_error_t *iter_open(kv_rocks_t *r, bool query, const void *from,
 
 static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
                               size_t flen, bool from_incl, const void *to,
-                              size_t tlen, bool to_incl,
-                              weir_kv_iter_t **itp)
+                              size_t tlen, bool to_incl, weir_kv_iter_t **itp)
 {
-    return iter_open((kv_rocks_t *)kv, false, from, flen, from_incl, to,
-                     tlen, to_incl, itp);
+    return iter_open((kv_rocks_t *)kv, false, from, flen, from_incl, to, tlen,
+                     to_incl, itp);
 }
 
 /*
@@ -547,11 +543,11 @@ static weir_error_t *rk_range(weir_kv_store_t *kv, const void *from,
  */
 static weir_error_t *rk_query_range(weir_kv_store_t *kv, const void *from,
                                     size_t flen, bool from_incl,
-                                    const void *to, size_t tlen,
-                                    bool to_incl, weir_kv_iter_t **itp)
+                                    const void *to, size_t tlen, bool to_incl,
+                                    weir_kv_iter_t **itp)
 {
-    return iter_open((kv_rocks_t *)kv, true, from, flen, from_incl, to,
-                     tlen, to_incl, itp);
+    return iter_open((kv_rocks_t *)kv, true, from, flen, from_incl, to, tlen,
+                     to_incl, itp);
 }
 
 static weir_error_t *rk_query_get(weir_kv_store_t *kv, const void *key,
@@ -568,8 +564,8 @@ static weir_error_t *rk_query_get(weir_kv_store_t *kv, const void *key,
         memcpy(k + 1, key, klen);
     char *rerr = NULL;
     weir_error_t *err = NULL;
-    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k,
-                                                     klen + 1, &rerr);
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k, klen + 1,
+                                                     &rerr);
     if (k != stack)
         weir__free(k);
     if (rerr)

@@ -27,11 +27,11 @@ typedef struct kv_rocks_s {
     rocksdb_writebatch_wi_t *wb; /* the open transaction */
     const char *kind;            /* "kv" or "window" (static strings) */
     int64_t segment_ms;
-    weir__ingest_t *ing;         /* restore buffer (restore_ingest.c) */
-    int64_t ing_pos, ing_extra;  /* position the buffer reaches */
-    bool ing_dirty;              /* records or position not ingested */
-    uint64_t gen;                /* bumped by every transactional write */
-    unsigned char *kbuf;         /* scratch for namespaced keys */
+    weir__ingest_t *ing;        /* restore buffer (restore_ingest.c) */
+    int64_t ing_pos, ing_extra; /* position the buffer reaches */
+    bool ing_dirty;             /* records or position not ingested */
+    uint64_t gen;               /* bumped by every transactional write */
+    unsigned char *kbuf;        /* scratch for namespaced keys */
     size_t kcap;
 } kv_rocks_t;
 

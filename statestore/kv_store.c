@@ -18,8 +18,7 @@
 #include "store_int.h"
 
 weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
-                                  const weir__kv_ops_t *ops,
-                                  const char *name,
+                                  const weir__kv_ops_t *ops, const char *name,
                                   const weir__logger_t *log)
 {
     kv->base.ops = &weir__kv_store_ops;
@@ -27,8 +26,7 @@ weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
     kv->ops = ops;
     kv->name = weir__strdup(name);
     if (!kv->name)
-        return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
-                              name);
+        return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory", name);
     kv->log = log ? *log : weir__logger_default();
     kv->position = WEIR_STORE_NO_POSITION;
     kv->extra = INT64_MIN;
@@ -57,8 +55,8 @@ weir_error_t *weir__kv_store_check_key(const weir_kv_store_t *kv,
 }
 
 weir_error_t *weir_kv_store_get(weir_kv_store_t *kv, const void *key,
-                                size_t key_len, void **valp,
-                                size_t *val_lenp, bool *foundp)
+                                size_t key_len, void **valp, size_t *val_lenp,
+                                bool *foundp)
 {
     *valp = NULL;
     *val_lenp = 0;
@@ -70,8 +68,7 @@ weir_error_t *weir_kv_store_get(weir_kv_store_t *kv, const void *key,
 }
 
 static weir_error_t *send_changelog(weir_kv_store_t *kv, const void *key,
-                                    size_t klen, const void *val,
-                                    size_t vlen)
+                                    size_t klen, const void *val, size_t vlen)
 {
     if (!kv->sink || kv->restoring)
         return NULL;
@@ -91,8 +88,8 @@ weir_error_t *weir_kv_store_put(weir_kv_store_t *kv, const void *key,
         return err;
     if (!val && val_len)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "store %s: NULL value with length %zu",
-                              kv->name, val_len);
+                              "store %s: NULL value with length %zu", kv->name,
+                              val_len);
     /* An empty value is a value, not a delete: give the engine a pointer. */
     if (!val)
         val = "";
@@ -132,16 +129,15 @@ weir_error_t *weir_kv_store_range(weir_kv_store_t *kv, const void *from,
 }
 
 weir_error_t *weir_kv_store_prefix_scan(weir_kv_store_t *kv,
-                                        const void *prefix,
-                                        size_t prefix_len,
+                                        const void *prefix, size_t prefix_len,
                                         weir_kv_iter_t **iterp)
 {
     *iterp = NULL;
     if (!prefix_len)
         return weir_kv_store_all(kv, iterp);
     if (!prefix)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "store %s: NULL prefix", kv->name);
+        return weir_error_new(WEIR_ERR_INVALID_ARG, "store %s: NULL prefix",
+                              kv->name);
     /*
      * The keys with a prefix are exactly [prefix, successor) where the
      * successor drops trailing 0xff bytes and increments the last other
@@ -156,9 +152,8 @@ weir_error_t *weir_kv_store_prefix_scan(weir_kv_store_t *kv,
         slen--;
     if (slen)
         succ[slen - 1]++;
-    weir_error_t *err = weir_kv_store_range(kv, prefix, prefix_len, true,
-                                            slen ? succ : NULL, slen, false,
-                                            iterp);
+    weir_error_t *err = weir_kv_store_range(
+        kv, prefix, prefix_len, true, slen ? succ : NULL, slen, false, iterp);
     weir__free(succ);
     return err;
 }
@@ -226,17 +221,16 @@ weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv, const void *key,
     return kv->ops->query_get(kv, key, key_len, valp, val_lenp, foundp);
 }
 
-weir_error_t *weir_kv_store_query_range(weir_kv_store_t *kv,
-                                        const void *from, size_t from_len,
-                                        bool from_inclusive, const void *to,
-                                        size_t to_len, bool to_inclusive,
+weir_error_t *weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
+                                        size_t from_len, bool from_inclusive,
+                                        const void *to, size_t to_len,
+                                        bool to_inclusive,
                                         weir_kv_iter_t **iterp)
 {
     *iterp = NULL;
     weir_kv_iter_t *it = NULL;
-    weir_error_t *err = kv->ops->query_range(kv, from, from_len,
-                                             from_inclusive, to, to_len,
-                                             to_inclusive, &it);
+    weir_error_t *err = kv->ops->query_range(
+        kv, from, from_len, from_inclusive, to, to_len, to_inclusive, &it);
     if (err)
         return err;
     it->kv = NULL; /* not part of the owner's transaction */
@@ -251,7 +245,7 @@ struct weir__vec_iter_s {
     const char *name;
     unsigned char *data; /* klen, key, vlen, value, ... */
     size_t used, cap;
-    size_t *offs;        /* entry start offsets */
+    size_t *offs; /* entry start offsets */
     size_t n, ncap, pos;
 };
 
@@ -329,8 +323,8 @@ weir__vec_iter_t *weir__vec_iter_new(weir_kv_store_t *kv)
     return vi;
 }
 
-bool weir__store_copy_into(unsigned char **bufp, size_t *capp,
-                           const void *src, size_t len)
+bool weir__store_copy_into(unsigned char **bufp, size_t *capp, const void *src,
+                           size_t len)
 {
     if (len + 1 > *capp) {
         size_t cap = *capp ? *capp : 64;
@@ -380,8 +374,7 @@ weir_error_t *weir__vec_iter_add(weir__vec_iter_t *vi, const void *key,
     vi->used += need;
     return NULL;
 nomem:
-    return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
-                          vi->name);
+    return weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory", vi->name);
 }
 
 weir_kv_iter_t *weir__vec_iter_done(weir__vec_iter_t *vi)

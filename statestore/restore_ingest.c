@@ -81,8 +81,7 @@ size_t weir__ingest_count(const weir__ingest_t *ing)
 }
 
 weir_error_t *weir__ingest_add(weir__ingest_t *ing, const char *store,
-                               const weir_changelog_record_t *recs,
-                               size_t n)
+                               const weir_changelog_record_t *recs, size_t n)
 {
     size_t bytes = 0;
     for (size_t i = 0; i < n; i++) {
@@ -150,8 +149,8 @@ static int cmp_full(const weir__ingest_t *ing, const sort_item_t *a,
                     const sort_item_t *b)
 {
     const entry_t *ea = &ing->entries[a->idx], *eb = &ing->entries[b->idx];
-    int c = weir__key_cmp(ing->arena + ea->off, ea->klen,
-                          ing->arena + eb->off, eb->klen);
+    int c = weir__key_cmp(ing->arena + ea->off, ea->klen, ing->arena + eb->off,
+                          eb->klen);
     if (c)
         return c;
     return a->idx < b->idx ? -1 : a->idx > b->idx;
@@ -215,10 +214,9 @@ static sort_item_t *sort_entries(const weir__ingest_t *ing)
 
 weir_error_t *weir__ingest_flush(weir__ingest_t *ing, rocksdb_t *db,
                                  const rocksdb_options_t *opts,
-                                 const char *dir, const char *store,
-                                 char ns, const char *extra_key,
-                                 size_t extra_klen, const char *extra_val,
-                                 size_t extra_vlen)
+                                 const char *dir, const char *store, char ns,
+                                 const char *extra_key, size_t extra_klen,
+                                 const char *extra_val, size_t extra_vlen)
 {
     weir_error_t *err = NULL;
     sort_item_t *items = NULL;
@@ -259,8 +257,8 @@ weir_error_t *weir__ingest_flush(weir__ingest_t *ing, rocksdb_t *db,
                 cap *= 2;
             char *nk = weir__realloc(kbuf, cap);
             if (!nk) {
-                err = weir_error_new(WEIR_ERR_NOMEM,
-                                     "store %s: out of memory", store);
+                err = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
+                                     store);
                 break;
             }
             kbuf = nk;

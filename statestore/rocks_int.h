@@ -23,7 +23,7 @@ struct weir_store_env_s {
     rocksdb_block_based_table_options_t *bbto;
     rocksdb_options_t *opts; /* shared by every open (RocksDB copies it) */
     rocksdb_options_t *ingest_opts; /* restore table files: no compression */
-    size_t restore_buffer;   /* bytes buffered per restoring store */
+    size_t restore_buffer;          /* bytes buffered per restoring store */
     weir__logger_t log;
 };
 

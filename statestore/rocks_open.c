@@ -29,7 +29,11 @@ static weir_error_t *nomem(const kv_rocks_t *r)
                           r->base.name);
 }
 
-typedef enum { FMT_OK, FMT_NEW, FMT_CORRUPT } fmt_state_t;
+typedef enum {
+    FMT_OK,
+    FMT_NEW,
+    FMT_CORRUPT
+} fmt_state_t;
 
 static char *join(const char *a, const char *b)
 {
@@ -70,8 +74,7 @@ static weir_error_t *check_format(kv_rocks_t *r, const char *kind,
     int version = 0;
     char fkind[16] = "";
     long long seg = -1;
-    int n = fscanf(f, "weir-store-format %d %15s %lld", &version, fkind,
-                   &seg);
+    int n = fscanf(f, "weir-store-format %d %15s %lld", &version, fkind, &seg);
     fclose(f);
     if (n >= 1 && version > WEIR__STORE_FORMAT_VERSION)
         return weir_error_new(WEIR_ERR_STORE_VERSION,
@@ -90,10 +93,11 @@ static weir_error_t *check_format(kv_rocks_t *r, const char *kind,
                               "a %s store",
                               name, r->dir, fkind, kind);
     if (seg != segment_ms)
-        return weir_error_new(WEIR_ERR_STORE,
-                              "store %s: segment width %lld ms on disk, %"
-                              PRId64 " ms requested; delete %s to change it",
-                              name, seg, segment_ms, r->dir);
+        return weir_error_new(
+            WEIR_ERR_STORE,
+            "store %s: segment width %lld ms on disk, %" PRId64
+            " ms requested; delete %s to change it",
+            name, seg, segment_ms, r->dir);
     *statep = FMT_OK;
     return NULL;
 }
@@ -105,13 +109,13 @@ weir_error_t *weir__rocks_write_format(const char *dir, const char *store,
     char *fpath = join(dir, "format");
     weir_error_t *err = NULL;
     if (!tmp || !fpath) {
-        err = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory",
-                             store);
+        err = weir_error_new(WEIR_ERR_NOMEM, "store %s: out of memory", store);
         goto out;
     }
     char buf[96];
-    int len = snprintf(buf, sizeof(buf), "weir-store-format %d %s %" PRId64
-                       "\n", WEIR__STORE_FORMAT_VERSION, kind, segment_ms);
+    int len = snprintf(buf, sizeof(buf),
+                       "weir-store-format %d %s %" PRId64 "\n",
+                       WEIR__STORE_FORMAT_VERSION, kind, segment_ms);
     int fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
     if (fd < 0 || write(fd, buf, (size_t)len) != len || fsync(fd) ||
         rename(tmp, fpath)) {
@@ -219,10 +223,9 @@ static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
     r->wo = rocksdb_writeoptions_create();
 
     if (mkdir(r->dir, 0755) && errno != EEXIST) {
-        *errp = weir_error_new(errno == ENOSPC ? WEIR_ERR_NO_SPACE
-                                               : WEIR_ERR_IO,
-                               "store %s: cannot create %s: %s", name,
-                               r->dir, strerror(errno));
+        *errp = weir_error_new(
+            errno == ENOSPC ? WEIR_ERR_NO_SPACE : WEIR_ERR_IO,
+            "store %s: cannot create %s: %s", name, r->dir, strerror(errno));
         goto fail;
     }
     fmt_state_t st = FMT_NEW;

@@ -88,9 +88,8 @@ weir_error_t *weir_store_begin(weir_store_t *store)
                               "store %s: a transaction is already open",
                               kv->name);
     if (kv->restoring)
-        return weir_error_new(WEIR_ERR_STATE,
-                              "store %s: cannot begin during restore",
-                              kv->name);
+        return weir_error_new(
+            WEIR_ERR_STATE, "store %s: cannot begin during restore", kv->name);
     weir_error_t *err = kv->ops->begin(kv);
     if (err)
         return err;
@@ -98,8 +97,8 @@ weir_error_t *weir_store_begin(weir_store_t *store)
     return NULL;
 }
 
-weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
-                                          int64_t offset, int64_t extra)
+weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv, int64_t offset,
+                                          int64_t extra)
 {
     if (offset < WEIR_STORE_NO_POSITION)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
@@ -187,8 +186,8 @@ weir_error_t *weir_store_restore_begin(weir_store_t *store, uint64_t total,
     kv->restore_start = weir__store_now();
     kv->restore_last_report = kv->restore_start;
     weir__log(&kv->log, WEIR_LOG_INFO, "RESTORE",
-              "%s: restoring from changelog offset %" PRId64
-              ", %" PRIu64 " record(s) expected",
+              "%s: restoring from changelog offset %" PRId64 ", %" PRIu64
+              " record(s) expected",
               kv->name, kv->has_position ? kv->position : 0, total);
     return NULL;
 }

@@ -80,9 +80,9 @@ typedef struct weir__kv_ops_s {
      * !from_incl; from NULL: the first key), bounded by to (NULL:
      * unbounded). The engine allocates it with base.ops set.
      */
-    weir_error_t *(*range)(weir_kv_store_t *kv, const void *from,
-                           size_t flen, bool from_incl, const void *to,
-                           size_t tlen, bool to_incl, weir_kv_iter_t **itp);
+    weir_error_t *(*range)(weir_kv_store_t *kv, const void *from, size_t flen,
+                           bool from_incl, const void *to, size_t tlen,
+                           bool to_incl, weir_kv_iter_t **itp);
     weir_error_t *(*count)(weir_kv_store_t *kv, uint64_t *countp);
     weir_error_t *(*begin)(weir_kv_store_t *kv);
     /* Makes the open transaction (if any) durable with the position. */
@@ -126,11 +126,11 @@ struct weir_kv_store_s {
     const weir_changelog_sink_t *sink; /* NULL: no changelog */
     void *sink_opaque;
     bool in_txn;
-    bool was_reset;     /* found corrupt at open and wiped */
-    int open_iters;     /* iterators not closed yet (checked at commit) */
-    bool has_position;  /* a committed changelog position exists */
-    int64_t position;   /* next changelog offset to restore from */
-    int64_t extra;      /* engine-persisted companion value (window time) */
+    bool was_reset;    /* found corrupt at open and wiped */
+    int open_iters;    /* iterators not closed yet (checked at commit) */
+    bool has_position; /* a committed changelog position exists */
+    int64_t position;  /* next changelog offset to restore from */
+    int64_t extra;     /* engine-persisted companion value (window time) */
     /* Restore progress. */
     bool restoring;
     weir_restore_progress_cb_t *restore_cb;
@@ -157,8 +157,7 @@ struct weir_kv_iter_s {
 
 /* Fills in the common header; the engine has allocated the whole struct. */
 weir_error_t *weir__kv_store_init(weir_kv_store_t *kv,
-                                  const weir__kv_ops_t *ops,
-                                  const char *name,
+                                  const weir__kv_ops_t *ops, const char *name,
                                   const weir__logger_t *log);
 /* Frees the header's own fields (not kv itself). */
 void weir__kv_store_fini(weir_kv_store_t *kv);
@@ -176,7 +175,8 @@ void weir__kv_store_destroy(weir_kv_store_t *kv);
 weir_error_t *weir__kv_store_check_key(const weir_kv_store_t *kv,
                                        const void *key, size_t klen);
 
-/* Bytewise order: memcmp, the shorter key first when one prefixes the other. */
+/* Bytewise order: memcmp, the shorter key first when one prefixes the other.
+ */
 static inline int weir__key_cmp(const void *a, size_t alen, const void *b,
                                 size_t blen)
 {
@@ -188,8 +188,8 @@ static inline int weir__key_cmp(const void *a, size_t alen, const void *b,
 }
 
 /* True when key is past the upper bound (to NULL: never). */
-static inline bool weir__key_past(const void *key, size_t klen,
-                                  const void *to, size_t tlen, bool to_incl)
+static inline bool weir__key_past(const void *key, size_t klen, const void *to,
+                                  size_t tlen, bool to_incl)
 {
     if (!to)
         return false;
@@ -215,8 +215,8 @@ static inline uint64_t weir__be64_get(const unsigned char *p)
 }
 
 /* weir_store_commit() with the engine's companion value. */
-weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv,
-                                          int64_t offset, int64_t extra);
+weir_error_t *weir__kv_store_commit_extra(weir_kv_store_t *kv, int64_t offset,
+                                          int64_t extra);
 
 /*
  * The engine's restore write plus bookkeeping; counted is how many records
@@ -252,8 +252,8 @@ void weir__vec_iter_free(weir__vec_iter_t *vi);
  * kept) when needed: the iterators' current key and value buffers.
  * Returns false when out of memory (the buffer is unchanged).
  */
-bool weir__store_copy_into(unsigned char **bufp, size_t *capp,
-                           const void *src, size_t len);
+bool weir__store_copy_into(unsigned char **bufp, size_t *capp, const void *src,
+                           size_t len);
 
 /* Monotonic seconds, for restore rates. */
 double weir__store_now(void);

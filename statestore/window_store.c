@@ -63,7 +63,7 @@ struct weir_window_store_s {
     /* Atomic: queries read committed_observed from other threads. */
     _Atomic int64_t observed;           /* INT64_MIN: nothing written */
     _Atomic int64_t committed_observed; /* what abort returns to */
-    int64_t live_seg;           /* segments below this are dropped */
+    int64_t live_seg;                   /* segments below this are dropped */
     bool owner_time; /* observed time moves by advance_time() only */
     uint64_t expired_puts;
 };
@@ -71,8 +71,8 @@ struct weir_window_store_s {
 struct weir_window_iter_s {
     weir_window_store_t *ws;
     weir_kv_iter_t *inner;
-    bool all;         /* fetch_all: filter by time, decode keys */
-    bool query;       /* committed data, any thread (query_range) */
+    bool all;           /* fetch_all: filter by time, decode keys */
+    bool query;         /* committed data, any thread (query_range) */
     unsigned char *key; /* fetch: the user key; fetch_all: current key */
     size_t klen, kcap;
     int64_t from, to; /* window start bounds, inclusive */
@@ -336,12 +336,12 @@ static weir_error_t *send_changelog(weir_window_store_t *ws, const void *key,
     if (klen)
         memcpy(ck, key, klen);
     weir__be64_put(ck + klen, (uint64_t)ts);
-    weir_error_t *err = sink->send(ws->inner->sink_opaque, ws->inner->name,
-                                   ck, klen + 8, val, vlen);
+    weir_error_t *err = sink->send(ws->inner->sink_opaque, ws->inner->name, ck,
+                                   klen + 8, val, vlen);
     weir__free(heap);
     if (err)
-        err = weir_error_prefix(err, "window store %s: changelog: ",
-                                ws->inner->name);
+        err = weir_error_prefix(
+            err, "window store %s: changelog: ", ws->inner->name);
     return err;
 }
 
@@ -375,8 +375,7 @@ weir_error_t *weir_window_store_put(weir_window_store_t *ws, const void *key,
     }
     unsigned char stack[256];
     unsigned char *heap;
-    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len),
-                                &heap);
+    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len), &heap);
     if (!ek)
         return nomem(ws);
     size_t elen = encode(ek, seg_of(ws, window_start), key, key_len,
@@ -423,8 +422,7 @@ weir_error_t *weir_window_store_get(weir_window_store_t *ws, const void *key,
         return NULL;
     unsigned char stack[256];
     unsigned char *heap;
-    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len),
-                                &heap);
+    unsigned char *ek = enc_buf(stack, sizeof(stack), enc_max(key_len), &heap);
     if (!ek)
         return nomem(ws);
     size_t elen = encode(ek, seg_of(ws, window_start), key, key_len,
@@ -443,8 +441,8 @@ static weir_error_t *open_range(weir_window_iter_t *it, const void *from,
                                 weir_kv_iter_t **itp)
 {
     if (it->query)
-        return weir_kv_store_query_range(it->ws->inner, from, flen,
-                                         from_incl, to, tlen, to_incl, itp);
+        return weir_kv_store_query_range(it->ws->inner, from, flen, from_incl,
+                                         to, tlen, to_incl, itp);
     return weir_kv_store_range(it->ws->inner, from, flen, from_incl, to, tlen,
                                to_incl, itp);
 }
@@ -473,8 +471,8 @@ static weir_error_t *open_key_segment(weir_window_iter_t *it)
         return nomem(it->ws);
     size_t flen = encode(buf, it->seg, it->key, it->klen, it->from);
     size_t tlen = encode(buf + max, it->seg, it->key, it->klen, it->to);
-    weir_error_t *err = open_range(it, buf, flen, true, buf + max, tlen,
-                                   true, &it->inner);
+    weir_error_t *err = open_range(it, buf, flen, true, buf + max, tlen, true,
+                                   &it->inner);
     weir__free(buf);
     return err;
 }
@@ -614,9 +612,8 @@ static weir_error_t *iter_new(weir_window_store_t *ws, bool all, bool query,
     return NULL;
 }
 
-weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
-                                      const void *key, size_t key_len,
-                                      int64_t from, int64_t to,
+weir_error_t *weir_window_store_fetch(weir_window_store_t *ws, const void *key,
+                                      size_t key_len, int64_t from, int64_t to,
                                       weir_window_iter_t **iterp)
 {
     return iter_new(ws, false, false, key, key_len, from, to, iterp);
@@ -669,8 +666,7 @@ int64_t weir_window_iter_window_start(const weir_window_iter_t *it)
     return weir_window_iter_valid(it) ? it->ts : INT64_MIN;
 }
 
-const void *weir_window_iter_value(const weir_window_iter_t *it,
-                                   size_t *lenp)
+const void *weir_window_iter_value(const weir_window_iter_t *it, size_t *lenp)
 {
     if (!weir_window_iter_valid(it)) {
         *lenp = 0;
@@ -761,9 +757,8 @@ static weir_error_t *window_restore_apply(weir_store_t *store,
         used += out[m].key_len;
         m++;
     }
-    weir_error_t *err = weir__kv_store_restore_write(ws->inner, out, m,
-                                                     next_offset,
-                                                     ws->observed, n);
+    weir_error_t *err = weir__kv_store_restore_write(
+        ws->inner, out, m, next_offset, ws->observed, n);
     weir__free(arena);
     weir__free(out);
     if (!err)

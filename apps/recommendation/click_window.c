@@ -125,8 +125,8 @@ weir_error_t *rec_latest_click(void *ctx, const weir_record_t *rec,
     const rec_click_t *cur = agg;
     weir_processor_context_t *pctx = weir_dsl_context();
     rec_product_t p;
-    weir_error_t *err = rec_record_product(pctx, "click", rec->key,
-                                           rec->value, &p);
+    weir_error_t *err = rec_record_product(pctx, "click", rec->key, rec->value,
+                                           &p);
     if (err)
         return err;
     rec_click_t *c = click_new();
@@ -189,8 +189,8 @@ static weir_error_t *click_deserialize(void *opaque, const char *topic,
         return weir_error_new(WEIR_ERR_SERDE,
                               "%s: not a latest click (version %d, %zu "
                               "bytes)",
-                              topic ? topic : "latest click",
-                              len ? b[0] : -1, len);
+                              topic ? topic : "latest click", len ? b[0] : -1,
+                              len);
     const char *id = (const char *)b + 9;
     size_t idlen = strnlen(id, len - 9);
     const char *cat = id + idlen + 1;

@@ -21,12 +21,14 @@
 #define DEFAULT_RECS "flink.recommended.products"
 
 static const char *const string_keys[] = {
-    "topic.clicks", "topic.sales", "topic.recommendations",
+    "topic.clicks",   "topic.sales",     "topic.recommendations",
     "inventory.file", "inventory.topic",
 };
 
 static const char *const number_keys[] = {
-    "recommend.window.ms", "recommend.grace.ms", "recommend.count",
+    "recommend.window.ms",
+    "recommend.grace.ms",
+    "recommend.count",
     "recommend.repeat.ttl.ms",
 };
 
@@ -72,8 +74,8 @@ bool rec_config_is_key(const char *key)
     return false;
 }
 
-static weir_error_t *parse_int(const char *key, const char *value,
-                               int64_t min, int64_t max, int64_t *out)
+static weir_error_t *parse_int(const char *key, const char *value, int64_t min,
+                               int64_t max, int64_t *out)
 {
     char *end = NULL;
     errno = 0;
@@ -83,8 +85,8 @@ static weir_error_t *parse_int(const char *key, const char *value,
                               key, value);
     if (v < min || v > max)
         return weir_error_new(WEIR_ERR_CONFIG,
-                              "%s: %lld is out of range [%" PRId64
-                              ", %" PRId64 "]",
+                              "%s: %lld is out of range [%" PRId64 ", %" PRId64
+                              "]",
                               key, v, min, max);
     *out = v;
     return NULL;
@@ -165,8 +167,7 @@ weir_error_t *rec_config_validate(const rec_config_t *cfg)
     if (cfg->repeat_ttl_ms < 0)
         return weir_error_new(WEIR_ERR_CONFIG,
                               "recommend.repeat.ttl.ms: must be >= 0");
-    if (!cfg->topic_clicks || !cfg->topic_sales ||
-        !cfg->topic_recommendations)
+    if (!cfg->topic_clicks || !cfg->topic_sales || !cfg->topic_recommendations)
         return weir_error_new(WEIR_ERR_CONFIG, "topic.*: missing topic");
     const char *topics[] = {cfg->topic_clicks, cfg->topic_sales,
                             cfg->topic_recommendations, cfg->inventory_topic};

@@ -30,6 +30,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
+    /* The text as --help prints it, laid out by hand. */
+    /* clang-format off */
     fprintf(out,
 "Usage: weir-datagen [OPTIONS]\n"
 "\n"
@@ -84,6 +86,7 @@ static void usage(FILE *out)
 "                                 unit_cost], tab-separated\n"
 "  -q, --quiet                    no progress lines\n"
 "  -h, --help                     this text\n");
+    /* clang-format on */
 }
 
 static void log_stderr(void *opaque, int level, const char *fac,
@@ -258,8 +261,8 @@ int main(int argc, char **argv)
             return 2;
         }
         if (!ok) {
-            fprintf(stderr, "weir-datagen: bad value '%s' for --%s\n",
-                    optarg, longopts[idx].name ? longopts[idx].name : "?");
+            fprintf(stderr, "weir-datagen: bad value '%s' for --%s\n", optarg,
+                    longopts[idx].name ? longopts[idx].name : "?");
             free(props);
             free(reg_props);
             return 2;
@@ -324,8 +327,8 @@ int main(int argc, char **argv)
     free(reg_props);
     if (!quiet || err)
         fprintf(stderr,
-                "weir-datagen: produced %" PRIuFAST64 " click(s) and %"
-                PRIuFAST64 " sale(s)%s%s\n",
+                "weir-datagen: produced %" PRIuFAST64
+                " click(s) and %" PRIuFAST64 " sale(s)%s%s\n",
                 (uint_fast64_t)atomic_load(&progress.clicks),
                 (uint_fast64_t)atomic_load(&progress.sales),
                 err ? "; error: " : "", err ? weir_error_string(err) : "");

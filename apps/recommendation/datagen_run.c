@@ -98,8 +98,8 @@ static weir_error_t *make_producer(run_t *run)
         char key[256];
         if (!eq || eq == pair || (size_t)(eq - pair) >= sizeof(key)) {
             rd_kafka_conf_destroy(kc);
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "'%s': expected key=value", pair);
+            return weir_error_new(WEIR_ERR_CONFIG, "'%s': expected key=value",
+                                  pair);
         }
         memcpy(key, pair, (size_t)(eq - pair));
         key[eq - pair] = '\0';
@@ -144,9 +144,8 @@ static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
     if (!nt)
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     for (size_t i = 0; i < cnt; i++) {
-        nt[i] = rd_kafka_NewTopic_new(topics[i], partitions,
-                                      replication_factor, errstr,
-                                      sizeof(errstr));
+        nt[i] = rd_kafka_NewTopic_new(
+            topics[i], partitions, replication_factor, errstr, sizeof(errstr));
         if (!nt[i]) {
             rd_kafka_NewTopic_destroy_array(nt, i);
             free(nt);
@@ -159,8 +158,8 @@ static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
         rd_kafka_NewTopic_set_config(nt[i], "retention.ms", "-1");
     }
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *opts =
-        rd_kafka_AdminOptions_new(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
+        rk, RD_KAFKA_ADMIN_OP_CREATETOPICS);
     rd_kafka_AdminOptions_set_request_timeout(opts, 30000, errstr,
                                               sizeof(errstr));
     rd_kafka_CreateTopics(rk, nt, cnt, opts, q);
@@ -185,10 +184,8 @@ static weir_error_t *admin_create(rd_kafka_t *rk, const char *const *topics,
                          name);
             } else if (e) {
                 err = weir_error_set_origin_code(
-                    weir_error_new(WEIR_ERR_KAFKA, "create topic %s: %s",
-                                   name,
-                                   rd_kafka_topic_result_error_string(
-                                       res[i])),
+                    weir_error_new(WEIR_ERR_KAFKA, "create topic %s: %s", name,
+                                   rd_kafka_topic_result_error_string(res[i])),
                     e);
                 break;
             } else {
@@ -237,21 +234,18 @@ static weir_error_t *await_visible(rd_kafka_t *rk, const char *topic)
     return NULL;
 }
 
-weir_error_t *rec_datagen_create_topics(const char *bootstrap_servers,
-                                        weir_mock_cluster_t *mock,
-                                        const char *const *topics,
-                                        size_t topic_cnt, int partitions,
-                                        int replication_factor,
-                                        weir_log_cb_t *log_cb,
-                                        void *log_opaque)
+weir_error_t *rec_datagen_create_topics(
+    const char *bootstrap_servers, weir_mock_cluster_t *mock,
+    const char *const *topics, size_t topic_cnt, int partitions,
+    int replication_factor, weir_log_cb_t *log_cb, void *log_opaque)
 {
     if (partitions <= 0)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
                               "create topics: partitions must be > 0");
     if (mock) {
         for (size_t i = 0; i < topic_cnt; i++) {
-            weir_error_t *err = weir_mock_cluster_create_topic(
-                mock, topics[i], partitions);
+            weir_error_t *err = weir_mock_cluster_create_topic(mock, topics[i],
+                                                               partitions);
             if (err)
                 return err;
         }
@@ -423,8 +417,8 @@ weir_error_t *rec_datagen_run(const rec_datagen_conf_t *conf,
     run.click_serde = weir_serde_avro_new(conf->registry,
                                           rec_schema_clickstream, 0, &err);
     if (run.click_serde)
-        run.sale_serde = weir_serde_avro_new(conf->registry,
-                                             rec_schema_sales, 0, &err);
+        run.sale_serde = weir_serde_avro_new(conf->registry, rec_schema_sales,
+                                             0, &err);
     if (!err)
         err = weir_serde_avro_value_new(run.click_serde, &run.click_value);
     run.have_click_value = !err;
@@ -435,10 +429,9 @@ weir_error_t *rec_datagen_run(const rec_datagen_conf_t *conf,
         err = make_producer(&run);
     if (!err && conf->partitions > 0) {
         const char *topics[2] = {conf->topic_clicks, conf->topic_sales};
-        err = rec_datagen_create_topics(conf->bootstrap_servers, conf->mock,
-                                        topics, 2, conf->partitions,
-                                        conf->replication_factor,
-                                        conf->log_cb, conf->log_opaque);
+        err = rec_datagen_create_topics(
+            conf->bootstrap_servers, conf->mock, topics, 2, conf->partitions,
+            conf->replication_factor, conf->log_cb, conf->log_opaque);
     }
     if (!err)
         err = loop(&run, progress);
@@ -450,17 +443,16 @@ weir_error_t *rec_datagen_run(const rec_datagen_conf_t *conf,
             err = weir_error_new(WEIR_ERR_KAFKA, "flush: %s",
                                  rd_kafka_err2str(fe));
         if (!err && atomic_load(&run.delivery_errors))
-            err = weir_error_new(WEIR_ERR_KAFKA,
-                                 "%" PRIuFAST64 " record(s) not delivered; "
-                                 "first: %s",
-                                 (uint_fast64_t)atomic_load(
-                                     &run.delivery_errors),
-                                 run.first_error);
+            err = weir_error_new(
+                WEIR_ERR_KAFKA,
+                "%" PRIuFAST64 " record(s) not delivered; "
+                "first: %s",
+                (uint_fast64_t)atomic_load(&run.delivery_errors),
+                run.first_error);
         rd_kafka_destroy(run.rk);
     }
     if (conf->ground_truth && fflush(conf->ground_truth) != 0 && !err)
-        err = weir_error_new(WEIR_ERR_IO, "ground truth: %s",
-                             strerror(errno));
+        err = weir_error_new(WEIR_ERR_IO, "ground truth: %s", strerror(errno));
     if (run.have_click_value)
         avro_value_decref(&run.click_value);
     if (run.have_sale_value)

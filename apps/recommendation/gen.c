@@ -114,8 +114,8 @@ void rec_gen_next(rec_gen_t *gen, rec_gt_record_t *r)
         gen->clicks++;
         uint64_t every = gen->opts.unknown_product_every;
         if (every && gen->clicks % every == 0)
-            snprintf(r->product_id, sizeof(r->product_id),
-                     "unknown-%" PRIu64, gen->clicks);
+            snprintf(r->product_id, sizeof(r->product_id), "unknown-%" PRIu64,
+                     gen->clicks);
         else
             snprintf(r->product_id, sizeof(r->product_id), "%" PRIu64,
                      product);

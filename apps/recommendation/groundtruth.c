@@ -63,8 +63,8 @@ weir_error_t *rec_gt_parse(const char *line, const char *clicks_topic,
         return weir_error_new(WEIR_ERR_INVALID_ARG,
                               "%s record with %zu fields, expected %zu",
                               click ? "click" : "sale", n, want);
-    char *slots[] = {NULL, NULL, r->key, r->user_id, r->product_id,
-                     r->invoice_id, r->quantity, r->unit_cost};
+    char *slots[] = {NULL,          NULL,          r->key,      r->user_id,
+                     r->product_id, r->invoice_id, r->quantity, r->unit_cost};
     for (size_t i = 2; i < n; i++) {
         if (flen[i] >= REC_GT_FIELD_MAX)
             return weir_error_new(WEIR_ERR_INVALID_ARG,

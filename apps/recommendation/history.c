@@ -76,8 +76,7 @@ bool rec_history_shown(const rec_history_t *h, const char *id,
     return false;
 }
 
-static weir_error_t *push(rec_history_t *h, int64_t end, char **ids,
-                          size_t n)
+static weir_error_t *push(rec_history_t *h, int64_t end, char **ids, size_t n)
 {
     if (h->cnt == h->cap) {
         size_t cap = h->cap ? h->cap * 2 : 8;
@@ -92,8 +91,7 @@ static weir_error_t *push(rec_history_t *h, int64_t end, char **ids,
 }
 
 weir_error_t *rec_history_add(rec_history_t *h, int64_t window_end,
-                              const char *const *ids, size_t n,
-                              int64_t ttl_ms)
+                              const char *const *ids, size_t n, int64_t ttl_ms)
 {
     size_t kept = 0;
     for (size_t i = 0; i < h->cnt; i++) {

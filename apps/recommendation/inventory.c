@@ -28,8 +28,8 @@
 typedef struct row_parse_s {
     char field[FIELDS][REC_FIELD_MAX];
     size_t len[FIELDS];
-    size_t cnt;      /* fields seen */
-    size_t rows;     /* row ends seen */
+    size_t cnt;  /* fields seen */
+    size_t rows; /* row ends seen */
     bool too_long;
 } row_parse_t;
 
@@ -65,8 +65,7 @@ static bool clean_text(const char *s, size_t len)
     return true;
 }
 
-weir_error_t *rec_product_parse(const char *row, size_t len,
-                                rec_product_t *p)
+weir_error_t *rec_product_parse(const char *row, size_t len, rec_product_t *p)
 {
     while (len > 0 && (row[len - 1] == '\n' || row[len - 1] == '\r'))
         len--;
@@ -102,9 +101,8 @@ weir_error_t *rec_product_parse(const char *row, size_t len,
     errno = 0;
     long long stock = strtoll(rp.field[2], &end, 10);
     if (!rp.len[2] || *end || errno || stock < 0)
-        return weir_error_new(WEIR_ERR_CSV,
-                              "stock '%s' is not an integer >= 0",
-                              rp.field[2]);
+        return weir_error_new(
+            WEIR_ERR_CSV, "stock '%s' is not an integer >= 0", rp.field[2]);
     errno = 0;
     double rating = strtod(rp.field[3], &end);
     if (!rp.len[3] || *end || errno || !isfinite(rating) ||
@@ -147,8 +145,8 @@ int rec_product_format(const rec_product_t *p, char *buf, size_t size)
     if (!put_field(buf, size, &pos, p->category))
         return -1;
     /* %.17g round-trips every double; integers print without a point. */
-    int n = snprintf(buf + pos, size - pos, ",%lld,%.17g",
-                     (long long)p->stock, p->rating);
+    int n = snprintf(buf + pos, size - pos, ",%lld,%.17g", (long long)p->stock,
+                     p->rating);
     if (n < 0 || (size_t)n >= size - pos)
         return -1;
     return (int)(pos + (size_t)n);
@@ -249,8 +247,7 @@ weir_error_t *rec_inventory_put(rec_inventory_t *inv, const rec_product_t *p)
     return NULL;
 }
 
-rec_inventory_t *rec_inventory_load(const char *path,
-                                    const rec_config_t *cfg,
+rec_inventory_t *rec_inventory_load(const char *path, const rec_config_t *cfg,
                                     weir_error_t **errp)
 {
     *errp = NULL;
@@ -279,9 +276,8 @@ rec_inventory_t *rec_inventory_load(const char *path,
         weir_error_t *perr = rec_product_parse(line, (size_t)n, &p);
         if (perr) {
             inv->bad_rows++;
-            rec_log(cfg, WEIR_LOG_WARNING,
-                    "inventory %s:%zu: row skipped: %s", path, lineno,
-                    weir_error_string(perr));
+            rec_log(cfg, WEIR_LOG_WARNING, "inventory %s:%zu: row skipped: %s",
+                    path, lineno, weir_error_string(perr));
             weir_error_destroy(perr);
             continue;
         }

@@ -53,6 +53,8 @@ static void on_signal(int sig)
 
 static void usage(FILE *out)
 {
+    /* The text as --help prints it, laid out by hand. */
+    /* clang-format off */
     fprintf(out,
 "Usage: weir-recommend [OPTIONS]\n"
 "\n"
@@ -124,14 +126,14 @@ static void usage(FILE *out)
 "deserialization.exception.handler=dead_letter,\n"
 "processing.exception.handler=dead_letter. The embedded demo also uses a\n"
 "fresh state.dir under /tmp unless state.dir is set.\n");
+    /* clang-format on */
 }
 
 /* ---- logging: one line to stderr, serialized ---- */
 
 static pthread_mutex_t print_lock = PTHREAD_MUTEX_INITIALIZER;
 
-static void log_line(void *opaque, int level, const char *fac,
-                     const char *msg)
+static void log_line(void *opaque, int level, const char *fac, const char *msg)
 {
     (void)opaque;
     pthread_mutex_lock(&print_lock);
@@ -244,15 +246,16 @@ static void progress_line(const cli_t *cli, const weir_app_t *app,
 {
     char gen[128] = "";
     if (gt && gt->running)
-        snprintf(gen, sizeof(gen), "generated %" PRIuFAST64 " clicks, %"
-                 PRIuFAST64 " sales | ",
+        snprintf(gen, sizeof(gen),
+                 "generated %" PRIuFAST64 " clicks, %" PRIuFAST64 " sales | ",
                  (uint_fast64_t)atomic_load(&gt->progress.clicks),
                  (uint_fast64_t)atomic_load(&gt->progress.sales));
     char line[512];
     snprintf(line, sizeof(line),
-             "[%6.0fs] %s%s | %srecords in %" PRIu64 " | windows closed %"
-             PRIuFAST64 " | recommendations out %" PRIuFAST64
-             " | late clicks %" PRIu64 " | dead-lettered %" PRIu64,
+             "[%6.0fs] %s%s | %srecords in %" PRIu64
+             " | windows closed %" PRIuFAST64
+             " | recommendations out %" PRIuFAST64 " | late clicks %" PRIu64
+             " | dead-lettered %" PRIu64,
              elapsed, weir_app_state_name(weir_app_state(app)),
              cli->embedded ? " (embedded)" : "", gen,
              weir_app_metric(app, "records-in"),
@@ -362,7 +365,9 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         case 'c':
             *errp = weir_properties_parse_file(optarg, set_property, cli);
             break;
-        case 's': *errp = set_pair(cli, optarg); break;
+        case 's':
+            *errp = set_pair(cli, optarg);
+            break;
         case 'b':
             *errp = weir_conf_set(cli->conf, "bootstrap.servers", optarg);
             break;
@@ -375,9 +380,15 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
         case OPT_STATIC_MEMBERSHIP:
             *errp = set_instance_from_host(cli->conf);
             break;
-        case OPT_EMBEDDED: cli->embedded = true; break;
-        case OPT_WITH_DATAGEN: cli->with_datagen = true; break;
-        case OPT_DESCRIBE: cli->describe = true; break;
+        case OPT_EMBEDDED:
+            cli->embedded = true;
+            break;
+        case OPT_WITH_DATAGEN:
+            cli->with_datagen = true;
+            break;
+        case OPT_DESCRIBE:
+            cli->describe = true;
+            break;
         case OPT_CLICKS_RATE:
             ok = parse_double(optarg, &cli->gen.gen.clicks_per_sec);
             break;
@@ -392,21 +403,32 @@ static int parse_args(cli_t *cli, int argc, char **argv, weir_error_t **errp)
             cli->seed_set = true;
             break;
         }
-        case OPT_SPEEDUP: ok = parse_double(optarg, &cli->gen.speedup); break;
+        case OPT_SPEEDUP:
+            ok = parse_double(optarg, &cli->gen.speedup);
+            break;
         case OPT_PARTITIONS:
             ok = parse_double(optarg, &d) && d >= 1 && d <= 10000 &&
                  d == (int)d;
             cli->gen.partitions = (int)d;
             break;
-        case OPT_GROUND_TRUTH: cli->ground_truth = optarg; break;
-        case OPT_DURATION:
-            ok = parse_double(optarg, &cli->duration_s) &&
-                 cli->duration_s > 0;
+        case OPT_GROUND_TRUTH:
+            cli->ground_truth = optarg;
             break;
-        case OPT_PROGRESS: ok = parse_double(optarg, &cli->progress_s); break;
-        case 'q': cli->quiet = true; break;
-        case 'h': usage(stdout); return 0;
-        default: usage(stderr); return 2;
+        case OPT_DURATION:
+            ok = parse_double(optarg, &cli->duration_s) && cli->duration_s > 0;
+            break;
+        case OPT_PROGRESS:
+            ok = parse_double(optarg, &cli->progress_s);
+            break;
+        case 'q':
+            cli->quiet = true;
+            break;
+        case 'h':
+            usage(stdout);
+            return 0;
+        default:
+            usage(stderr);
+            return 2;
         }
         if (!ok) {
             fprintf(stderr, "weir-recommend: bad value '%s' for --%s\n",
@@ -527,10 +549,9 @@ static int run(cli_t *cli)
     if (!err && cli->with_datagen) {
         const char *topics[] = {cli->cfg.topic_clicks, cli->cfg.topic_sales,
                                 cli->cfg.topic_recommendations};
-        err = rec_datagen_create_topics(bootstrap, mock, topics, 3,
-                                        cli->gen.partitions,
-                                        cli->gen.replication_factor,
-                                        log_line, NULL);
+        err = rec_datagen_create_topics(
+            bootstrap, mock, topics, 3, cli->gen.partitions,
+            cli->gen.replication_factor, log_line, NULL);
     }
     if (!err)
         topo = rec_topology_new(&cli->cfg, reg, &err);

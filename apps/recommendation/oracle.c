@@ -73,9 +73,11 @@ void rec_oracle_destroy(rec_oracle_t *o)
     if (!o)
         return;
     user_t *u, *utmp;
-    HASH_ITER(hh, o->users, u, utmp) {
+    HASH_ITER(hh, o->users, u, utmp)
+    {
         purchase_t *p, *ptmp;
-        HASH_ITER(hh, u->purchases, p, ptmp) {
+        HASH_ITER(hh, u->purchases, p, ptmp)
+        {
             HASH_DEL(u->purchases, p);
             free(p);
         }
@@ -265,8 +267,8 @@ weir_error_t *rec_oracle_add(rec_oracle_t *o, const rec_gt_record_t *r)
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     if (r->timestamp > o->now)
         o->now = r->timestamp;
-    weir_error_t *err = close_until(
-        o, o->now - o->cfg->grace_ms - o->cfg->window_ms);
+    weir_error_t *err = close_until(o, o->now - o->cfg->grace_ms -
+                                           o->cfg->window_ms);
     if (err)
         return err;
     if (r->kind == REC_GT_SALE) {

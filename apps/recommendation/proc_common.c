@@ -56,15 +56,14 @@ weir_error_t *rec_store_get_product(weir_kv_store_t *inv, const char *id,
     void *val = NULL;
     size_t vlen = 0;
     bool found = false;
-    weir_error_t *err = weir_kv_store_get(inv, key, klen, &val, &vlen,
-                                          &found);
+    weir_error_t *err = weir_kv_store_get(inv, key, klen, &val, &vlen, &found);
     if (err || !found)
         return err;
     err = rec_product_parse(val, vlen, p);
     weir_free(val);
     if (err)
-        return weir_error_prefix(err, "store %s, product '%s': ",
-                                 REC_STORE_INVENTORY, id);
+        return weir_error_prefix(
+            err, "store %s, product '%s': ", REC_STORE_INVENTORY, id);
     *foundp = true;
     return NULL;
 }
@@ -80,13 +79,15 @@ weir_error_t *rec_record_product(weir_processor_context_t *pctx,
     if (!err)
         err = rec_store_get_product(inv, id, p, &found);
     if (!err && !found)
-        err = rec_record_error(pctx, "%s of user '%s': unknown product_id "
-                               "'%s'", kind, user, id);
+        err = rec_record_error(pctx,
+                               "%s of user '%s': unknown product_id "
+                               "'%s'",
+                               kind, user, id);
     return err;
 }
 
-weir_error_t *rec_record_error(weir_processor_context_t *pctx,
-                               const char *fmt, ...)
+weir_error_t *rec_record_error(weir_processor_context_t *pctx, const char *fmt,
+                               ...)
 {
     char msg[512];
     va_list ap;
@@ -94,11 +95,10 @@ weir_error_t *rec_record_error(weir_processor_context_t *pctx,
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     const char *topic = weir_processor_record_topic(pctx);
-    return weir_error_new(WEIR_ERR_PROCESSING,
-                          "record %s [%" PRId32 "] @%" PRId64 ": %s",
-                          topic ? topic : "-",
-                          weir_processor_record_partition(pctx),
-                          weir_processor_record_offset(pctx), msg);
+    return weir_error_new(
+        WEIR_ERR_PROCESSING, "record %s [%" PRId32 "] @%" PRId64 ": %s",
+        topic ? topic : "-", weir_processor_record_partition(pctx),
+        weir_processor_record_offset(pctx), msg);
 }
 
 void rec_put_be64(unsigned char *buf, int64_t v)

@@ -31,8 +31,8 @@ typedef struct loader_state_s {
     uint64_t file_line; /* lines of the file seen, for messages */
 } loader_state_t;
 
-static weir_error_t *loader_init(weir_processor_context_t *pctx,
-                                 void *opaque, void **statep)
+static weir_error_t *loader_init(weir_processor_context_t *pctx, void *opaque,
+                                 void **statep)
 {
     loader_state_t *st = calloc(1, sizeof(*st));
     if (!st)
@@ -46,8 +46,7 @@ static weir_error_t *remove_product(loader_state_t *st, const char *id)
 {
     rec_product_t old;
     bool found = false;
-    weir_error_t *err = rec_store_get_product(st->inventory, id, &old,
-                                              &found);
+    weir_error_t *err = rec_store_get_product(st->inventory, id, &old, &found);
     if (err || !found)
         return err;
     char key[2 * REC_FIELD_MAX + 8];

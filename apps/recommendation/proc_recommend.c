@@ -148,8 +148,8 @@ static weir_error_t *category_products(recommend_state_t *st,
     if (!plen)
         return NULL;
     weir_kv_iter_t *it = NULL;
-    weir_error_t *err = weir_kv_store_prefix_scan(st->inventory, prefix,
-                                                  plen, &it);
+    weir_error_t *err = weir_kv_store_prefix_scan(st->inventory, prefix, plen,
+                                                  &it);
     rec_product_t *v = NULL;
     size_t n = 0, cap = 0;
     for (; !err && weir_kv_iter_valid(it); weir_kv_iter_next(it)) {
@@ -209,8 +209,8 @@ static weir_error_t *load_history(recommend_state_t *st, const char *user,
     void *val = NULL;
     size_t vlen = 0;
     bool found = false;
-    weir_error_t *err = weir_kv_store_get(st->recent, user, ulen, &val,
-                                          &vlen, &found);
+    weir_error_t *err = weir_kv_store_get(st->recent, user, ulen, &val, &vlen,
+                                          &found);
     if (err)
         return err;
     if (found) {
@@ -236,8 +236,7 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
     int64_t end = wk->end;
     rec_product_t viewed = {0};
     snprintf(viewed.id, sizeof(viewed.id), "%s", click->product_id);
-    snprintf(viewed.category, sizeof(viewed.category), "%s",
-             click->category);
+    snprintf(viewed.category, sizeof(viewed.category), "%s", click->category);
 
     rec_product_t *products = NULL;
     size_t n = 0;
@@ -260,8 +259,8 @@ static weir_error_t *recommend_process(weir_processor_context_t *pctx,
         /* Only candidates need the lookups. */
         if (!rec_rank_is_candidate(&products[i], &viewed))
             continue;
-        items[i].shown_recently = rec_history_shown(
-            h, products[i].id, end, cfg->repeat_ttl_ms);
+        items[i].shown_recently = rec_history_shown(h, products[i].id, end,
+                                                    cfg->repeat_ttl_ms);
         err = bought_before(st, user, ulen, products[i].id, end,
                             &items[i].bought_before);
     }

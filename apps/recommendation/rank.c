@@ -13,8 +13,7 @@
 
 #include "rec_rank.h"
 
-bool rec_rank_is_candidate(const rec_product_t *p,
-                           const rec_product_t *viewed)
+bool rec_rank_is_candidate(const rec_product_t *p, const rec_product_t *viewed)
 {
     return p->stock > 0 && !strcmp(p->category, viewed->category) &&
            strcmp(p->id, viewed->id) != 0;
@@ -32,8 +31,8 @@ static int item_cmp(const void *va, const void *vb)
     return rec_product_id_cmp(a->product->id, b->product->id);
 }
 
-size_t rec_rank(rec_rank_item_t *items, size_t n,
-                const rec_product_t *viewed, size_t max)
+size_t rec_rank(rec_rank_item_t *items, size_t n, const rec_product_t *viewed,
+                size_t max)
 {
     size_t kept = 0;
     for (size_t i = 0; i < n; i++)

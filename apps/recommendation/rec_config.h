@@ -9,12 +9,15 @@
  * | `topic.clicks` | `flink.click.streams` | Avro ClickStream input |
  * | `topic.sales` | `flink.sales.records` | Avro Sales input |
  * | `topic.recommendations` | `flink.recommended.products` | output |
- * | `inventory.file` | (the shipped `productInventory.csv`) | CSV `product_id,category,stock,rating`, no header |
- * | `inventory.topic` | (none) | compacted topic of CSV rows that keeps the inventory current |
- * | `recommend.window.ms` | 5000 | tumbling window size |
- * | `recommend.grace.ms` | 1000 | how long after its end a window accepts clicks |
- * | `recommend.count` | 6 | products per recommendation |
- * | `recommend.repeat.ttl.ms` | 600000 | products shown to a user in an earlier window ending less than this before the current window's end go last; 0 turns it off |
+ * | `inventory.file` | (the shipped `productInventory.csv`) | CSV
+ * `product_id,category,stock,rating`, no header | | `inventory.topic` | (none)
+ * | compacted topic of CSV rows that keeps the inventory current | |
+ * `recommend.window.ms` | 5000 | tumbling window size | | `recommend.grace.ms`
+ * | 1000 | how long after its end a window accepts clicks | |
+ * `recommend.count` | 6 | products per recommendation | |
+ * `recommend.repeat.ttl.ms` | 600000 | products shown to a user in an earlier
+ * window ending less than this before the current window's end go last; 0
+ * turns it off |
  *
  * These keys live in the same properties file as weir's own; the CLI
  * hands each key to rec_config_set() when rec_config_is_key() says so and
@@ -35,7 +38,7 @@
  *         framework's count: the "late-records" metric of
  *         weir_app_metric(), or weir_test_driver_dropped(drv, "late"). */
 typedef struct rec_stats_s {
-    atomic_uint_fast64_t windows_closed;   /**< == recommendations emitted */
+    atomic_uint_fast64_t windows_closed; /**< == recommendations emitted */
     atomic_uint_fast64_t bad_inventory_rows;
 } rec_stats_t;
 

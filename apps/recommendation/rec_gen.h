@@ -19,11 +19,11 @@
 
 typedef struct rec_gen_opts_s {
     uint64_t seed;
-    int64_t start_ms;        /**< event time of the first records */
-    double clicks_per_sec;   /**< 0: no clicks */
-    double sales_per_sec;    /**< 0: no sales */
-    int users;               /**< user-0 .. user-(users-1) */
-    int products;            /**< 0 .. products-1 */
+    int64_t start_ms;      /**< event time of the first records */
+    double clicks_per_sec; /**< 0: no clicks */
+    double sales_per_sec;  /**< 0: no sales */
+    int users;             /**< user-0 .. user-(users-1) */
+    int products;          /**< 0 .. products-1 */
     /** Every Nth click has product "unknown-<n>" (0: never), to exercise
      *  the dead-letter path. */
     uint64_t unknown_product_every;

@@ -3,8 +3,9 @@
  * @brief The records the data generator produces, and the ground-truth
  *        file it writes of them: one line per record, tab-separated,
  *
- *     <topic> <timestamp> <key> <user_id> <product_id>                       (click)
- *     <topic> <timestamp> <key> <user_id> <product_id> <invoice_id> <quantity> <unit_cost>  (sale)
+ *     <topic> <timestamp> <key> <user_id> <product_id> (click) <topic>
+ * <timestamp> <key> <user_id> <product_id> <invoice_id> <quantity> <unit_cost>
+ * (sale)
  *
  * in the order they were produced. Fields never contain tabs or newlines.
  */
@@ -17,7 +18,10 @@
 
 #define REC_GT_FIELD_MAX 64
 
-typedef enum rec_gt_kind_e { REC_GT_CLICK = 0, REC_GT_SALE = 1 } rec_gt_kind_t;
+typedef enum rec_gt_kind_e {
+    REC_GT_CLICK = 0,
+    REC_GT_SALE = 1
+} rec_gt_kind_t;
 
 typedef struct rec_gt_record_s {
     rec_gt_kind_t kind;

@@ -34,8 +34,7 @@ typedef struct rec_product_s {
  *          them, a stock that is not an integer >= 0, a rating that is not
  *          a finite number.
  */
-weir_error_t *rec_product_parse(const char *row, size_t len,
-                                rec_product_t *p);
+weir_error_t *rec_product_parse(const char *row, size_t len, rec_product_t *p);
 
 /**
  * @brief Writes @p p as a canonical CSV row (fields quoted when needed),
@@ -60,8 +59,7 @@ typedef struct rec_inventory_s rec_inventory_t;
  *        the same id replaces an earlier one.
  * @returns the inventory, or NULL with *errp set (WEIR_ERR_IO).
  */
-rec_inventory_t *rec_inventory_load(const char *path,
-                                    const rec_config_t *cfg,
+rec_inventory_t *rec_inventory_load(const char *path, const rec_config_t *cfg,
                                     weir_error_t **errp);
 
 /** @brief An empty inventory (fill with rec_inventory_put()). */

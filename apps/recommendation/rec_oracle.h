@@ -30,17 +30,17 @@
 
 /** @brief One expected output record. */
 typedef struct rec_output_s {
-    char *key;   /**< the user id */
-    char *value; /**< as rec_format_value() */
+    char *key;         /**< the user id */
+    char *value;       /**< as rec_format_value() */
     int64_t timestamp; /**< the window end */
 } rec_output_t;
 
 typedef struct rec_oracle_stats_s {
-    uint64_t clicks, sales;        /**< valid records applied */
-    uint64_t late;                 /**< clicks for a closed window */
-    uint64_t unknown_product;      /**< clicks and sales */
-    uint64_t bad_user;             /**< missing or empty user_id */
-    uint64_t windows_closed;       /**< == outputs */
+    uint64_t clicks, sales;   /**< valid records applied */
+    uint64_t late;            /**< clicks for a closed window */
+    uint64_t unknown_product; /**< clicks and sales */
+    uint64_t bad_user;        /**< missing or empty user_id */
+    uint64_t windows_closed;  /**< == outputs */
 } rec_oracle_stats_t;
 
 typedef struct rec_oracle_s rec_oracle_t;
@@ -50,8 +50,7 @@ typedef struct rec_oracle_s rec_oracle_t;
  *        (borrowed; both must outlive the oracle).
  */
 rec_oracle_t *rec_oracle_new(const rec_config_t *cfg,
-                             const rec_inventory_t *inv,
-                             weir_error_t **errp);
+                             const rec_inventory_t *inv, weir_error_t **errp);
 
 void rec_oracle_destroy(rec_oracle_t *o);
 

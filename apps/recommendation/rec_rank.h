@@ -33,7 +33,7 @@ bool rec_rank_is_candidate(const rec_product_t *p,
  * @returns how many of them make the recommendation: min(candidates,
  *          @p max). items[0..returned) are the recommendation, in order.
  */
-size_t rec_rank(rec_rank_item_t *items, size_t n,
-                const rec_product_t *viewed, size_t max);
+size_t rec_rank(rec_rank_item_t *items, size_t n, const rec_product_t *viewed,
+                size_t max);
 
 #endif /* REC_RANK_H */

@@ -119,8 +119,8 @@ weir_error_t *rec_record_product(weir_processor_context_t *pctx,
  * @brief A WEIR_ERR_PROCESSING error for the current record, naming its
  *        topic, partition and offset, then the message.
  */
-weir_error_t *rec_record_error(weir_processor_context_t *pctx,
-                               const char *fmt, ...) WEIR_PRINTF(2, 3);
+weir_error_t *rec_record_error(weir_processor_context_t *pctx, const char *fmt,
+                               ...) WEIR_PRINTF(2, 3);
 
 /** @brief 8-byte big-endian int64 encoding (store values). */
 void rec_put_be64(unsigned char *buf, int64_t v);

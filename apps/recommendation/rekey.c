@@ -64,8 +64,10 @@ weir_error_t *rec_user_of(void *ctx, const weir_record_t *rec, void **keyp,
     if (!user || ulen == 0)
         return rec_record_error(pctx, "%s without a user_id", kind);
     if (ulen > REC_USER_MAX)
-        return rec_record_error(pctx, "%s with a user_id longer than %d "
-                                "bytes", kind, REC_USER_MAX);
+        return rec_record_error(pctx,
+                                "%s with a user_id longer than %d "
+                                "bytes",
+                                kind, REC_USER_MAX);
     if (memchr(user, '\0', ulen))
         return rec_record_error(pctx, "%s with a NUL in its user_id", kind);
     if (!product || plen == 0)

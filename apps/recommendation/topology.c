@@ -35,8 +35,7 @@
 
 /* Keys @p s by user, keeps the product id, and repartitions it through
  * "<name>-repartition". */
-static weir_kstream_t *by_user(weir_kstream_t *s, void *ctx,
-                               const char *name)
+static weir_kstream_t *by_user(weir_kstream_t *s, void *ctx, const char *name)
 {
     s = weir_kstream_select_key(s, rec_user_of, ctx, weir_serde_string());
     s = weir_kstream_map_values(s, rec_product_of, ctx, weir_serde_string());
@@ -70,8 +69,7 @@ weir_topology_t *rec_topology_new(const rec_config_t *cfg,
 
     /* Clicks and sales, keyed by user, to one task per user. */
     weir_kstream_t *clicks = by_user(
-        weir_stream(topo, cfg->topic_clicks, weir_serde_bytes(),
-                    clicks_serde),
+        weir_stream(topo, cfg->topic_clicks, weir_serde_bytes(), clicks_serde),
         ctx, REC_REPARTITION_CLICKS);
     weir_kstream_t *sales = by_user(
         weir_stream(topo, cfg->topic_sales, weir_serde_bytes(), sales_serde),
@@ -104,11 +102,10 @@ weir_topology_t *rec_topology_new(const rec_config_t *cfg,
     weir_kstream_to(recs, cfg->topic_recommendations, NULL, NULL);
 
     /* The inventory, on every instance. */
-    weir_topology_add_global_store(topo, REC_STORE_INVENTORY,
-                                   "inventory-source", cfg->inventory_topic,
-                                   weir_serde_bytes(), weir_serde_bytes(),
-                                   "inventory-loader",
-                                   &rec_inventory_loader_ops, ctx);
+    weir_topology_add_global_store(
+        topo, REC_STORE_INVENTORY, "inventory-source", cfg->inventory_topic,
+        weir_serde_bytes(), weir_serde_bytes(), "inventory-loader",
+        &rec_inventory_loader_ops, ctx);
     if (cfg->inventory_file)
         weir_topology_global_store_set_file(topo, REC_STORE_INVENTORY,
                                             cfg->inventory_file);

@@ -45,8 +45,7 @@ static bool parse_i64(const char **pp, const char *end, int64_t *v)
 }
 
 weir_error_t *weir__commit_meta_decode(const void *data, size_t len,
-                                       weir__commit_meta_t *meta,
-                                       bool *foundp)
+                                       weir__commit_meta_t *meta, bool *foundp)
 {
     *foundp = false;
     const char *p = data, *end = p + len;
@@ -57,16 +56,17 @@ weir_error_t *weir__commit_meta_decode(const void *data, size_t len,
     int64_t version, st, last;
     if (!parse_i64(&p, end, &version) || version < 1)
         return weir_error_new(WEIR_ERR_SERDE,
-                              "offset metadata '%.*s': no version",
-                              (int)len, (const char *)data);
+                              "offset metadata '%.*s': no version", (int)len,
+                              (const char *)data);
     if (version > VERSION)
         return weir_error_new(WEIR_ERR_UNSUPPORTED,
                               "offset metadata '%.*s' was written by a newer "
                               "weir (version %" PRId64 "; this one reads %d)",
                               (int)len, (const char *)data, version, VERSION);
     if (!parse_i64(&p, end, &st) || !parse_i64(&p, end, &last) || p != end)
-        return weir_error_new(WEIR_ERR_SERDE, "offset metadata '%.*s' is "
-                                              "malformed",
+        return weir_error_new(WEIR_ERR_SERDE,
+                              "offset metadata '%.*s' is "
+                              "malformed",
                               (int)len, (const char *)data);
     meta->stream_time = st;
     meta->last_record_ms = last;

@@ -31,10 +31,10 @@ typedef struct weir__plan_topic_s {
 /* What the engine knows of one (non-global) sub-topology. */
 typedef struct weir__plan_sub_s {
     int id;
-    int32_t task_cnt;      /* partitions of each of its inputs */
-    int *inputs;           /* indexes into eng->topics */
+    int32_t task_cnt; /* partitions of each of its inputs */
+    int *inputs;      /* indexes into eng->topics */
     size_t input_cnt;
-    int *repartition_out;  /* repartition topics it writes (eng->topics) */
+    int *repartition_out; /* repartition topics it writes (eng->topics) */
     size_t repartition_out_cnt;
     bool reads_repartition; /* event time from watermark markers */
 } weir__plan_sub_t;
@@ -67,10 +67,10 @@ typedef struct weir__metrics_s {
 } weir__metrics_t;
 
 /* Gauges of the app: each state updater adds its part. */
-#define WEIR__GAUGES(X)                                  \
-    X(restoring_tasks, "restoring-tasks")                \
-    X(restore_remaining, "restore-records-remaining")    \
-    X(standby_tasks, "standby-tasks")                    \
+#define WEIR__GAUGES(X)                               \
+    X(restoring_tasks, "restoring-tasks")             \
+    X(restore_remaining, "restore-records-remaining") \
+    X(standby_tasks, "standby-tasks")                 \
     X(standby_lag, "standby-lag-records")
 
 typedef struct weir__gauges_s {
@@ -108,7 +108,7 @@ typedef struct weir__engine_s {
 /* The partition count of topic @p name (a topic users own; @p input when
  * a task reads it) into *partsp. */
 typedef weir_error_t *(weir__partitions_fn_t)(void *opaque, const char *name,
-                                             bool input, int32_t *partsp);
+                                              bool input, int32_t *partsp);
 
 /* Fills eng->topics and eng->subs from eng->topo (built), with
  * @p partitions for the counts of the topics users own and

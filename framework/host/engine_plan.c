@@ -137,8 +137,7 @@ static weir_error_t *size_subtopologies(weir__engine_t *eng,
                     WEIR_ERR_CONFIG,
                     "input topics of sub-topology %zu are not co-partitioned: "
                     "%s has %" PRId32 " partitions, %s has %" PRId32,
-                    s, first->name, first->partitions, t->name,
-                    t->partitions);
+                    s, first->name, first->partitions, t->name, t->partitions);
             first = first ? first : t;
         }
         if (first)
@@ -160,8 +159,9 @@ static weir_error_t *size_subtopologies(weir__engine_t *eng,
                     const weir__plan_topic_t *t = &eng->topics[sub->inputs[i]];
                     if (!t->repartition)
                         continue;
-                    const weir__plan_sub_t *w =
-                        t->writer_sub >= 0 ? &eng->subs[t->writer_sub] : NULL;
+                    const weir__plan_sub_t *w = t->writer_sub >= 0
+                                                    ? &eng->subs[t->writer_sub]
+                                                    : NULL;
                     if (!w || w->task_cnt <= 0) {
                         known = false;
                         break;
@@ -196,8 +196,8 @@ static weir_error_t *size_subtopologies(weir__engine_t *eng,
 }
 
 weir_error_t *weir__engine_plan(weir__engine_t *eng,
-                               weir__partitions_fn_t *partitions,
-                               void *opaque, int64_t num_partitions)
+                                weir__partitions_fn_t *partitions,
+                                void *opaque, int64_t num_partitions)
 {
     weir_error_t *err = collect_topics(eng);
     for (size_t i = 0; !err && i < eng->topic_cnt; i++) {

@@ -47,8 +47,8 @@ static weir_error_t *open_store(weir__host_t *h, const char *task_id,
                                   "are not supported",
                                   spec->name);
         if (!h->global_stores[spec->idx]) {
-            h->global_stores[spec->idx] =
-                weir_kv_store_memory_new(spec->name, &err);
+            h->global_stores[spec->idx] = weir_kv_store_memory_new(spec->name,
+                                                                   &err);
             if (err)
                 return err;
         }
@@ -148,9 +148,8 @@ weir__host_t *weir__host_new(weir__engine_t *eng, const weir__host_io_t *io,
         *errp = weir_error_new(WEIR_ERR_NOMEM, "task host");
         return NULL;
     }
-    h->provider = (weir__store_provider_t){h, provider_open_kv,
-                                           provider_open_window,
-                                           provider_release};
+    h->provider = (weir__store_provider_t){
+        h, provider_open_kv, provider_open_window, provider_release};
     h->collector = (weir__record_collector_t){h, weir__host_collect};
     h->task_conf = (weir__task_conf_t){
         .app_id = eng->app_id,
@@ -255,8 +254,7 @@ static void publish_task(weir__host_t *h, weir__host_task_t *t)
     uint64_t late = weir__task_dropped(t->task, "late");
     uint64_t all = weir__task_dropped(t->task, NULL);
     atomic_fetch_add(&h->eng->metrics.late_records, late - t->late_seen);
-    atomic_fetch_add(&h->eng->metrics.dropped_records,
-                     all - t->dropped_seen);
+    atomic_fetch_add(&h->eng->metrics.dropped_records, all - t->dropped_seen);
     t->late_seen = late;
     t->dropped_seen = all;
 }
@@ -342,8 +340,9 @@ static weir_error_t *load_committed(weir__host_t *h, weir__host_task_t *t,
             in->last_record_ms = meta.last_record_ms;
     }
     weir__free(tps);
-    return err ? weir_error_prefix(err, "task %s: reading committed "
-                                        "offsets: ",
+    return err ? weir_error_prefix(err,
+                                   "task %s: reading committed "
+                                   "offsets: ",
                                    t->id)
                : NULL;
 }
@@ -451,8 +450,7 @@ static weir_error_t *task_create(weir__host_t *h, int sub, int32_t partition)
     weir__engine_t *eng = h->eng;
     weir__host_task_t *t = weir__calloc(1, sizeof(*t));
     weir__host_task_t **tasks =
-        t ? weir__realloc(h->tasks, (h->task_cnt + 1) * sizeof(*tasks))
-          : NULL;
+        t ? weir__realloc(h->tasks, (h->task_cnt + 1) * sizeof(*tasks)) : NULL;
     if (!tasks) {
         weir__free(t);
         return weir_error_new(WEIR_ERR_NOMEM, "task %d_%d", sub,
@@ -467,15 +465,14 @@ static weir_error_t *task_create(weir__host_t *h, int sub, int32_t partition)
     snprintf(t->id, sizeof(t->id), "%d_%d", sub, (int)partition);
     weir_error_t *err = task_inputs(h, t);
     for (size_t i = 0; !err && i < t->input_cnt; i++)
-        h->slots[t->inputs[i].topic][partition] =
-            (weir__host_slot_t){t, &t->inputs[i]};
+        h->slots[t->inputs[i].topic][partition] = (weir__host_slot_t){
+            t, &t->inputs[i]};
     if (!err)
         err = load_committed(h, t, &t->restored_time);
     /* A standby of it here: take its stores as they are (only the tail
      * since its last update is then restored); else open them. */
-    bool from_standby =
-        !err && h->io.standby_take &&
-        h->io.standby_take(h->io.opaque, t->id, &t->stores);
+    bool from_standby = !err && h->io.standby_take &&
+                        h->io.standby_take(h->io.opaque, t->id, &t->stores);
     if (from_standby)
         weir__log(&eng->log, WEIR_LOG_INFO, "TASK",
                   "%s: task %s takes over its standby", h->name, t->id);
@@ -511,8 +508,8 @@ weir_error_t *weir__host_tasks_create(weir__host_t *h,
         if (p < 0 || p >= h->eng->topics[topic].partitions ||
             weir__host_slot(h, topic, p))
             continue; /* unknown, or its task exists */
-        weir_error_t *err =
-            task_create(h, h->eng->topics[topic].reader_sub, p);
+        weir_error_t *err = task_create(h, h->eng->topics[topic].reader_sub,
+                                        p);
         if (err)
             return err;
     }
@@ -526,8 +523,7 @@ weir_error_t *weir__host_assign(weir__host_t *h, const weir__host_tp_t *tps,
     return err ? err : weir__host_tasks_create(h, tps, n);
 }
 
-weir_error_t *weir__host_task_restored(weir__host_t *h,
-                                       weir__host_task_t *t)
+weir_error_t *weir__host_task_restored(weir__host_t *h, weir__host_task_t *t)
 {
     if (!t->restoring)
         return NULL;

@@ -98,8 +98,7 @@ static weir_error_t *send_markers(weir__host_t *h)
         const weir__plan_sub_t *sub = &eng->subs[t->sub];
         if (!t->task || !sub->repartition_out_cnt)
             continue;
-        weir__wm_t wm = {t->sub, t->partition,
-                         weir__task_stream_time(t->task),
+        weir__wm_t wm = {t->sub, t->partition, weir__task_stream_time(t->task),
                          task_is_idle(h, t)};
         if (wm.time == t->last_marker_time && wm.idle == t->last_marker_idle &&
             h->wall_ms - t->last_marker_ms < MARKER_RESEND_MS)
@@ -184,8 +183,7 @@ static weir_error_t *offsets_to_commit(weir__host_t *h, offsets_t *o)
         for (size_t k = 0; k < t->input_cnt; k++) {
             weir__host_input_t *in = &t->inputs[k];
             int64_t offset = offset_to_commit(in);
-            if (offset < 0 ||
-                (offset == in->committed_offset && !time_moved))
+            if (offset < 0 || (offset == in->committed_offset && !time_moved))
                 continue;
             weir__commit_meta_t meta = {stream_time, in->last_record_ms};
             size_t len = weir__commit_meta_encode(&meta, o->meta[o->cnt]);
@@ -350,8 +348,7 @@ void weir__host_abort_txn(weir__host_t *h)
     h->txn_open = false;
 }
 
-weir_error_t *weir__host_abort_and_rewind(weir__host_t *h,
-                                          weir_error_t *cause)
+weir_error_t *weir__host_abort_and_rewind(weir__host_t *h, weir_error_t *cause)
 {
     weir__engine_t *eng = h->eng;
     if (++h->consecutive_aborts > eng->max_consecutive_aborts)
@@ -385,8 +382,8 @@ weir_error_t *weir__host_abort_and_rewind(weir__host_t *h,
     for (size_t i = 0; i < h->task_cnt; i++)
         for (size_t k = 0; k < h->tasks[i]->input_cnt; k++)
             tps[n++] = (weir__host_tp_t){h->tasks[i]->inputs[k].topic_name,
-                                         h->tasks[i]->inputs[k].partition,
-                                         -1, NULL, 0};
+                                         h->tasks[i]->inputs[k].partition, -1,
+                                         NULL, 0};
     weir__host_close_tasks(h);
     /* What was fetched past the committed offsets is read again. */
     err = h->io.rewind ? h->io.rewind(h->io.opaque) : NULL;

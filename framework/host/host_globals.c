@@ -70,8 +70,8 @@ static weir_error_t *load_file(weir__host_t *h, weir__host_global_t *g,
             line[--len] = '\0';
         if (!len)
             continue;
-        weir__input_record_t in = {topic, 0,    lineno, NULL, 0,
-                                   line,  (size_t)len, 0, NULL, NULL};
+        weir__input_record_t in = {topic, 0,           lineno, NULL, 0,
+                                   line,  (size_t)len, 0,      NULL, NULL};
         feed(h, g, &in);
     }
     free(line); /* getline() allocates with malloc */
@@ -118,10 +118,9 @@ weir_error_t *weir__host_global_record(weir__host_t *h,
         return weir_error_new(WEIR_ERR_NOT_FOUND,
                               "%s: no global store reads topic %s", h->name,
                               in->topic_name);
-    weir__input_record_t rec = {in->topic_name, in->partition, in->offset,
-                                in->key,        in->key_len,   in->value,
-                                in->value_len,  in->timestamp, in->headers,
-                                NULL};
+    weir__input_record_t rec = {
+        in->topic_name, in->partition, in->offset,    in->key,     in->key_len,
+        in->value,      in->value_len, in->timestamp, in->headers, NULL};
     feed(h, g, &rec);
     return NULL;
 }
@@ -151,8 +150,7 @@ void weir__host_globals_destroy(weir__host_t *h)
     h->global_cnt = 0;
     if (h->global_stores) {
         for (size_t i = 0; i < h->eng->topo->store_cnt; i++)
-            weir_store_destroy(
-                weir_kv_store_as_store(h->global_stores[i]));
+            weir_store_destroy(weir_kv_store_as_store(h->global_stores[i]));
         weir__free(h->global_stores);
         h->global_stores = NULL;
     }

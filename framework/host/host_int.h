@@ -56,7 +56,7 @@ typedef struct weir__host_msg_s {
     /* A changelog record of this store: acknowledge its offset with
      * weir__host_store_acked() once written. */
     weir__rt_store_t *store;
-    bool output;       /* counts as records-out (a user topic) */
+    bool output; /* counts as records-out (a user topic) */
 } weir__host_msg_t;
 
 /* An input partition with an offset (and commit metadata). */
@@ -95,8 +95,7 @@ typedef struct weir__host_io_s {
     weir_error_t *(*rewind)(void *opaque);
     /* Sends the owner's message @p handle to the dead-letter topic with
      * headers saying why (@p stage, @p cause) and where it came from. */
-    weir_error_t *(*dead_letter)(void *opaque, void *handle,
-                                 const char *stage,
+    weir_error_t *(*dead_letter)(void *opaque, void *handle, const char *stage,
                                  const weir_error_t *cause);
     /* The host is done with the owner's message @p handle. */
     void (*release)(void *opaque, void *handle);
@@ -117,7 +116,7 @@ typedef struct weir__host_io_s {
 
 /* One consumed record, as the owner hands it in. */
 typedef struct weir__host_in_s {
-    int topic;         /* index into eng->topics; -1: by name */
+    int topic; /* index into eng->topics; -1: by name */
     const char *topic_name;
     int32_t partition;
     int64_t offset;
@@ -127,8 +126,8 @@ typedef struct weir__host_in_s {
     size_t value_len;
     int64_t timestamp;
     const weir_headers_t *headers;
-    bool marker;       /* a watermark marker (header weir.wm) */
-    void *handle;      /* the owner's message, back through io->release */
+    bool marker;  /* a watermark marker (header weir.wm) */
+    void *handle; /* the owner's message, back through io->release */
 } weir__host_in_t;
 
 /* Makes a host for @p name ("thread-0") over @p eng (borrowed), with its

@@ -16,8 +16,8 @@ typedef struct weir__host_input_s {
     int topic;              /* index into eng->topics */
     const char *topic_name; /* eng->topics[topic].name */
     int32_t partition;
-    int queue;              /* the task's queue of this partition */
-    int64_t next_offset;    /* after the last record done with; -1 none */
+    int queue;                /* the task's queue of this partition */
+    int64_t next_offset;      /* after the last record done with; -1 none */
     int64_t committed_offset; /* the group's committed offset; -1 none */
     /* Wall clock of the last record, carried from owner to owner in the
      * commit metadata (commit_meta_int.h): the idle clock. */
@@ -39,8 +39,8 @@ struct weir__host_task_s {
     int32_t partition;
     char id[32];
     weir__task_stores_t stores;
-    bool restoring;         /* the stores are with io->restore */
-    int64_t restored_time;  /* committed stream time, applied on activation */
+    bool restoring;        /* the stores are with io->restore */
+    int64_t restored_time; /* committed stream time, applied on activation */
     weir__host_input_t *inputs;
     size_t input_cnt;
     weir__wm_tracker_t *wm; /* sub-topologies fed by repartition topics */
@@ -48,7 +48,7 @@ struct weir__host_task_s {
     size_t pending_cnt, pending_cap;
     int64_t last_marker_time; /* stream time in the last markers sent */
     bool last_marker_idle;
-    int64_t last_marker_ms;   /* when they were sent (host wall clock) */
+    int64_t last_marker_ms;        /* when they were sent (host wall clock) */
     int64_t committed_stream_time; /* in the last commit's metadata */
     uint64_t late_seen, dropped_seen; /* task counters already published */
 };

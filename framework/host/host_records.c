@@ -61,24 +61,26 @@ static bool is_record_error(const weir_error_t *err)
  * @p topic, @p partition, @p offset) that failed; takes @p err. Returns
  * the error when the owner must not go on. */
 static weir_error_t *handle_record_error(weir__host_t *h, void *handle,
-                                         const char *topic,
-                                         int32_t partition, int64_t offset,
-                                         const char *stage, weir_error_t *err)
+                                         const char *topic, int32_t partition,
+                                         int64_t offset, const char *stage,
+                                         weir_error_t *err)
 {
     weir__engine_t *eng = h->eng;
     if (weir_error_txn_requires_abort(err) || weir_error_is_fatal(err))
         return err;
     if (!is_record_error(err))
-        return weir_error_prefix(err, "%s of %s [%" PRId32 "] offset %" PRId64
-                                      " (not skipped: not a problem of the "
-                                      "record): ",
+        return weir_error_prefix(err,
+                                 "%s of %s [%" PRId32 "] offset %" PRId64
+                                 " (not skipped: not a problem of the "
+                                 "record): ",
                                  stage, topic, partition, offset);
     weir__handler_t hd = handler_for(eng, stage);
     if (hd == WEIR__HANDLER_FAIL)
-        return weir_error_prefix(err, "%s error (%s.exception.handler=fail): ",
-                                 stage, stage);
+        return weir_error_prefix(
+            err, "%s error (%s.exception.handler=fail): ", stage, stage);
     weir__log(&eng->log, WEIR_LOG_WARNING, "RECORD",
-              "%s: %s error, record %s [%" PRId32 "] offset %" PRId64 " %s: %s",
+              "%s: %s error, record %s [%" PRId32 "] offset %" PRId64
+              " %s: %s",
               h->name, stage, topic, partition, offset,
               hd == WEIR__HANDLER_DEAD_LETTER ? "dead-lettered" : "skipped",
               weir_error_string(err));
@@ -119,9 +121,9 @@ static void skip_offset(weir__host_input_t *in, int64_t offset)
 
 weir_error_t *weir__host_route(weir__host_t *h, const weir__host_in_t *in)
 {
-    int topic = in->topic >= 0 ? in->topic
-                               : weir__engine_topic_index(h->eng,
-                                                          in->topic_name);
+    int topic = in->topic >= 0
+                    ? in->topic
+                    : weir__engine_topic_index(h->eng, in->topic_name);
     weir__host_slot_t *s = weir__host_slot(h, topic, in->partition);
     if (!s) {
         /* Fetched before a revocation: no longer ours. */
@@ -166,8 +168,8 @@ weir_error_t *weir__host_route(weir__host_t *h, const weir__host_in_t *in)
     /* Dropped (a bad record handled, or an invalid timestamp): done. */
     if (err)
         err = handle_record_error(h, in->handle, hin->topic_name,
-                                  in->partition, in->offset,
-                                  "deserialization", err);
+                                  in->partition, in->offset, "deserialization",
+                                  err);
     skip_offset(hin, in->offset);
     h->io.release(h->io.opaque, in->handle);
     return err;
@@ -279,9 +281,8 @@ static weir_error_t *too_large(weir__host_t *h, const weir__sink_record_t *r,
     err = weir_error_set_txn_requires_abort(err, false);
     if (h->eng->prod_handler == WEIR__HANDLER_FAIL)
         return weir_error_set_fatal(
-            weir_error_prefix(err,
-                              "sink %s (production.exception.handler=fail): ",
-                              r->sink),
+            weir_error_prefix(
+                err, "sink %s (production.exception.handler=fail): ", r->sink),
             true);
     weir__log(&h->eng->log, WEIR_LOG_ERR, "PRODUCE",
               "%s: record of %zu bytes for %s dropped: %s", h->name,
@@ -311,9 +312,9 @@ weir_error_t *weir__host_collect(void *opaque, const weir__sink_record_t *r)
                 partition = -1;
         }
     }
-    weir__host_msg_t m = {r->topic,     partition, r->key,   r->key_len,
-                          r->value,     r->value_len, r->timestamp,
-                          r->headers,   NULL,      !r->internal};
+    weir__host_msg_t m = {r->topic, partition,    r->key,       r->key_len,
+                          r->value, r->value_len, r->timestamp, r->headers,
+                          NULL,     !r->internal};
     weir_error_t *err = h->io.produce(h->io.opaque, &m);
     if (err && weir_error_code(err) == WEIR_ERR_TOO_LARGE)
         return too_large(h, r, err);
@@ -329,9 +330,9 @@ static weir_error_t *changelog_send(void *opaque, const char *store_name,
     weir__rt_store_t *st = opaque;
     (void)store_name;
     st->dirty = true;
-    weir__host_msg_t m = {st->changelog, st->partition, key,  key_len,
-                          val,           val_len,       0,    NULL,
-                          st,            false};
+    weir__host_msg_t m = {
+        st->changelog, st->partition, key, key_len, val, val_len, 0, NULL, st,
+        false};
     weir__host_t *h = st->task->host;
     return h->io.produce(h->io.opaque, &m);
 }

@@ -36,7 +36,7 @@ static void store_close(weir__rt_store_t *st)
  * instance sharing the state dir) still holds, within the broker bound:
  * a predecessor may be closing the same task. */
 static weir_error_t *open_dir(weir__engine_t *eng, weir__task_stores_t *ts,
-                             bool wait_for_lock)
+                              bool wait_for_lock)
 {
     int64_t deadline = weir__engine_deadline(eng);
     bool logged = false;
@@ -81,8 +81,8 @@ static weir_error_t *store_open(weir__engine_t *eng, weir__task_stores_t *ts,
         if (!err && window)
             st->store = weir_window_store_as_store(
                 weir_window_store_rocksdb_open(ts->dir, spec->name,
-                                               spec->retention_ms,
-                                               segment_ms, &err));
+                                               spec->retention_ms, segment_ms,
+                                               &err));
         else if (!err)
             st->store = weir_kv_store_as_store(
                 weir_kv_store_rocksdb_open(ts->dir, spec->name, &err));
@@ -125,8 +125,8 @@ weir_error_t *weir__task_stores_open(weir__engine_t *eng, int sub,
         const weir__store_spec_t *spec = topo->stores[s];
         if (spec->global || spec->subtopology != sub)
             continue;
-        weir__rt_store_t **v =
-            weir__realloc(ts->v, (ts->cnt + 1) * sizeof(*v));
+        weir__rt_store_t **v = weir__realloc(ts->v,
+                                             (ts->cnt + 1) * sizeof(*v));
         if (!v) {
             err = weir_error_new(WEIR_ERR_NOMEM, "store %s", spec->name);
             break;

@@ -25,10 +25,10 @@ typedef struct weir__host_task_s weir__host_task_t;
 typedef struct weir__rt_store_s {
     const weir__store_spec_t *spec;
     weir_store_t *store; /* a key-value or a window store, as spec says */
-    char *changelog; /* topic, or NULL: no changelog */
+    char *changelog;     /* topic, or NULL: no changelog */
     int32_t partition;
-    int64_t acked_offset; /* highest offset acknowledged, -1: none */
-    bool dirty;           /* written since the last commit */
+    int64_t acked_offset;    /* highest offset acknowledged, -1: none */
+    bool dirty;              /* written since the last commit */
     weir__host_task_t *task; /* the active task, NULL in a standby */
 } weir__rt_store_t;
 

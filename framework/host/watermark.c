@@ -77,8 +77,8 @@ void weir__wm_tracker_destroy(weir__wm_tracker_t *t)
     weir__free(t);
 }
 
-weir_error_t *weir__wm_tracker_add_upstream(weir__wm_tracker_t *t,
-                                            int32_t sub, int32_t task_cnt)
+weir_error_t *weir__wm_tracker_add_upstream(weir__wm_tracker_t *t, int32_t sub,
+                                            int32_t task_cnt)
 {
     if (task_cnt <= 0)
         return weir_error_new(WEIR_ERR_INVALID_ARG,

@@ -52,8 +52,8 @@ weir__wm_tracker_t *weir__wm_tracker_new(void);
 void weir__wm_tracker_destroy(weir__wm_tracker_t *t);
 
 /* Declares @p task_cnt upstream tasks of sub-topology @p sub. */
-weir_error_t *weir__wm_tracker_add_upstream(weir__wm_tracker_t *t,
-                                            int32_t sub, int32_t task_cnt);
+weir_error_t *weir__wm_tracker_add_upstream(weir__wm_tracker_t *t, int32_t sub,
+                                            int32_t task_cnt);
 
 /* Records a marker; markers never move an upstream task's time back. A
  * marker from an undeclared upstream task is ignored (returns false). */

@@ -23,8 +23,7 @@ weir_error_t *weir__admin_partition_count(rd_kafka_t *rk, const char *topic,
 {
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
     if (!rkt)
-        return weir__error_from_resp(rd_kafka_last_error(), "topic %s",
-                                     topic);
+        return weir__error_from_resp(rd_kafka_last_error(), "topic %s", topic);
     const struct rd_kafka_metadata *md = NULL;
     rd_kafka_resp_err_t code = rd_kafka_metadata(rk, 0, rkt, &md, timeout_ms);
     rd_kafka_topic_destroy(rkt);
@@ -65,9 +64,8 @@ static weir_error_t *admin_wait(rd_kafka_queue_t *q, int timeout_ms,
     return NULL;
 }
 
-static rd_kafka_AdminOptions_t *admin_options(rd_kafka_t *rk,
-                                              rd_kafka_admin_op_t op,
-                                              int timeout_ms)
+static rd_kafka_AdminOptions_t *
+admin_options(rd_kafka_t *rk, rd_kafka_admin_op_t op, int timeout_ms)
 {
     char errstr[256];
     rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(rk, op);
@@ -84,11 +82,11 @@ weir_error_t *weir__admin_topic_config(rd_kafka_t *rk, const char *topic,
                                        char **valuep)
 {
     *valuep = NULL;
-    rd_kafka_ConfigResource_t *res =
-        rd_kafka_ConfigResource_new(RD_KAFKA_RESOURCE_TOPIC, topic);
+    rd_kafka_ConfigResource_t *res = rd_kafka_ConfigResource_new(
+        RD_KAFKA_RESOURCE_TOPIC, topic);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *opts =
-        admin_options(rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms);
+    rd_kafka_AdminOptions_t *opts = admin_options(
+        rk, RD_KAFKA_ADMIN_OP_DESCRIBECONFIGS, timeout_ms);
     rd_kafka_DescribeConfigs(rk, &res, 1, opts, q);
     rd_kafka_event_t *ev = NULL;
     char what[512];
@@ -144,15 +142,15 @@ static weir_error_t *check_existing(rd_kafka_t *rk,
     if (parts != spec->partitions)
         return weir_error_new(
             WEIR_ERR_CONFIG,
-            "topic %s exists with %" PRId32 " partitions, but weir needs %" PRId32
+            "topic %s exists with %" PRId32
+            " partitions, but weir needs %" PRId32
             " (delete it, or fix the partition counts of the input topics)",
             spec->name, parts, spec->partitions);
     if (!spec->cleanup_policy)
         return NULL;
     char *policy = NULL;
-    weir_error_t *err = weir__admin_topic_config(rk, spec->name,
-                                                 "cleanup.policy", timeout_ms,
-                                                 &policy);
+    weir_error_t *err = weir__admin_topic_config(
+        rk, spec->name, "cleanup.policy", timeout_ms, &policy);
     if (!err && policy && !same_policy(policy, spec->cleanup_policy))
         err = weir_error_new(WEIR_ERR_CONFIG,
                              "topic %s exists with cleanup.policy=%s, but "
@@ -164,8 +162,7 @@ static weir_error_t *check_existing(rd_kafka_t *rk,
 
 static weir_error_t *create_topics(rd_kafka_t *rk,
                                    const weir__topic_spec_t **specs,
-                                   size_t cnt, int timeout_ms,
-                                   bool *raced)
+                                   size_t cnt, int timeout_ms, bool *raced)
 {
     char errstr[512];
     rd_kafka_NewTopic_t **nts = weir__calloc(cnt, sizeof(*nts));
@@ -192,8 +189,8 @@ static weir_error_t *create_topics(rd_kafka_t *rk,
     }
     if (!err) {
         rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-        rd_kafka_AdminOptions_t *opts =
-            admin_options(rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
+        rd_kafka_AdminOptions_t *opts = admin_options(
+            rk, RD_KAFKA_ADMIN_OP_CREATETOPICS, timeout_ms);
         rd_kafka_CreateTopics(rk, nts, cnt, opts, q);
         rd_kafka_event_t *ev = NULL;
         err = admin_wait(q, timeout_ms, "creating topics", &ev);
@@ -264,8 +261,8 @@ weir_error_t *weir__admin_ensure_topics(rd_kafka_t *rk,
     for (size_t i = 0; i < missing_cnt && !err; i++) {
         int32_t parts = -1;
         while (!err) {
-            err = weir__admin_partition_count(rk, missing[i]->name,
-                                              timeout_ms, &parts);
+            err = weir__admin_partition_count(rk, missing[i]->name, timeout_ms,
+                                              &parts);
             if (err || parts >= 0)
                 break;
             if (weir__mono_ms() > deadline) {
@@ -285,16 +282,17 @@ weir_error_t *weir__admin_ensure_topics(rd_kafka_t *rk,
     return err;
 }
 
-weir_error_t *weir__admin_delete_records(
-    rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *before,
-    int timeout_ms)
+weir_error_t *
+weir__admin_delete_records(rd_kafka_t *rk,
+                           const rd_kafka_topic_partition_list_t *before,
+                           int timeout_ms)
 {
     if (!before->cnt)
         return NULL;
     rd_kafka_DeleteRecords_t *dr = rd_kafka_DeleteRecords_new(before);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
-    rd_kafka_AdminOptions_t *opts =
-        admin_options(rk, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout_ms);
+    rd_kafka_AdminOptions_t *opts = admin_options(
+        rk, RD_KAFKA_ADMIN_OP_DELETERECORDS, timeout_ms);
     rd_kafka_DeleteRecords(rk, &dr, 1, opts, q);
     rd_kafka_event_t *ev = NULL;
     weir_error_t *err = admin_wait(q, timeout_ms, "deleting records", &ev);
@@ -304,11 +302,9 @@ weir_error_t *weir__admin_delete_records(
                 rd_kafka_event_DeleteRecords_result(ev));
         for (int i = 0; res && i < res->cnt && !err; i++)
             if (res->elems[i].err)
-                err = weir__error_from_resp(res->elems[i].err,
-                                            "deleting records of %s [%" PRId32
-                                            "]",
-                                            res->elems[i].topic,
-                                            res->elems[i].partition);
+                err = weir__error_from_resp(
+                    res->elems[i].err, "deleting records of %s [%" PRId32 "]",
+                    res->elems[i].topic, res->elems[i].partition);
         rd_kafka_event_destroy(ev);
     }
     rd_kafka_AdminOptions_destroy(opts);

@@ -43,8 +43,9 @@ weir_error_t *weir__admin_ensure_topics(rd_kafka_t *rk,
 
 /* Deletes the records before the given offsets (DeleteRecords), e.g. the
  * consumed and committed part of repartition topics. */
-weir_error_t *weir__admin_delete_records(
-    rd_kafka_t *rk, const rd_kafka_topic_partition_list_t *before,
-    int timeout_ms);
+weir_error_t *
+weir__admin_delete_records(rd_kafka_t *rk,
+                           const rd_kafka_topic_partition_list_t *before,
+                           int timeout_ms);
 
 #endif /* WEIR_ADMIN_INT_H */

@@ -47,9 +47,8 @@ struct weir_app_s {
 
 const char *weir_app_state_name(weir_app_state_t state)
 {
-    static const char *names[] = {"CREATED",          "REBALANCING",
-                                  "RUNNING",          "PENDING_SHUTDOWN",
-                                  "NOT_RUNNING",      "ERROR"};
+    static const char *names[] = {"CREATED",          "REBALANCING", "RUNNING",
+                                  "PENDING_SHUTDOWN", "NOT_RUNNING", "ERROR"};
     return (unsigned)state < sizeof(names) / sizeof(names[0]) ? names[state]
                                                               : "UNKNOWN";
 }
@@ -130,8 +129,8 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     rt->conf = conf;
     rt->bootstrap = weir_conf_get(conf, "bootstrap.servers");
     rt->commit_interval_ms = weir__conf_commit_interval_ms(conf);
-    rt->purge_interval_ms =
-        weir__conf_get_int(conf, "repartition.purge.interval.ms");
+    rt->purge_interval_ms = weir__conf_get_int(
+        conf, "repartition.purge.interval.ms");
     *errp = weir__engine_from_conf(&rt->eng, topo, conf, NULL);
     if (*errp) {
         weir_app_destroy(app);
@@ -152,8 +151,9 @@ static weir_error_t *mkdirs(const char *path)
             continue;
         *p = '\0';
         if (mkdir(buf, 0755) && errno != EEXIST)
-            return weir_error_new(WEIR_ERR_IO, "state.dir: cannot create %s: %s",
-                                  buf, strerror(errno));
+            return weir_error_new(WEIR_ERR_IO,
+                                  "state.dir: cannot create %s: %s", buf,
+                                  strerror(errno));
         *p = '/';
     }
     if (mkdir(buf, 0755) && errno != EEXIST)
@@ -209,8 +209,8 @@ static weir_error_t *admin_new(weir__rt_t *rt)
 {
     rt->admin_opaque = (weir__kafka_opaque_t){&rt->eng.log, "admin"};
     rd_kafka_conf_t *rkc;
-    weir_error_t *err =
-        weir__kafka_conf_new(rt->conf, "admin", &rt->admin_opaque, &rkc);
+    weir_error_t *err = weir__kafka_conf_new(rt->conf, "admin",
+                                             &rt->admin_opaque, &rkc);
     if (err)
         return err;
     err = weir__kafka_new(RD_KAFKA_PRODUCER, rkc, &rt->admin);
@@ -233,8 +233,7 @@ static weir_error_t *admin_new(weir__rt_t *rt)
                 weir__error_from_resp(code,
                                       "brokers %s unreachable for %" PRId64
                                       " ms (broker.down.timeout.ms)",
-                                      rt->bootstrap,
-                                      rt->eng.wait_timeout_ms),
+                                      rt->bootstrap, rt->eng.wait_timeout_ms),
                 true);
         if (weir__mono_ms() >= next_log) {
             weir__log(&rt->eng.log, WEIR_LOG_WARNING, "APP",
@@ -286,7 +285,8 @@ weir_error_t *weir_app_start(weir_app_t *app)
             &err);
         if (rt->eng.env) {
             const weir__logger_t *log = &rt->eng.log;
-            weir_store_env_set_log_cb(rt->eng.env, weir__engine_store_log, &rt->eng,
+            weir_store_env_set_log_cb(rt->eng.env, weir__engine_store_log,
+                                      &rt->eng,
                                       (log->debug & WEIR__DBG_STORE) != 0);
         }
     }
@@ -412,10 +412,10 @@ uint64_t weir_app_metric(const weir_app_t *app, const char *name)
     WEIR__METRICS(WEIR__METRIC_GET)
 #undef WEIR__METRIC_GET
     const weir__gauges_t *g = &app->rt.eng.gauges;
-#define WEIR__GAUGE_GET(field, gname)                     \
-    if (!strcmp(name, gname)) {                           \
-        int_fast64_t v = atomic_load(&g->field);          \
-        return v > 0 ? (uint64_t)v : 0;                   \
+#define WEIR__GAUGE_GET(field, gname)            \
+    if (!strcmp(name, gname)) {                  \
+        int_fast64_t v = atomic_load(&g->field); \
+        return v > 0 ? (uint64_t)v : 0;          \
     }
     WEIR__GAUGES(WEIR__GAUGE_GET)
 #undef WEIR__GAUGE_GET

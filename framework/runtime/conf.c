@@ -194,10 +194,9 @@ static weir_error_t *check_value(const weir__prop_t *prop, const char *value)
                                   "%s: '%s' is not an integer", prop->name,
                                   value);
         if (v < prop->min || v > prop->max)
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "%s: %s is out of range [%lld, %lld]",
-                                  prop->name, value, (long long)prop->min,
-                                  (long long)prop->max);
+            return weir_error_new(
+                WEIR_ERR_CONFIG, "%s: %s is out of range [%lld, %lld]",
+                prop->name, value, (long long)prop->min, (long long)prop->max);
         break;
     case WEIR__PROP_BOOL:
         if (strcmp(value, "true") && strcmp(value, "false"))
@@ -207,9 +206,8 @@ static weir_error_t *check_value(const weir__prop_t *prop, const char *value)
         break;
     case WEIR__PROP_ENUM:
         if (!enum_has(prop->values, value))
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "%s: '%s' is not one of %s", prop->name,
-                                  value, prop->values);
+            return weir_error_new(WEIR_ERR_CONFIG, "%s: '%s' is not one of %s",
+                                  prop->name, value, prop->values);
         break;
     }
     if (!strcmp(prop->name, "application.id") ||
@@ -254,12 +252,10 @@ static weir_error_t *check_rdkafka(const char *name, const char *value)
             break;
         }
     }
-    for (size_t i = 0; i < sizeof(managed_keys) / sizeof(managed_keys[0]);
-         i++)
+    for (size_t i = 0; i < sizeof(managed_keys) / sizeof(managed_keys[0]); i++)
         if (!strcmp(key, managed_keys[i].key))
-            return weir_error_new(WEIR_ERR_CONFIG,
-                                  "%s: cannot be set: %s", name,
-                                  managed_keys[i].why);
+            return weir_error_new(WEIR_ERR_CONFIG, "%s: cannot be set: %s",
+                                  name, managed_keys[i].why);
     if (weir__prop_find(key))
         return weir_error_new(WEIR_ERR_CONFIG,
                               "%s: %s is a weir property; set it without "
@@ -267,8 +263,8 @@ static weir_error_t *check_rdkafka(const char *name, const char *value)
                               name, key);
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
     char errstr[512];
-    rd_kafka_conf_res_t res =
-        rd_kafka_conf_set(rkc, key, value, errstr, sizeof(errstr));
+    rd_kafka_conf_res_t res = rd_kafka_conf_set(rkc, key, value, errstr,
+                                                sizeof(errstr));
     rd_kafka_conf_destroy(rkc);
     if (res == RD_KAFKA_CONF_UNKNOWN)
         return weir_error_new(WEIR_ERR_CONFIG,
@@ -396,8 +392,8 @@ weir_error_t *weir_conf_set_pair(weir_conf_t *conf, const char *pair)
     char *key, *value;
     weir_error_t *err;
     if (!split_pair(copy, &key, &value) || !*key)
-        err = weir_error_new(WEIR_ERR_CONFIG,
-                             "expected key=value, got '%s'", pair);
+        err = weir_error_new(WEIR_ERR_CONFIG, "expected key=value, got '%s'",
+                             pair);
     else
         err = weir_conf_set(conf, key, value);
     weir__free(copy);
@@ -544,8 +540,7 @@ char *weir_conf_reference_markdown(void)
         "under `at_least_once`.\n\n"
         "| property | type | default | range / values | description |\n"
         "|---|---|---|---|---|\n");
-    static const char *type_names[] = {"string", "integer", "boolean",
-                                       "enum"};
+    static const char *type_names[] = {"string", "integer", "boolean", "enum"};
     for (size_t i = 0; i < weir__props_cnt && !err; i++) {
         const weir__prop_t *p = &weir__props[i];
         char range[128] = "";

@@ -20,10 +20,10 @@ typedef enum weir__prop_type_e {
 typedef struct weir__prop_s {
     const char *name;
     weir__prop_type_t type;
-    const char *def;      /* default, or NULL: unset (doc says what then) */
-    int64_t min, max;     /* INT */
-    const char *values;   /* ENUM: "a,b,c" */
-    bool to_rdkafka;      /* also passed to librdkafka clients */
+    const char *def;    /* default, or NULL: unset (doc says what then) */
+    int64_t min, max;   /* INT */
+    const char *values; /* ENUM: "a,b,c" */
+    bool to_rdkafka;    /* also passed to librdkafka clients */
     const char *doc;
 } weir__prop_t;
 
@@ -55,8 +55,7 @@ weir_app_state_cb_t *weir__conf_state_cb(const weir_conf_t *conf);
  * "producer" or "admin"): unprefixed librdkafka keys, then those with the
  * kind's prefix. Calls @p cb for each, in the order they were set.
  */
-typedef weir_error_t *(weir__rdkafka_prop_cb_t)(void *opaque,
-                                                const char *key,
+typedef weir_error_t *(weir__rdkafka_prop_cb_t)(void *opaque, const char *key,
                                                 const char *value);
 weir_error_t *weir__conf_foreach_rdkafka(const weir_conf_t *conf,
                                          const char *kind,

@@ -36,8 +36,8 @@ const weir__prop_t weir__props[] = {
     {"state.dir", WEIR__PROP_STR, "/tmp/weir", 0, 0, NULL, false,
      "Folder of the local state stores: "
      "`<state.dir>/<application.id>/<task id>/<store>/`."},
-    {"statestore.memory.bytes", WEIR__PROP_INT, "268435456", 16777216,
-     I64MAX, NULL, false,
+    {"statestore.memory.bytes", WEIR__PROP_INT, "268435456", 16777216, I64MAX,
+     NULL, false,
      "Memory budget shared by every RocksDB store of the process: one block "
      "cache and one write-buffer budget, however many tasks it holds."},
     {"replication.factor", WEIR__PROP_INT, "-1", -1, 32767, NULL, false,
@@ -104,8 +104,9 @@ const weir__prop_t weir__props[] = {
      "after each further failure (give or take 20%, so that restarted "
      "instances do not retry in step) up to "
      "`schema.registry.retry.backoff.max.ms`."},
-    {"schema.registry.retry.backoff.max.ms", WEIR__PROP_INT, "5000", 1,
-     I64MAX, NULL, false, "Longest wait between attempts to reach the "
+    {"schema.registry.retry.backoff.max.ms", WEIR__PROP_INT, "5000", 1, I64MAX,
+     NULL, false,
+     "Longest wait between attempts to reach the "
      "registry."},
     {"schema.registry.retry.max.ms", WEIR__PROP_INT, "300000", -1, I64MAX,
      NULL, false,
@@ -139,8 +140,8 @@ const weir__prop_t weir__props[] = {
      "-1: never; windows then close only when every upstream task has "
      "passed them, so output is fully deterministic but a quiet partition "
      "stalls it. The one knob that trades determinism for latency."},
-    {"repartition.purge.interval.ms", WEIR__PROP_INT, "30000", 1, I64MAX,
-     NULL, false,
+    {"repartition.purge.interval.ms", WEIR__PROP_INT, "30000", 1, I64MAX, NULL,
+     false,
      "How often records of repartition topics that the app consumed and "
      "committed are deleted (DeleteRecords), so those topics stay small."},
     {"max.consecutive.aborts", WEIR__PROP_INT, "10", 1, 1000000, NULL, false,

@@ -31,10 +31,9 @@ weir_error_t *weir__engine_from_conf(weir__engine_t *eng,
     eng->eos = weir__conf_is_eos(conf);
     eng->idle_timeout_ms = weir__conf_get_int(conf, "idle.timeout.ms");
     eng->wait_timeout_ms = weir__conf_get_int(conf, "broker.down.timeout.ms");
-    eng->max_consecutive_aborts =
-        weir__conf_get_int(conf, "max.consecutive.aborts");
-    eng->deser_handler =
-        handler_of(conf, "deserialization.exception.handler");
+    eng->max_consecutive_aborts = weir__conf_get_int(conf,
+                                                     "max.consecutive.aborts");
+    eng->deser_handler = handler_of(conf, "deserialization.exception.handler");
     eng->proc_handler = handler_of(conf, "processing.exception.handler");
     eng->prod_handler = handler_of(conf, "production.exception.handler");
     if (eng->deser_handler != WEIR__HANDLER_DEAD_LETTER &&
@@ -49,8 +48,7 @@ weir_error_t *weir__engine_from_conf(weir__engine_t *eng,
         dlq = name;
     }
     eng->dlq_topic = weir__strdup(dlq);
-    return eng->dlq_topic ? NULL
-                          : weir_error_new(WEIR_ERR_NOMEM, "engine");
+    return eng->dlq_topic ? NULL : weir_error_new(WEIR_ERR_NOMEM, "engine");
 }
 
 void weir__engine_conf_free(weir__engine_t *eng)

@@ -59,8 +59,8 @@ struct weir__http_s {
     weir__http_src_t src;
     struct MHD_Daemon *daemon;
     int port;
-    atomic_bool started;   /* libmicrohttpd's messages are logged once set */
-    char start_msg[256];   /* its last message while starting */
+    atomic_bool started; /* libmicrohttpd's messages are logged once set */
+    char start_msg[256]; /* its last message while starting */
 };
 
 /* --- rendering ---------------------------------------------------------- */
@@ -102,7 +102,7 @@ static void out_escaped(out_t *out, const char *v, bool quote)
 {
     for (const char *p = v; *p && !out->err; p++) {
         const char *esc = *p == '\\'           ? "\\\\"
-                          : *p == '\n'          ? "\\n"
+                          : *p == '\n'         ? "\\n"
                           : *p == '"' && quote ? "\\\""
                                                : NULL;
         out->err = esc ? weir_buf_append(&out->buf, esc, 2)
@@ -170,8 +170,7 @@ static const struct {
 
 static const char *help_of(const char *name)
 {
-    for (size_t i = 0; i < sizeof(counter_help) / sizeof(counter_help[0]);
-         i++)
+    for (size_t i = 0; i < sizeof(counter_help) / sizeof(counter_help[0]); i++)
         if (!strcmp(counter_help[i].name, name))
             return counter_help[i].help;
     return "A metric of the application (see weir_app_metric()).";
@@ -200,19 +199,19 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
     const weir__rt_t *rt = src->rt;
     char name[128];
 
-#define WEIR__METRIC_RENDER(field, mname)                                \
-    counter_name(mname, name, sizeof(name));                             \
-    out_family(out, name, "counter", help_of(mname));                    \
+#define WEIR__METRIC_RENDER(field, mname)             \
+    counter_name(mname, name, sizeof(name));          \
+    out_family(out, name, "counter", help_of(mname)); \
     out_sample(out, rt, name, NULL, NULL, atomic_load(&rt->eng.metrics.field));
     WEIR__METRICS(WEIR__METRIC_RENDER)
 #undef WEIR__METRIC_RENDER
 
-#define WEIR__GAUGE_RENDER(field, gname)                                 \
-    gauge_name(gname, name, sizeof(name));                               \
-    out_family(out, name, "gauge", help_of(gname));                      \
-    {                                                                    \
-        int_fast64_t v = atomic_load(&rt->eng.gauges.field);                 \
-        out_sample(out, rt, name, NULL, NULL, v > 0 ? (uint64_t)v : 0);  \
+#define WEIR__GAUGE_RENDER(field, gname)                                \
+    gauge_name(gname, name, sizeof(name));                              \
+    out_family(out, name, "gauge", help_of(gname));                     \
+    {                                                                   \
+        int_fast64_t v = atomic_load(&rt->eng.gauges.field);            \
+        out_sample(out, rt, name, NULL, NULL, v > 0 ? (uint64_t)v : 0); \
     }
     WEIR__GAUGES(WEIR__GAUGE_RENDER)
 #undef WEIR__GAUGE_RENDER
@@ -249,8 +248,8 @@ static void render_metrics(const weir__http_src_t *src, out_t *out)
                    mem.cache_usage);
         out_family(out, "weir_store_block_cache_pinned_bytes", "gauge",
                    "Pinned part of the RocksDB block cache.");
-        out_sample(out, rt, "weir_store_block_cache_pinned_bytes", NULL,
-                   NULL, mem.cache_pinned);
+        out_sample(out, rt, "weir_store_block_cache_pinned_bytes", NULL, NULL,
+                   mem.cache_pinned);
         out_family(out, "weir_store_memtable_usage_bytes", "gauge",
                    "Memtables (write buffers) of every RocksDB store.");
         out_sample(out, rt, "weir_store_memtable_usage_bytes", NULL, NULL,
@@ -267,8 +266,7 @@ static void free_body(void *p)
 
 /* Queues @p len bytes of @p body (weir__malloc'd, taken in every case). */
 static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
-                             const char *content_type, void *body,
-                             size_t len)
+                             const char *content_type, void *body, size_t len)
 {
     struct MHD_Response *resp =
         MHD_create_response_from_buffer_with_free_callback(len, body,
@@ -277,8 +275,7 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
         weir__free(body);
         return MHD_NO; /* libmicrohttpd closes the connection */
     }
-    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE,
-                            content_type);
+    MHD_add_response_header(resp, MHD_HTTP_HEADER_CONTENT_TYPE, content_type);
     if (status == MHD_HTTP_METHOD_NOT_ALLOWED)
         MHD_add_response_header(resp, MHD_HTTP_HEADER_ALLOW, "GET, HEAD");
     enum MHD_Result rc = MHD_queue_response(conn, status, resp);
@@ -286,8 +283,8 @@ static enum MHD_Result reply(struct MHD_Connection *conn, unsigned status,
     return rc;
 }
 
-static enum MHD_Result reply_text(struct MHD_Connection *conn,
-                                  unsigned status, const char *text)
+static enum MHD_Result reply_text(struct MHD_Connection *conn, unsigned status,
+                                  const char *text)
 {
     char *body = weir__strdup(text);
     if (!body)
@@ -439,11 +436,11 @@ weir_error_t *weir__http_start(const weir__http_src_t *src, const char *host,
                      MHD_USE_ERROR_LOG;
     if (ai->ai_family == AF_INET6)
         flags |= MHD_USE_IPv6;
-    http->daemon = MHD_start_daemon(
-        flags, (uint16_t)port, NULL, NULL, handle, http,
-        MHD_OPTION_EXTERNAL_LOGGER, mhd_log, http, MHD_OPTION_SOCK_ADDR,
-        ai->ai_addr, MHD_OPTION_CONNECTION_TIMEOUT, (unsigned)10,
-        MHD_OPTION_END);
+    http->daemon = MHD_start_daemon(flags, (uint16_t)port, NULL, NULL, handle,
+                                    http, MHD_OPTION_EXTERNAL_LOGGER, mhd_log,
+                                    http, MHD_OPTION_SOCK_ADDR, ai->ai_addr,
+                                    MHD_OPTION_CONNECTION_TIMEOUT,
+                                    (unsigned)10, MHD_OPTION_END);
     if (!http->daemon) {
         int code = probe_bind(ai);
         weir_error_t *err = weir_error_new(
@@ -458,8 +455,8 @@ weir_error_t *weir__http_start(const weir__http_src_t *src, const char *host,
         return err;
     }
     freeaddrinfo(ai);
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(http->daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+        http->daemon, MHD_DAEMON_INFO_BIND_PORT);
     http->port = info && info->port ? info->port : port;
     atomic_store(&http->started, true);
     weir__log(&src->rt->eng.log, WEIR_LOG_INFO, "HTTP",

@@ -35,8 +35,7 @@ weir_error_t *weir__kafka_conf_set(rd_kafka_conf_t *rkc, const char *key,
     return NULL;
 }
 
-static weir_error_t *set_prop(void *opaque, const char *key,
-                              const char *value)
+static weir_error_t *set_prop(void *opaque, const char *key, const char *value)
 {
     return weir__kafka_conf_set(opaque, key, value);
 }
@@ -46,8 +45,7 @@ weir_error_t *weir__kafka_conf_new(const weir_conf_t *conf, const char *kind,
                                    rd_kafka_conf_t **rkcp)
 {
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
-    weir_error_t *err =
-        weir__kafka_conf_set(rkc, "client.id", "weir");
+    weir_error_t *err = weir__kafka_conf_set(rkc, "client.id", "weir");
     if (!err)
         err = weir__conf_foreach_rdkafka(conf, kind, set_prop, rkc);
     if (err) {
@@ -76,10 +74,9 @@ weir_error_t *weir__kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *rkc,
     rd_kafka_t *rk = rd_kafka_new(type, rkc, errstr, sizeof(errstr));
     if (!rk) {
         rd_kafka_conf_destroy(rkc);
-        return weir_error_new(WEIR_ERR_KAFKA, "creating a %s: %s",
-                              type == RD_KAFKA_PRODUCER ? "producer"
-                                                        : "consumer",
-                              errstr);
+        return weir_error_new(
+            WEIR_ERR_KAFKA, "creating a %s: %s",
+            type == RD_KAFKA_PRODUCER ? "producer" : "consumer", errstr);
     }
     *rkp = rk;
     return NULL;
@@ -104,9 +101,9 @@ weir_error_t *weir__error_from_rdkafka(rd_kafka_error_t *error,
         wcode = WEIR_ERR_FENCED;
     else if (code == RD_KAFKA_RESP_ERR__TIMED_OUT)
         wcode = WEIR_ERR_TIMEOUT;
-    weir_error_t *err =
-        weir_error_new(wcode, "%s: %s (%s)", what,
-                       rd_kafka_error_string(error), rd_kafka_err2name(code));
+    weir_error_t *err = weir_error_new(wcode, "%s: %s (%s)", what,
+                                       rd_kafka_error_string(error),
+                                       rd_kafka_err2name(code));
     err = weir_error_set_origin_code(err, code);
     err = weir_error_set_retriable(err, rd_kafka_error_is_retriable(error));
     err = weir_error_set_fatal(err, fatal || wcode == WEIR_ERR_FENCED);
@@ -139,17 +136,18 @@ bool weir__kafka_resp_is_retriable(rd_kafka_resp_err_t code)
     }
 }
 
-weir_error_t *weir__error_from_resp(rd_kafka_resp_err_t code,
-                                    const char *fmt, ...)
+weir_error_t *weir__error_from_resp(rd_kafka_resp_err_t code, const char *fmt,
+                                    ...)
 {
     char what[512];
     va_list ap;
     va_start(ap, fmt);
     vsnprintf(what, sizeof(what), fmt, ap);
     va_end(ap);
-    weir_err_t wcode = is_fencing(code)                        ? WEIR_ERR_FENCED
-                       : code == RD_KAFKA_RESP_ERR__TIMED_OUT ? WEIR_ERR_TIMEOUT
-                                                              : WEIR_ERR_KAFKA;
+    weir_err_t wcode = is_fencing(code) ? WEIR_ERR_FENCED
+                       : code == RD_KAFKA_RESP_ERR__TIMED_OUT
+                           ? WEIR_ERR_TIMEOUT
+                           : WEIR_ERR_KAFKA;
     weir_error_t *err = weir_error_new(wcode, "%s: %s (%s)", what,
                                        rd_kafka_err2str(code),
                                        rd_kafka_err2name(code));

@@ -57,9 +57,8 @@ weir_error_t *weir__error_from_rdkafka(rd_kafka_error_t *error,
 
 /* A weir error from a response code; retriable when librdkafka considers
  * the code transient (timeouts, transport, leader changes). */
-weir_error_t *weir__error_from_resp(rd_kafka_resp_err_t code,
-                                    const char *fmt, ...)
-    __attribute__((format(printf, 2, 3)));
+weir_error_t *weir__error_from_resp(rd_kafka_resp_err_t code, const char *fmt,
+                                    ...) __attribute__((format(printf, 2, 3)));
 
 /* True for codes that mean "try again later". */
 bool weir__kafka_resp_is_retriable(rd_kafka_resp_err_t code);

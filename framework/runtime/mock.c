@@ -59,7 +59,8 @@ weir_mock_cluster_t *weir_mock_cluster_new(int brokers, weir_error_t **errp)
                                brokers);
         return NULL;
     }
-    mc->bootstraps = weir__strdup(rd_kafka_mock_cluster_bootstraps(mc->mcluster));
+    mc->bootstraps = weir__strdup(
+        rd_kafka_mock_cluster_bootstraps(mc->mcluster));
     if (!mc->bootstraps) {
         weir_mock_cluster_destroy(mc);
         *errp = weir_error_new(WEIR_ERR_NOMEM, "mock cluster");
@@ -78,11 +79,10 @@ const char *weir_mock_cluster_bootstraps(const weir_mock_cluster_t *mc)
 }
 
 weir_error_t *weir_mock_cluster_create_topic(weir_mock_cluster_t *mc,
-                                             const char *topic,
-                                             int partitions)
+                                             const char *topic, int partitions)
 {
-    rd_kafka_resp_err_t code =
-        rd_kafka_mock_topic_create(mc->mcluster, topic, partitions, 1);
+    rd_kafka_resp_err_t code = rd_kafka_mock_topic_create(mc->mcluster, topic,
+                                                          partitions, 1);
     if (code && code != RD_KAFKA_RESP_ERR_TOPIC_ALREADY_EXISTS)
         return weir_error_new(WEIR_ERR_KAFKA, "mock topic %s: %s", topic,
                               rd_kafka_err2str(code));

@@ -49,8 +49,8 @@ static bool retry_admin(const weir__rt_t *rt, weir_error_t *err,
 
 /* The partition count of a topic users own (input, output, global),
  * from the brokers; one that does not exist is an error. */
-static weir_error_t *describe_topic(void *opaque, const char *name,
-                                    bool input, int32_t *partsp)
+static weir_error_t *describe_topic(void *opaque, const char *name, bool input,
+                                    int32_t *partsp)
 {
     weir__rt_t *rt = opaque;
     int64_t deadline = weir__engine_deadline(&rt->eng);
@@ -138,8 +138,8 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
             err = weir__admin_partition_count(rt->admin, rt->eng.dlq_topic,
                                               ADMIN_TIMEOUT_MS, &parts);
         if (!err && parts < 0) {
-            weir__topic_spec_t dlq = {rt->eng.dlq_topic, 1, replication, "delete",
-                                      0};
+            weir__topic_spec_t dlq = {rt->eng.dlq_topic, 1, replication,
+                                      "delete", 0};
             err = ensure(rt, &dlq, 1);
         }
     }

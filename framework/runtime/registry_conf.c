@@ -59,15 +59,14 @@ static weir__registry_settings_t *settings_new(const weir_conf_t *conf,
     weir__registry_settings_t *s = weir__calloc(1, sizeof(*s));
     bool ok = s != NULL;
     if (ok) {
-        ok = get_string(conf, "schema.registry.url", &s->url) &&
-             get_string(conf, "schema.registry.basic.auth.user.info",
-                        &s->userinfo) &&
-             get_string(conf, "schema.registry.ssl.ca.location",
-                        &s->ca_file) &&
-             get_string(conf, "schema.registry.ssl.certificate.location",
-                        &s->cert_file) &&
-             get_string(conf, "schema.registry.ssl.key.location",
-                        &s->key_file);
+        ok =
+            get_string(conf, "schema.registry.url", &s->url) &&
+            get_string(conf, "schema.registry.basic.auth.user.info",
+                       &s->userinfo) &&
+            get_string(conf, "schema.registry.ssl.ca.location", &s->ca_file) &&
+            get_string(conf, "schema.registry.ssl.certificate.location",
+                       &s->cert_file) &&
+            get_string(conf, "schema.registry.ssl.key.location", &s->key_file);
         s->verify = weir__conf_get_bool(conf, "schema.registry.ssl.verify");
         s->request_timeout_ms = get_long(conf, "schema.registry.timeout.ms");
         s->connect_timeout_ms = get_long(conf,

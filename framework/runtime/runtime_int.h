@@ -76,5 +76,4 @@ weir__thread_state_t weir__thread_state(const weir__thread_t *thread);
 const weir_error_t *weir__thread_error(const weir__thread_t *thread);
 
 
-
 #endif /* WEIR_RUNTIME_INT_H */

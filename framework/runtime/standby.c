@@ -34,7 +34,7 @@ struct weir__standbys_s {
     char **active; /* task ids run here */
     size_t active_cnt, active_cap;
     atomic_int_fast64_t replan_at; /* monotonic ms; INT64_MAX: none */
-    char *me; /* this instance's process key */
+    char *me;                      /* this instance's process key */
 };
 
 weir_error_t *weir__standbys_new(weir__rt_t *rt, int threads,
@@ -207,8 +207,8 @@ static weir_error_t *describe(weir__standbys_t *sb, rd_kafka_event_t **evp,
     weir__rt_t *rt = sb->rt;
     rd_kafka_queue_t *q = rd_kafka_queue_new(rt->admin);
     const char *groups[] = {rt->eng.app_id};
-    rd_kafka_AdminOptions_t *opts =
-        rd_kafka_AdminOptions_new(rt->admin, RD_KAFKA_ADMIN_OP_ANY);
+    rd_kafka_AdminOptions_t *opts = rd_kafka_AdminOptions_new(
+        rt->admin, RD_KAFKA_ADMIN_OP_ANY);
     char errstr[256];
     rd_kafka_AdminOptions_set_request_timeout(opts, DESCRIBE_TIMEOUT_MS,
                                               errstr, sizeof(errstr));
@@ -230,12 +230,14 @@ static weir_error_t *describe(weir__standbys_t *sb, rd_kafka_event_t **evp,
                                     "describing group %s: %s", rt->eng.app_id,
                                     rd_kafka_event_error_string(ev));
     else if (n != 1)
-        err = weir_error_new(WEIR_ERR_STATE, "describing group %s: %zu "
-                                             "groups",
+        err = weir_error_new(WEIR_ERR_STATE,
+                             "describing group %s: %zu "
+                             "groups",
                              rt->eng.app_id, n);
     else if (rd_kafka_ConsumerGroupDescription_error(gs[0]))
         err = weir__error_from_resp(
-            rd_kafka_error_code(rd_kafka_ConsumerGroupDescription_error(gs[0])),
+            rd_kafka_error_code(
+                rd_kafka_ConsumerGroupDescription_error(gs[0])),
             "describing group %s: %s", rt->eng.app_id,
             rd_kafka_error_string(
                 rd_kafka_ConsumerGroupDescription_error(gs[0])));
@@ -282,9 +284,10 @@ static weir_error_t *plan(weir__standbys_t *sb,
             a ? rd_kafka_MemberAssignment_partitions(a) : NULL};
     }
     for (size_t s = 0; !err && s < rt->eng.sub_cnt; s++)
-        subs[s] = (weir__sb_sub_t){rt->eng.topics[rt->eng.subs[s].inputs[0]].name,
-                                   rt->eng.subs[s].task_cnt,
-                                   weir__sub_has_changelogs(&rt->eng, (int)s)};
+        subs[s] = (weir__sb_sub_t){
+            rt->eng.topics[rt->eng.subs[s].inputs[0]].name,
+            rt->eng.subs[s].task_cnt,
+            weir__sub_has_changelogs(&rt->eng, (int)s)};
     if (!err)
         err = weir__standby_plan(members, m, subs, rt->eng.sub_cnt, sb->me,
                                  sb->replicas, tasksp, cntp);
@@ -332,8 +335,8 @@ static void apply(weir__standbys_t *sb, const weir__sb_task_t *want,
             sb->held = v;
             sb->held_cap = cap;
         }
-        weir_error_t *err =
-            weir__updater_standby_add(u, want[k].sub, want[k].partition);
+        weir_error_t *err = weir__updater_standby_add(u, want[k].sub,
+                                                      want[k].partition);
         if (err) {
             weir_error_destroy(err);
             break;

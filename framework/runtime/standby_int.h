@@ -28,8 +28,7 @@ weir_error_t *weir__standbys_new(weir__rt_t *rt, int threads,
 
 /* The base of the stream threads' consumer client ids:
  * consumer.client.id, client.id or application.id. */
-void weir__standbys_client_base(const weir__rt_t *rt, char *out,
-                                size_t size);
+void weir__standbys_client_base(const weir__rt_t *rt, char *out, size_t size);
 void weir__standbys_destroy(weir__standbys_t *sb);
 
 /* Stream thread @p idx's updater joins (non-NULL) or leaves (NULL: the

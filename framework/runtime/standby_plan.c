@@ -53,7 +53,8 @@ static const weir__sb_member_t *owner_of(const weir__sb_member_t *members,
     for (size_t i = 0; i < cnt; i++) {
         const rd_kafka_topic_partition_list_t *a = members[i].assigned;
         for (int k = 0; a && k < a->cnt; k++)
-            if (a->elems[k].partition == p && !strcmp(a->elems[k].topic, topic))
+            if (a->elems[k].partition == p &&
+                !strcmp(a->elems[k].topic, topic))
                 return &members[i];
     }
     return NULL;
@@ -68,10 +69,9 @@ weir_error_t *weir__standby_plan(const weir__sb_member_t *members,
     *cntp = 0;
     if (replicas <= 0 || !member_cnt)
         return NULL;
-    const weir__sb_member_t **sorted =
-        weir__malloc(member_cnt * sizeof(*sorted));
-    const weir__sb_member_t **rest =
-        weir__malloc(member_cnt * sizeof(*rest));
+    const weir__sb_member_t **sorted = weir__malloc(member_cnt *
+                                                    sizeof(*sorted));
+    const weir__sb_member_t **rest = weir__malloc(member_cnt * sizeof(*rest));
     const char **procs = weir__malloc(member_cnt * sizeof(*procs));
     weir__sb_task_t *tasks = NULL;
     size_t n = 0, cap = 0, proc_cnt = 0;
@@ -95,8 +95,8 @@ weir_error_t *weir__standby_plan(const weir__sb_member_t *members,
         if (!subs[s].stateful)
             continue;
         for (int32_t p = 0; p < subs[s].task_cnt; p++) {
-            const weir__sb_member_t *owner =
-                owner_of(members, member_cnt, subs[s].topic, p);
+            const weir__sb_member_t *owner = owner_of(members, member_cnt,
+                                                      subs[s].topic, p);
             if (!owner || !strcmp(owner->process, me))
                 continue;
             /* Who gets the task when its owner's process is gone. */

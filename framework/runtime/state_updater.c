@@ -53,7 +53,7 @@ typedef struct cmd_s {
     weir__task_stores_t *ts; /* CMD_RESTORE */
     int sub;                 /* CMD_STANDBY_ADD */
     int32_t partition;
-    char id[32];             /* CMD_STANDBY_DROP, _TAKE */
+    char id[32]; /* CMD_STANDBY_DROP, _TAKE */
     bool sync, done, found;
     weir__task_stores_t taken; /* CMD_STANDBY_TAKE */
 } cmd_t;
@@ -62,19 +62,19 @@ typedef struct cmd_s {
 typedef struct ustore_s {
     weir__rt_store_t *st;
     rd_kafka_topic_t *rkt; /* while its partition is read */
-    int64_t next;   /* the next changelog offset to apply */
-    int64_t end;    /* restore: the end when it began */
-    bool done;      /* restore: caught up */
-    bool begun;     /* in a restore session */
-    bool dirty;     /* standby: applied since the last ingest */
+    int64_t next;          /* the next changelog offset to apply */
+    int64_t end;           /* restore: the end when it began */
+    bool done;             /* restore: caught up */
+    bool begun;            /* in a restore session */
+    bool dirty;            /* standby: applied since the last ingest */
     uint64_t applied;
 } ustore_t;
 
 typedef struct entry_s {
     struct entry_s *next;
     bool standby;
-    void *owner;              /* restore: the stream thread's task */
-    weir__task_stores_t *ts;  /* restore: the owner's; standby: &own */
+    void *owner;             /* restore: the stream thread's task */
+    weir__task_stores_t *ts; /* restore: the owner's; standby: &own */
     weir__task_stores_t own;
     ustore_t *us;
     size_t us_cnt;
@@ -130,11 +130,10 @@ static weir_error_t *store_end(ustore_t *us)
 }
 
 static weir_error_t *store_apply(ustore_t *us,
-                                 const weir_changelog_record_t *recs,
-                                 size_t n, int64_t next)
+                                 const weir_changelog_record_t *recs, size_t n,
+                                 int64_t next)
 {
-    weir_error_t *err = weir_store_restore_apply(us->st->store, recs, n,
-                                                 next);
+    weir_error_t *err = weir_store_restore_apply(us->st->store, recs, n, next);
     if (!err) {
         us->next = next;
         us->applied += n;
@@ -156,17 +155,15 @@ static weir_error_t *watermarks(weir__updater_t *u, const weir__rt_store_t *st,
            weir__kafka_resp_is_retriable(code) && weir__mono_ms() < deadline &&
            !u->stop) {
         weir__dbg(&u->rt->eng.log, RESTORE, "RESTORE",
-                  "%s: watermarks of %s [%" PRId32 "]: %s; retrying",
-                  u->name, st->changelog, st->partition,
-                  rd_kafka_err2str(code));
+                  "%s: watermarks of %s [%" PRId32 "]: %s; retrying", u->name,
+                  st->changelog, st->partition, rd_kafka_err2str(code));
         struct timespec pause = {0, 100 * 1000000};
         nanosleep(&pause, NULL);
     }
     if (code)
-        return weir__error_from_resp(code, "%s: watermarks of %s [%" PRId32
-                                           "]",
-                                     st->spec->name, st->changelog,
-                                     st->partition);
+        return weir__error_from_resp(
+            code, "%s: watermarks of %s [%" PRId32 "]", st->spec->name,
+            st->changelog, st->partition);
     return NULL;
 }
 
@@ -313,8 +310,7 @@ static void entry_finish(weir__updater_t *u, entry_t *e)
         applied += e->us[i].applied;
     if (e->total)
         weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "RESTORE",
-                  "%s task %s: restored %" PRIu64 " records in %" PRId64
-                  " ms",
+                  "%s task %s: restored %" PRIu64 " records in %" PRId64 " ms",
                   u->name, e->ts->id, applied,
                   weir__mono_ms() - e->started_ms);
     unlink_entry(u, e);
@@ -355,8 +351,9 @@ static entry_t *find_entry(weir__updater_t *u, void *owner, const char *id)
 static void cmd_restore(weir__updater_t *u, cmd_t *c)
 {
     entry_t *e = weir__calloc(1, sizeof(*e));
-    weir_error_t *err =
-        e ? NULL : weir_error_new(WEIR_ERR_NOMEM, "task %s", c->ts->id);
+    weir_error_t *err = e ? NULL
+                          : weir_error_new(WEIR_ERR_NOMEM, "task %s",
+                                           c->ts->id);
     if (e) {
         e->owner = c->owner;
         e->ts = c->ts;
@@ -370,8 +367,7 @@ static void cmd_restore(weir__updater_t *u, cmd_t *c)
             unlink_entry(u, e);
             entry_free(e);
         }
-        set_error(u, weir_error_prefix(err, "restoring task %s: ",
-                                       c->ts->id));
+        set_error(u, weir_error_prefix(err, "restoring task %s: ", c->ts->id));
         return;
     }
     if (entry_caught_up(e))
@@ -414,10 +410,10 @@ static void cmd_standby_add(weir__updater_t *u, cmd_t *c)
     if (find_entry(u, NULL, id))
         return;
     entry_t *e = weir__calloc(1, sizeof(*e));
-    weir_error_t *err =
-        e ? weir__task_stores_open(&u->rt->eng, c->sub, c->partition, false,
-                                   &e->own)
-          : weir_error_new(WEIR_ERR_NOMEM, "standby %s", id);
+    weir_error_t *err = e ? weir__task_stores_open(&u->rt->eng, c->sub,
+                                                   c->partition, false,
+                                                   &e->own)
+                          : weir_error_new(WEIR_ERR_NOMEM, "standby %s", id);
     if (!err) {
         e->standby = true;
         e->ts = &e->own;
@@ -476,11 +472,19 @@ static void run_commands(weir__updater_t *u)
     while (c) {
         cmd_t *next = c->next;
         switch (c->kind) {
-        case CMD_RESTORE: cmd_restore(u, c); break;
-        case CMD_CANCEL: cmd_cancel(u, c); break;
-        case CMD_STANDBY_ADD: cmd_standby_add(u, c); break;
+        case CMD_RESTORE:
+            cmd_restore(u, c);
+            break;
+        case CMD_CANCEL:
+            cmd_cancel(u, c);
+            break;
+        case CMD_STANDBY_ADD:
+            cmd_standby_add(u, c);
+            break;
         case CMD_STANDBY_DROP:
-        case CMD_STANDBY_TAKE: cmd_standby_drop_or_take(u, c); break;
+        case CMD_STANDBY_TAKE:
+            cmd_standby_drop_or_take(u, c);
+            break;
         }
         if (c->sync) {
             pthread_mutex_lock(&u->lock);
@@ -535,8 +539,7 @@ static void apply_run(weir__updater_t *u, entry_t *e, ustore_t *us,
 static void poll_changelogs(weir__updater_t *u)
 {
     rd_kafka_message_t *msgs[BATCH];
-    ssize_t got = rd_kafka_consume_batch_queue(u->queue, POLL_MS, msgs,
-                                               BATCH);
+    ssize_t got = rd_kafka_consume_batch_queue(u->queue, POLL_MS, msgs, BATCH);
     size_t n = got > 0 ? (size_t)got : 0;
     /* Runs of consecutive records of one store; events in between. */
     size_t run = 0;
@@ -564,7 +567,7 @@ static void poll_changelogs(weir__updater_t *u)
             continue;
         if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
             if (m->offset < us->next)
-                continue; /* from an earlier read */
+                continue;         /* from an earlier read */
             us->next = m->offset; /* past transaction markers */
             e->progress_ms = weir__mono_ms();
             if (!e->standby) {
@@ -576,8 +579,8 @@ static void poll_changelogs(weir__updater_t *u)
                              m->err, "task %s: reading %s [%" PRId32 "]",
                              e->ts->id, us->st->changelog, m->partition));
         } else {
-            weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "RESTORE",
-                      "%s: %s", u->name, rd_kafka_message_errstr(m));
+            weir__log(&u->rt->eng.log, WEIR_LOG_WARNING, "RESTORE", "%s: %s",
+                      u->name, rd_kafka_message_errstr(m));
         }
     }
     for (size_t i = 0; i < n; i++)
@@ -595,11 +598,11 @@ static void check_restores(weir__updater_t *u, int64_t now)
             entry_finish(u, e);
         } else if (!e->standby && u->rt->eng.wait_timeout_ms >= 0 &&
                    now - e->progress_ms > u->rt->eng.wait_timeout_ms) {
-            set_error(u, weir_error_new(WEIR_ERR_TIMEOUT,
-                                        "restoring task %s: no progress for "
-                                        "%" PRId64 " ms",
-                                        e->ts->id,
-                                        u->rt->eng.wait_timeout_ms));
+            set_error(u,
+                      weir_error_new(WEIR_ERR_TIMEOUT,
+                                     "restoring task %s: no progress for "
+                                     "%" PRId64 " ms",
+                                     e->ts->id, u->rt->eng.wait_timeout_ms));
             e->progress_ms = now; /* reported once */
         }
         e = next;
@@ -620,8 +623,8 @@ static void flush_standbys(weir__updater_t *u)
             if (!err)
                 err = store_begin(us, 0);
             if (err)
-                set_error(u, weir_error_prefix(err, "standby %s: ",
-                                               e->ts->id));
+                set_error(u,
+                          weir_error_prefix(err, "standby %s: ", e->ts->id));
         }
     }
 }
@@ -643,10 +646,9 @@ static void publish(weir__updater_t *u, bool log_progress)
             applied += us->applied;
             int64_t lo = 0, hi = 0;
             if (e->standby) {
-                if (!rd_kafka_get_watermark_offsets(u->consumer,
-                                                    us->st->changelog,
-                                                    us->st->partition, &lo,
-                                                    &hi) &&
+                if (!rd_kafka_get_watermark_offsets(
+                        u->consumer, us->st->changelog, us->st->partition, &lo,
+                        &hi) &&
                     hi > us->next)
                     lag += hi - us->next;
             } else if (!us->done && us->end > us->next) {
@@ -658,8 +660,7 @@ static void publish(weir__updater_t *u, bool log_progress)
         if (log_progress && !e->standby && e->total) {
             double secs = (double)(weir__mono_ms() - e->started_ms) / 1000.0;
             weir__log(&u->rt->eng.log, WEIR_LOG_INFO, "RESTORE",
-                      "%s task %s: %" PRIu64 "/%" PRIu64
-                      " records (%.0f/s)",
+                      "%s task %s: %" PRIu64 "/%" PRIu64 " records (%.0f/s)",
                       u->name, e->ts->id, applied, e->total,
                       secs > 0 ? (double)applied / secs : 0.0);
         }
@@ -708,17 +709,24 @@ static void *updater_main(void *arg)
 static weir_error_t *consumer_new(weir__updater_t *u)
 {
     rd_kafka_conf_t *rkc;
-    weir_error_t *err =
-        weir__kafka_conf_new(u->rt->conf, "consumer", &u->kop, &rkc);
+    weir_error_t *err = weir__kafka_conf_new(u->rt->conf, "consumer", &u->kop,
+                                             &rkc);
     if (err)
         return err;
     /* Partitions read one by one from explicit offsets: no group, no
      * offsets stored. A restore reads to the end and stops: a fetch that
      * waits for more data only delays the end of it. */
-    static const char *const pairs[] = {
-        "enable.auto.commit", "false", "enable.auto.offset.store", "false",
-        "enable.partition.eof", "true", "isolation.level", "read_committed",
-        "fetch.wait.max.ms", "10", NULL};
+    static const char *const pairs[] = {"enable.auto.commit",
+                                        "false",
+                                        "enable.auto.offset.store",
+                                        "false",
+                                        "enable.partition.eof",
+                                        "true",
+                                        "isolation.level",
+                                        "read_committed",
+                                        "fetch.wait.max.ms",
+                                        "10",
+                                        NULL};
     err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (err) {
         rd_kafka_conf_destroy(rkc);

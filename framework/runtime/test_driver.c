@@ -217,9 +217,9 @@ static weir_error_t *io_produce(void *opaque, const weir__host_msg_t *m)
         /* A changelog: nothing reads it here, only its offsets count. */
         t->next_offset++;
     } else {
-        weir_test_record_t *rec =
-            record_make(m->topic, m->key, m->key_len, m->value, m->value_len,
-                        m->timestamp, m->headers);
+        weir_test_record_t *rec = record_make(m->topic, m->key, m->key_len,
+                                              m->value, m->value_len,
+                                              m->timestamp, m->headers);
         err = rec ? topic_append(drv, t, rec, m->output)
                   : weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     }
@@ -243,17 +243,16 @@ static weir_error_t *io_commit(void *opaque, const weir__host_tp_t *offs,
         if (!t)
             continue;
         t->committed = offs[i].offset;
-        t->committed_meta_len =
-            offs[i].metadata_len < sizeof(t->committed_meta)
-                ? offs[i].metadata_len
-                : 0;
+        t->committed_meta_len = offs[i].metadata_len <
+                                        sizeof(t->committed_meta)
+                                    ? offs[i].metadata_len
+                                    : 0;
         memcpy(t->committed_meta, offs[i].metadata, t->committed_meta_len);
     }
     return NULL;
 }
 
-static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
-                                  size_t n)
+static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps, size_t n)
 {
     weir_test_driver_t *drv = opaque;
     for (size_t i = 0; i < n; i++) {
@@ -278,9 +277,9 @@ static weir_error_t *io_dead_letter(void *opaque, void *handle,
 {
     weir_test_driver_t *drv = opaque;
     const weir_test_record_t *src = handle;
-    weir_test_record_t *rec =
-        record_make(drv->eng.dlq_topic, src->key, src->key_len, src->value,
-                    src->value_len, src->timestamp, src->headers);
+    weir_test_record_t *rec = record_make(
+        drv->eng.dlq_topic, src->key, src->key_len, src->value, src->value_len,
+        src->timestamp, src->headers);
     mtopic_t *t = topic_find(drv, drv->eng.dlq_topic, true);
     if (!rec || !t) {
         weir_test_record_destroy(rec);
@@ -345,18 +344,11 @@ static weir_error_t *feed(weir_test_driver_t *drv, bool *fedp)
         int topic = weir__engine_topic_index(&drv->eng, t->name);
         while (t->fed < t->log_cnt && !err) {
             weir_test_record_t *rec = t->log[t->fed];
-            weir__host_in_t in = {topic,
-                                  t->name,
-                                  0,
-                                  (int64_t)t->fed,
-                                  rec->key,
-                                  rec->key_len,
-                                  rec->value,
-                                  rec->value_len,
-                                  rec->timestamp,
-                                  rec->headers,
-                                  is_marker(rec),
-                                  rec};
+            weir__host_in_t in = {
+                topic,           t->name,        0,
+                (int64_t)t->fed, rec->key,       rec->key_len,
+                rec->value,      rec->value_len, rec->timestamp,
+                rec->headers,    is_marker(rec), rec};
             t->fed++;
             err = weir__host_route(drv->host, &in);
         }
@@ -402,8 +394,8 @@ static weir_error_t *drain(weir_test_driver_t *drv)
 
 /* ---- the driver ---- */
 
-static weir_error_t *one_partition(void *opaque, const char *name,
-                                   bool input, int32_t *partsp)
+static weir_error_t *one_partition(void *opaque, const char *name, bool input,
+                                   int32_t *partsp)
 {
     (void)opaque;
     (void)name;
@@ -443,7 +435,7 @@ void weir_test_driver_destroy(weir_test_driver_t *drv)
 
 /* The size of the first weir_test_driver_opts_t with a size field: what
  * a caller built against any header since sets at least. */
-#define OPTS_V1_SIZE                                                      \
+#define OPTS_V1_SIZE \
     (offsetof(weir_test_driver_opts_t, conf) + sizeof(const weir_conf_t *))
 
 weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
@@ -453,7 +445,7 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
     *errp = NULL;
     if (!topo) {
         *errp = weir_error_new(WEIR_ERR_INVALID_ARG, "test driver: NULL "
-                               "topology");
+                                                     "topology");
         return NULL;
     }
     /* Fields past the caller's size keep their defaults (see the header);
@@ -490,10 +482,9 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
     const weir_conf_t *conf = opts->conf;
     if (!conf)
         conf = drv->own_conf = weir_conf_new();
-    const char *app_id = opts->application_id
-                             ? opts->application_id
-                             : conf ? weir_conf_get(conf, "application.id")
-                                    : NULL;
+    const char *app_id = opts->application_id ? opts->application_id
+                         : conf ? weir_conf_get(conf, "application.id")
+                                : NULL;
     drv->app_id = weir__strdup(app_id ? app_id : "weir-test");
     drv->wall_clock = opts->wall_clock_ms;
     if (opts->rocksdb_stores)
@@ -543,18 +534,18 @@ weir_test_driver_t *weir_test_driver_new(weir_topology_t *topo,
     return drv;
 }
 
-weir_error_t *weir_test_driver_pipe(weir_test_driver_t *drv,
-                                    const char *topic, const void *key,
-                                    size_t key_len, const void *value,
-                                    size_t value_len, int64_t timestamp,
+weir_error_t *weir_test_driver_pipe(weir_test_driver_t *drv, const char *topic,
+                                    const void *key, size_t key_len,
+                                    const void *value, size_t value_len,
+                                    int64_t timestamp,
                                     const weir_headers_t *headers)
 {
     if (!topic)
         return weir_error_new(WEIR_ERR_INVALID_ARG, "test driver: NULL topic");
     if (is_global_input(drv, topic)) {
-        weir__host_in_t in = {-1,        topic,     0,       0,
-                              key,       key_len,   value,   value_len,
-                              timestamp, headers,   false,   NULL};
+        weir__host_in_t in = {-1,        topic,   0,     0,
+                              key,       key_len, value, value_len,
+                              timestamp, headers, false, NULL};
         return weir__host_global_record(drv->host, &in);
     }
     if (!is_input(drv, topic))
@@ -576,9 +567,8 @@ weir_error_t *weir_test_driver_pipe_str(weir_test_driver_t *drv,
                                         const char *topic, const char *key,
                                         const char *value, int64_t timestamp)
 {
-    return weir_test_driver_pipe(drv, topic, key, key ? strlen(key) : 0,
-                                 value, value ? strlen(value) : 0, timestamp,
-                                 NULL);
+    return weir_test_driver_pipe(drv, topic, key, key ? strlen(key) : 0, value,
+                                 value ? strlen(value) : 0, timestamp, NULL);
 }
 
 weir_error_t *weir_test_driver_advance_wall_clock(weir_test_driver_t *drv,
@@ -587,7 +577,8 @@ weir_error_t *weir_test_driver_advance_wall_clock(weir_test_driver_t *drv,
     if (ms < 0)
         return weir_error_new(WEIR_ERR_INVALID_ARG,
                               "test driver: the wall clock only moves "
-                              "forward (%lld ms)", (long long)ms);
+                              "forward (%lld ms)",
+                              (long long)ms);
     drv->wall_clock += ms;
     return drain(drv);
 }

@@ -78,25 +78,33 @@ static weir_error_t *set_default(weir__thread_t *th, rd_kafka_conf_t *rkc,
 }
 
 static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque);
+                         rd_kafka_topic_partition_list_t *parts, void *opaque);
 
 static weir_error_t *consumer_new(weir__thread_t *th)
 {
     const weir__rt_t *rt = th->rt;
     rd_kafka_conf_t *rkc;
-    weir_error_t *err =
-        weir__kafka_conf_new(rt->conf, "consumer", &th->kop_consumer, &rkc);
+    weir_error_t *err = weir__kafka_conf_new(rt->conf, "consumer",
+                                             &th->kop_consumer, &rkc);
     if (err)
         return err;
     /* The end-of-partition events say when an input is caught up (see
      * weir__rt_input_t.at_end); librdkafka raises one when its fetch
      * position meets the end offset, past transaction markers. */
-    const char *const pairs[] = {
-        "group.id", rt->eng.app_id, "partition.assignment.strategy", "range",
-        "enable.auto.commit", "false", "enable.auto.offset.store", "false",
-        "enable.partition.eof", "true", "isolation.level",
-        rt->eng.eos ? "read_committed" : "read_uncommitted", NULL};
+    const char *const pairs[] = {"group.id",
+                                 rt->eng.app_id,
+                                 "partition.assignment.strategy",
+                                 "range",
+                                 "enable.auto.commit",
+                                 "false",
+                                 "enable.auto.offset.store",
+                                 "false",
+                                 "enable.partition.eof",
+                                 "true",
+                                 "isolation.level",
+                                 rt->eng.eos ? "read_committed"
+                                             : "read_uncommitted",
+                                 NULL};
     err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (!err)
         err = set_default(th, rkc, "consumer", "auto.offset.reset",
@@ -136,8 +144,8 @@ static weir_error_t *producer_new(weir__thread_t *th)
 {
     const weir__rt_t *rt = th->rt;
     rd_kafka_conf_t *rkc;
-    weir_error_t *err =
-        weir__kafka_conf_new(rt->conf, "producer", &th->kop_producer, &rkc);
+    weir_error_t *err = weir__kafka_conf_new(rt->conf, "producer",
+                                             &th->kop_producer, &rkc);
     if (err)
         return err;
     /* Java's default partitioner, so weir and Java producers agree on
@@ -204,9 +212,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
         weir__log(&th->rt->eng.log, WEIR_LOG_INFO, "REBALANCE",
                   "%s: assigned %d partitions", th->name, parts->cnt);
         weir__host_tp_t *tps = host_tps(parts);
-        weir_error_t *err =
-            tps ? weir__host_assign(th->host, tps, (size_t)parts->cnt)
-                : weir_error_new(WEIR_ERR_NOMEM, "assignment");
+        weir_error_t *err = tps ? weir__host_assign(th->host, tps,
+                                                    (size_t)parts->cnt)
+                                : weir_error_new(WEIR_ERR_NOMEM, "assignment");
         weir__free(tps);
         /* Where standbys should be depends on the new assignment. */
         weir__standbys_replan_soon(th->rt->standbys, 500);
@@ -285,8 +293,8 @@ static int topic_index(weir__thread_t *th, const rd_kafka_message_t *m)
             return th->rkts[i].topic;
     int idx = weir__engine_topic_index(&th->rt->eng,
                                        rd_kafka_topic_name(m->rkt));
-    weir__rkt_index_t *v =
-        weir__realloc(th->rkts, (th->rkt_cnt + 1) * sizeof(*v));
+    weir__rkt_index_t *v = weir__realloc(th->rkts,
+                                         (th->rkt_cnt + 1) * sizeof(*v));
     if (v) {
         th->rkts = v;
         th->rkts[th->rkt_cnt++] = (weir__rkt_index_t){m->rkt, idx};
@@ -330,8 +338,7 @@ static weir_error_t *take_restored(weir__thread_t *th)
     weir_error_t *err = weir__updater_take_error(th->updater);
     void *done[64];
     size_t n;
-    while (!err &&
-           (n = weir__updater_take_restored(th->updater, done, 64))) {
+    while (!err && (n = weir__updater_take_restored(th->updater, done, 64))) {
         for (size_t i = 0; i < n && !err; i++)
             err = weir__host_task_restored(th->host, done[i]);
     }
@@ -361,8 +368,8 @@ static weir_error_t *globals_poll(weir__thread_t *th, bool to_end)
     int64_t deadline = weir__mono_ms() + timeout;
     weir_error_t *err = NULL;
     while (!err) {
-        rd_kafka_message_t *m =
-            rd_kafka_consumer_poll(th->global_consumer, to_end ? 200 : 0);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->global_consumer,
+                                                       to_end ? 200 : 0);
         if (!m) {
             if (!to_end || weir__mono_ms() > deadline)
                 break;
@@ -396,10 +403,10 @@ static weir_error_t *globals_poll(weir__thread_t *th, bool to_end)
     }
     if (!err && to_end && eofs < parts)
         err = weir_error_set_retriable(
-            weir_error_new(WEIR_ERR_TIMEOUT,
-                           "global store topics: not read to their end in %"
-                           PRId64 " ms",
-                           timeout),
+            weir_error_new(
+                WEIR_ERR_TIMEOUT,
+                "global store topics: not read to their end in %" PRId64 " ms",
+                timeout),
             true);
     return err;
 }
@@ -415,9 +422,13 @@ static weir_error_t *globals_start(weir__thread_t *th)
     rd_kafka_conf_t *rkc;
     weir_error_t *err = weir__kafka_conf_new(th->rt->conf, "consumer",
                                              &th->kop_global, &rkc);
-    const char *const pairs[] = {"enable.partition.eof", "true",
-                                 "enable.auto.commit", "false", "group.id",
-                                 th->rt->eng.app_id, NULL};
+    const char *const pairs[] = {"enable.partition.eof",
+                                 "true",
+                                 "enable.auto.commit",
+                                 "false",
+                                 "group.id",
+                                 th->rt->eng.app_id,
+                                 NULL};
     if (!err)
         err = weir__kafka_conf_set_pairs(rkc, pairs);
     if (err) {
@@ -427,11 +438,11 @@ static weir_error_t *globals_start(weir__thread_t *th)
     err = weir__kafka_new(RD_KAFKA_CONSUMER, rkc, &th->global_consumer);
     if (err)
         return err;
-    rd_kafka_topic_partition_list_t *parts =
-        rd_kafka_topic_partition_list_new(4);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(
+        4);
     for (size_t t = 0; t < n; t++) {
-        const weir__plan_topic_t *topic =
-            weir__engine_topic(&th->rt->eng, topics[t]);
+        const weir__plan_topic_t *topic = weir__engine_topic(&th->rt->eng,
+                                                             topics[t]);
         for (int32_t p = 0; topic && p < topic->partitions; p++)
             rd_kafka_topic_partition_list_add(parts, topic->name, p)->offset =
                 RD_KAFKA_OFFSET_BEGINNING;
@@ -494,8 +505,8 @@ static weir_error_t *run_once(weir__thread_t *th)
 {
     weir_error_t *err = take_restored(th);
     for (int n = 0; n < POLL_BATCH && !err && !atomic_load(&th->stop); n++) {
-        rd_kafka_message_t *m =
-            rd_kafka_consumer_poll(th->consumer, n ? 0 : POLL_MS);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer,
+                                                       n ? 0 : POLL_MS);
         if (!m)
             break;
         if (!m->err) {
@@ -504,8 +515,8 @@ static weir_error_t *run_once(weir__thread_t *th)
         }
         if (m->err == RD_KAFKA_RESP_ERR__FATAL) {
             char reason[512];
-            rd_kafka_resp_err_t code =
-                rd_kafka_fatal_error(th->consumer, reason, sizeof(reason));
+            rd_kafka_resp_err_t code = rd_kafka_fatal_error(
+                th->consumer, reason, sizeof(reason));
             err = weir_error_set_fatal(
                 weir__error_from_resp(code, "consumer: %s", reason), true);
         } else if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
@@ -514,8 +525,8 @@ static weir_error_t *run_once(weir__thread_t *th)
                 weir__host_input_end(th->host, topic_index(th, m), NULL,
                                      m->partition);
         } else {
-            weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "CONSUMER",
-                      "%s: %s", th->name, rd_kafka_message_errstr(m));
+            weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "CONSUMER", "%s: %s",
+                      th->name, rd_kafka_message_errstr(m));
         }
         rd_kafka_message_destroy(m);
     }
@@ -567,8 +578,8 @@ static void *thread_main(void *arg)
     weir__host_io_t io;
     weir__thread_io_init(th, &io);
     if (!err)
-        th->host = weir__host_new(&th->rt->eng, &io, th->name,
-                                  weir__wall_ms(), &err);
+        th->host = weir__host_new(&th->rt->eng, &io, th->name, weir__wall_ms(),
+                                  &err);
     if (!err)
         err = globals_start(th);
     if (!err)

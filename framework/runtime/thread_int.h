@@ -42,15 +42,15 @@ struct weir__thread_s {
 
     rd_kafka_topic_partition_list_t *assignment;
     rd_kafka_topic_partition_list_t *committed; /* the last committed() */
-    weir_error_t *production_error; /* from a delivery report */
+    weir_error_t *production_error;             /* from a delivery report */
     int64_t last_commit_ms;
     int64_t last_purge_ms;
     weir__rkt_index_t *rkts;
     size_t rkt_cnt;
 
-    atomic_int state;        /* weir__thread_state_t */
+    atomic_int state; /* weir__thread_state_t */
     atomic_bool stop;
-    weir_error_t *error;     /* why the thread failed */
+    weir_error_t *error; /* why the thread failed */
 };
 
 /* thread_io.c */

@@ -72,10 +72,9 @@ static weir_error_t *produce_raw(weir__thread_t *th, const char *topic,
             if (hdrs)
                 rd_kafka_headers_destroy(hdrs);
             if (code == RD_KAFKA_RESP_ERR_MSG_SIZE_TOO_LARGE)
-                return weir_error_new(WEIR_ERR_TOO_LARGE,
-                                      "producing to %s [%" PRId32 "]: %s",
-                                      topic, partition,
-                                      rd_kafka_err2str(code));
+                return weir_error_new(
+                    WEIR_ERR_TOO_LARGE, "producing to %s [%" PRId32 "]: %s",
+                    topic, partition, rd_kafka_err2str(code));
             weir_error_t *err = weir__error_from_resp(
                 code, "producing to %s [%" PRId32 "]", topic, partition);
             /* A record that could not even be queued leaves the
@@ -100,8 +99,8 @@ void weir__thread_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
 {
     (void)rk;
     /* The handle's opaque is the thread's kop_producer member. */
-    weir__thread_t *th =
-        (weir__thread_t *)((char *)opaque - offsetof(weir__thread_t,
+    weir__thread_t *th = (weir__thread_t *)((char *)opaque -
+                                            offsetof(weir__thread_t,
                                                      kop_producer));
     if (msg->err) {
         /* Purged by an abort that is already under way: not news. */
@@ -110,11 +109,9 @@ void weir__thread_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *msg,
             return;
         if (!th->production_error)
             th->production_error = weir_error_set_txn_requires_abort(
-                weir__error_from_resp(msg->err,
-                                      "delivering a record to %s [%" PRId32
-                                      "]",
-                                      rd_kafka_topic_name(msg->rkt),
-                                      msg->partition),
+                weir__error_from_resp(
+                    msg->err, "delivering a record to %s [%" PRId32 "]",
+                    rd_kafka_topic_name(msg->rkt), msg->partition),
                 true);
         return;
     }
@@ -190,8 +187,8 @@ static rd_kafka_error_t *do_abort(weir__thread_t *th, void *arg)
 static rd_kafka_topic_partition_list_t *
 to_rd_offsets(const weir__host_tp_t *tps, size_t n)
 {
-    rd_kafka_topic_partition_list_t *l =
-        rd_kafka_topic_partition_list_new((int)n);
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_new(
+        (int)n);
     for (size_t i = 0; i < n; i++) {
         rd_kafka_topic_partition_t *tp = rd_kafka_topic_partition_list_add(
             l, tps[i].topic, tps[i].partition);
@@ -216,8 +213,9 @@ static weir_error_t *io_commit(void *opaque, const weir__host_tp_t *tps,
         if (tps[i].metadata_len && !offsets->elems[i].metadata)
             err = weir_error_new(WEIR_ERR_NOMEM, "offset metadata");
     if (!th->rt->eng.eos) {
-        rd_kafka_resp_err_t code =
-            !err && n ? rd_kafka_commit(th->consumer, offsets, 0) : 0;
+        rd_kafka_resp_err_t code = !err && n ? rd_kafka_commit(th->consumer,
+                                                               offsets, 0)
+                                             : 0;
         if (code)
             err = weir_error_set_fatal(
                 weir__error_from_resp(code, "%s: committing offsets",
@@ -239,16 +237,15 @@ static weir_error_t *io_commit(void *opaque, const weir__host_tp_t *tps,
 static weir_error_t *io_abort(void *opaque)
 {
     weir__thread_t *th = opaque;
-    weir_error_t *err =
-        weir__thread_txn_call(th, "aborting the transaction", do_abort, NULL);
+    weir_error_t *err = weir__thread_txn_call(th, "aborting the transaction",
+                                              do_abort, NULL);
     /* What the abort purged is not a failure of the next commit. */
     weir_error_destroy(th->production_error);
     th->production_error = NULL;
     return err;
 }
 
-static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
-                                  size_t n)
+static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps, size_t n)
 {
     weir__thread_t *th = opaque;
     if (th->committed)
@@ -260,8 +257,7 @@ static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
     int64_t deadline = weir__engine_deadline(&th->rt->eng);
     rd_kafka_resp_err_t code;
     while ((code = rd_kafka_committed(th->consumer, parts, 10000)) &&
-           weir__kafka_resp_is_retriable(code) &&
-           weir__mono_ms() < deadline)
+           weir__kafka_resp_is_retriable(code) && weir__mono_ms() < deadline)
         weir__log(&th->rt->eng.log, WEIR_LOG_WARNING, "TASK",
                   "%s: reading committed offsets: %s; retrying", th->name,
                   rd_kafka_err2str(code));
@@ -270,10 +266,9 @@ static weir_error_t *io_committed(void *opaque, weir__host_tp_t *tps,
     for (size_t i = 0; i < n; i++) {
         const rd_kafka_topic_partition_t *tp = &parts->elems[i];
         if (tp->err)
-            return weir__error_from_resp(tp->err,
-                                         "committed offset of %s [%" PRId32
-                                         "]",
-                                         tp->topic, tp->partition);
+            return weir__error_from_resp(
+                tp->err, "committed offset of %s [%" PRId32 "]", tp->topic,
+                tp->partition);
         tps[i].offset = tp->offset >= 0 ? tp->offset : -1;
         tps[i].metadata = tp->metadata;
         tps[i].metadata_len = tp->metadata_size;
@@ -298,8 +293,8 @@ static weir_error_t *io_pause(void *opaque, const weir__host_tp_t *tps,
                                                   tps[i].partition)
                     ->offset = tps[i].offset;
         if (seek->cnt) {
-            rd_kafka_error_t *error =
-                rd_kafka_seek_partitions(th->consumer, seek, 10000);
+            rd_kafka_error_t *error = rd_kafka_seek_partitions(th->consumer,
+                                                               seek, 10000);
             if (error)
                 err = weir__error_from_rdkafka(error, "seeking");
             for (int i = 0; !err && i < seek->cnt; i++)

@@ -244,8 +244,8 @@ static int read_len(dec_t *dec, size_t *np, const char *what)
         return fail(dec, WEIR_ERR_SERDE, "negative Avro %s length", what);
     if ((uint64_t)n > (uint64_t)(dec->end - dec->p))
         return fail(dec, WEIR_ERR_SERDE,
-                    "Avro %s of %lld bytes, only %zu left", what,
-                    (long long)n, (size_t)(dec->end - dec->p));
+                    "Avro %s of %lld bytes, only %zu left", what, (long long)n,
+                    (size_t)(dec->end - dec->p));
     *np = (size_t)n;
     return 0;
 }
@@ -305,8 +305,10 @@ static int set_json_record(dec_t *dec, avro_schema_t r, const json_t *j,
                            avro_value_t *dest, int depth)
 {
     if (!json_is_object(j))
-        return fail(dec, WEIR_ERR_SCHEMA, "default for record %s is not "
-                    "an object", avro_schema_name(r));
+        return fail(dec, WEIR_ERR_SCHEMA,
+                    "default for record %s is not "
+                    "an object",
+                    avro_schema_name(r));
     size_t n = avro_schema_record_size(r);
     for (size_t i = 0; i < n; i++) {
         const char *name = avro_schema_record_field_name(r, (int)i);
@@ -320,8 +322,8 @@ static int set_json_record(dec_t *dec, avro_schema_t r, const json_t *j,
         avro_value_t child;
         if (avro_value_get_by_index(dest, i, &child, NULL))
             return avro_failed(dec, name);
-        if (set_json(dec, avro_schema_record_field_get_by_index(r, (int)i),
-                     fj, &child, depth + 1) < 0)
+        if (set_json(dec, avro_schema_record_field_get_by_index(r, (int)i), fj,
+                     &child, depth + 1) < 0)
             return -1;
     }
     return 0;
@@ -417,8 +419,8 @@ static int set_json(dec_t *dec, avro_schema_t r, const json_t *j,
             avro_value_t child;
             if (avro_value_append(dest, &child, NULL))
                 return avro_failed(dec, "array item");
-            if (set_json(dec, items, json_array_get(j, i), &child,
-                         depth + 1) < 0)
+            if (set_json(dec, items, json_array_get(j, i), &child, depth + 1) <
+                0)
                 return -1;
         }
         break;
@@ -546,9 +548,9 @@ static int decode_record(dec_t *dec, avro_schema_t w, avro_schema_t r,
             /* A reader field that names this one among its aliases (a
              * renamed field). */
             if (!seen[j] &&
-                has_alias(find_extra(dec->defaults, EXTRA_FIELD_ALIASES, r,
-                                     (int)j),
-                          name))
+                has_alias(
+                    find_extra(dec->defaults, EXTRA_FIELD_ALIASES, r, (int)j),
+                    name))
                 ri = (int)j;
         }
         if (ri < 0) {
@@ -580,9 +582,9 @@ static int decode_record(dec_t *dec, avro_schema_t w, avro_schema_t r,
         if (avro_value_get_by_index(dest, i, &child, NULL))
             rc = avro_failed(dec, name);
         else
-            rc = set_json(dec, avro_schema_record_field_get_by_index(
-                                   r, (int)i),
-                          dj, &child, depth + 1);
+            rc = set_json(dec,
+                          avro_schema_record_field_get_by_index(r, (int)i), dj,
+                          &child, depth + 1);
     }
     if (seen != small_seen)
         weir__free(seen);
@@ -660,9 +662,8 @@ static int decode_union(dec_t *dec, avro_schema_t w, avro_schema_t r,
     if (read_long(dec, &idx, 10) < 0)
         return -1;
     if (idx < 0 || (uint64_t)idx >= avro_schema_union_size(w))
-        return fail(dec, WEIR_ERR_SERDE,
-                    "Avro union branch %lld of %zu", (long long)idx,
-                    avro_schema_union_size(w));
+        return fail(dec, WEIR_ERR_SERDE, "Avro union branch %lld of %zu",
+                    (long long)idx, avro_schema_union_size(w));
     avro_schema_t branch = avro_schema_union_branch(w, (int)idx);
     return decode(dec, branch, r, dest, depth + 1);
 }
@@ -683,8 +684,8 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
         size_t n = avro_schema_union_size(r);
         for (int pass = 0; pick < 0 && pass < 2; pass++) {
             for (size_t i = 0; i < n; i++) {
-                avro_schema_t b =
-                    unlink_schema(avro_schema_union_branch(r, (int)i));
+                avro_schema_t b = unlink_schema(
+                    avro_schema_union_branch(r, (int)i));
                 if (pass == 0 ? exact_match(dec->defaults, w, b)
                               : promotes(w, b)) {
                     pick = (int)i;
@@ -722,8 +723,7 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
         if (read_fixed(dec, 1, &p, "a boolean") < 0)
             return -1;
         if (*p > 1)
-            return fail(dec, WEIR_ERR_SERDE, "Avro boolean byte 0x%02x",
-                        *p);
+            return fail(dec, WEIR_ERR_SERDE, "Avro boolean byte 0x%02x", *p);
         if (dest)
             rc = avro_value_set_boolean(dest, *p);
         break;
@@ -745,8 +745,8 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
         if (r && avro_schema_fixed_size(w) != avro_schema_fixed_size(r))
             return fail(dec, WEIR_ERR_SCHEMA, "fixed %s sizes differ",
                         avro_schema_name(w));
-        if (read_fixed(dec, (size_t)avro_schema_fixed_size(w), &p,
-                       "a fixed") < 0)
+        if (read_fixed(dec, (size_t)avro_schema_fixed_size(w), &p, "a fixed") <
+            0)
             return -1;
         if (dest)
             rc = avro_value_set_fixed(dest, (void *)p,
@@ -765,8 +765,8 @@ static int decode(dec_t *dec, avro_schema_t w, avro_schema_t r,
         int ridx = avro_schema_enum_get_by_name(r, sym);
         if (ridx < 0) {
             /* The reader's enum default stands for symbols it lacks. */
-            const json_t *dflt =
-                find_extra(dec->defaults, EXTRA_ENUM_DEFAULT, r, -1);
+            const json_t *dflt = find_extra(dec->defaults, EXTRA_ENUM_DEFAULT,
+                                            r, -1);
             if (json_is_string(dflt))
                 ridx = avro_schema_enum_get_by_name(r,
                                                     json_string_value(dflt));
@@ -916,10 +916,10 @@ weir_error_t *weir__avro_schema_parse(const char *json, size_t len,
         bool nomem = !d || d->root;
         weir__avro_defaults_destroy(d);
         avro_schema_decref(schema);
-        return nomem ? weir_error_new(WEIR_ERR_NOMEM, "Avro schema defaults")
-                     : weir_error_new(WEIR_ERR_SCHEMA,
-                                      "invalid Avro schema JSON: %s",
-                                      jerr.text);
+        return nomem
+                   ? weir_error_new(WEIR_ERR_NOMEM, "Avro schema defaults")
+                   : weir_error_new(WEIR_ERR_SCHEMA,
+                                    "invalid Avro schema JSON: %s", jerr.text);
     }
     /* Check every default against its type once, so a bad default is a
      * schema error now rather than a failed record later. */

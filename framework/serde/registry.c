@@ -57,7 +57,11 @@ struct weir_registry_schema_s {
     char *text;
 };
 
-enum { ENTRY_PENDING, ENTRY_READY, ENTRY_FAILED };
+enum {
+    ENTRY_PENDING,
+    ENTRY_READY,
+    ENTRY_FAILED
+};
 
 typedef struct id_entry_s {
     int32_t id;
@@ -239,8 +243,8 @@ const char *weir_registry_schema_text(const weir_registry_schema_t *schema)
 
 /* One attempt of an operation, to end by @p deadline_ms (-1: none);
  * @p arg carries its inputs and outputs. */
-typedef weir_error_t *(attempt_fn_t)(weir_registry_t *reg,
-                                     int64_t deadline_ms, void *arg);
+typedef weir_error_t *(attempt_fn_t)(weir_registry_t *reg, int64_t deadline_ms,
+                                     void *arg);
 
 static weir_error_t *cancelled(const char *what)
 {
@@ -307,8 +311,8 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
         if (rs->retry_timeout_ms >= 0 && spent >= rs->retry_timeout_ms) {
             const char *noun = attempts == 1 ? "attempt" : "attempts";
             weir__log(&rs->log, WEIR_LOG_ERR, "REGISTRY",
-                      "%s: giving up after %d %s in %" PRId64 " ms: %s",
-                      what, attempts, noun, spent, weir_error_string(err));
+                      "%s: giving up after %d %s in %" PRId64 " ms: %s", what,
+                      attempts, noun, spent, weir_error_string(err));
             return weir_error_prefix(err,
                                      "%s: registry unreachable, gave up "
                                      "after %d %s in %" PRId64 " ms: ",
@@ -330,7 +334,7 @@ static weir_error_t *with_retry(weir_registry_t *reg, const char *what,
             return cancelled(what);
         atomic_fetch_add(&reg->retries, 1);
         backoff = backoff > rs->backoff_max_ms / 2 ? rs->backoff_max_ms
-                                                     : backoff * 2;
+                                                   : backoff * 2;
     }
 }
 
@@ -543,8 +547,7 @@ static weir_error_t *lookup_attempt(weir_registry_t *reg, int64_t deadline_ms,
 
 static weir_error_t *subject_call(weir_registry_t *reg, bool do_register,
                                   const char *subject, const char *type,
-                                  const char *text, int32_t *idp,
-                                  bool *foundp)
+                                  const char *text, int32_t *idp, bool *foundp)
 {
     *idp = -1;
     if (foundp)
@@ -567,8 +570,8 @@ static weir_error_t *subject_call(weir_registry_t *reg, bool do_register,
              do_register ? "register" : "look up", subject);
     subject_arg_t arg = {
         .subject = subject, .type = type, .text = text, .id = -1};
-    err = with_retry(reg, what, do_register ? register_attempt : lookup_attempt,
-                     &arg);
+    err = with_retry(reg, what,
+                     do_register ? register_attempt : lookup_attempt, &arg);
     if (err) {
         weir__free(key);
         return err;
@@ -586,9 +589,9 @@ static weir_error_t *subject_call(weir_registry_t *reg, bool do_register,
     return NULL;
 }
 
-weir_error_t *weir_registry_register(weir_registry_t *reg,
-                                     const char *subject, const char *type,
-                                     const char *text, int32_t *idp)
+weir_error_t *weir_registry_register(weir_registry_t *reg, const char *subject,
+                                     const char *type, const char *text,
+                                     int32_t *idp)
 {
     return subject_call(reg, true, subject, type, text, idp, NULL);
 }

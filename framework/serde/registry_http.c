@@ -203,8 +203,8 @@ static weir_error_t *http_do(http_backend_t *hb, int64_t deadline_ms,
                   "%s %s -> %ld (%zu bytes, %" PRId64 " ms)", method, url,
                   resp->status, resp->body.len, weir__mono_ms() - t0);
     } else if (rc == CURLE_ABORTED_BY_CALLBACK) {
-        err = weir_error_new(WEIR_ERR_CANCELLED, "%s %s: interrupted",
-                             method, url);
+        err = weir_error_new(WEIR_ERR_CANCELLED, "%s %s: interrupted", method,
+                             url);
     } else if (resp->too_large) {
         err = weir_error_new(WEIR_ERR_REGISTRY,
                              "%s %s: response larger than "
@@ -236,18 +236,15 @@ static weir_error_t *status_error(weir_err_t code, const char *method,
     const char *msg = json_string_value(json_object_get(j, "message"));
     weir_error_t *err;
     if (msg)
-        err = weir_error_new(code,
-                             "%s %s: HTTP %ld, error_code %" JSON_INTEGER_FORMAT
-                             ": %s",
-                             method, url, resp->status, ec, msg);
+        err = weir_error_new(
+            code, "%s %s: HTTP %ld, error_code %" JSON_INTEGER_FORMAT ": %s",
+            method, url, resp->status, ec, msg);
     else
         /* The body is not NUL-terminated: print at most its length. */
-        err = weir_error_new(code, "%s %s: HTTP %ld: %.*s", method, url,
-                             resp->status,
-                             (int)(resp->body.len < 200 ? resp->body.len
-                                                        : 200),
-                             resp->body.len ? (const char *)resp->body.data
-                                            : "");
+        err = weir_error_new(
+            code, "%s %s: HTTP %ld: %.*s", method, url, resp->status,
+            (int)(resp->body.len < 200 ? resp->body.len : 200),
+            resp->body.len ? (const char *)resp->body.data : "");
     json_decref(j);
     err = weir_error_set_origin_code(err, ec ? (int)ec : (int)resp->status);
     if (resp->status >= 500 || resp->status == 408 || resp->status == 429)
@@ -292,8 +289,8 @@ static weir_error_t *probe(http_backend_t *hb, int64_t deadline_ms,
         json_decref(list);
         weir_buf_free(&resp.body);
         if (is_api) {
-            const weir__registry_settings_t *rs =
-                weir__registry_settings(hb->reg);
+            const weir__registry_settings_t *rs = weir__registry_settings(
+                hb->reg);
             weir__log(&rs->log, WEIR_LOG_INFO, "REGISTRY",
                       "schema registry API found at %s", base);
             ep->base = base;
@@ -375,8 +372,7 @@ static weir_error_t *endpoint_call(http_backend_t *hb, int64_t deadline_ms,
  */
 static weir_error_t *api_call(http_backend_t *hb, int64_t deadline_ms,
                               const char *method, const char *path,
-                              const char *body, long *statusp,
-                              json_t **jsonp)
+                              const char *body, long *statusp, json_t **jsonp)
 {
     size_t start = atomic_load(&hb->current);
     weir_error_t *err = NULL;
@@ -410,16 +406,16 @@ static char *escape(const char *s)
     return copy;
 }
 
-static weir_error_t *http_get_by_id(void *be, int64_t deadline_ms,
-                                    int32_t id, char **typep, char **textp)
+static weir_error_t *http_get_by_id(void *be, int64_t deadline_ms, int32_t id,
+                                    char **typep, char **textp)
 {
     http_backend_t *hb = be;
     char path[64];
     snprintf(path, sizeof(path), "/schemas/ids/%" PRId32, id);
     long status;
     json_t *j;
-    weir_error_t *err =
-        api_call(hb, deadline_ms, "GET", path, NULL, &status, &j);
+    weir_error_t *err = api_call(hb, deadline_ms, "GET", path, NULL, &status,
+                                 &j);
     if (err) {
         /* Only the registry's own "schema not found" means the id is
          * unknown. A 404 without it (a wrong API path, a proxy) must not
@@ -491,8 +487,8 @@ static weir_error_t *subject_post(http_backend_t *hb, int64_t deadline_ms,
     }
     snprintf(path, n, "/subjects/%s%s", esc, suffix);
     json_t *j;
-    weir_error_t *err =
-        api_call(hb, deadline_ms, "POST", path, body, statusp, &j);
+    weir_error_t *err = api_call(hb, deadline_ms, "POST", path, body, statusp,
+                                 &j);
     weir__free(esc);
     weir__free(body);
     weir__free(path);
@@ -535,13 +531,12 @@ static weir_error_t *http_register(void *be, int64_t deadline_ms,
 
 static weir_error_t *http_lookup(void *be, int64_t deadline_ms,
                                  const char *subject, const char *type,
-                                 const char *text, int32_t *idp,
-                                 bool *foundp)
+                                 const char *text, int32_t *idp, bool *foundp)
 {
     long status;
     *foundp = false;
-    weir_error_t *err = subject_post(be, deadline_ms, subject, "", type,
-                                     text, idp, &status);
+    weir_error_t *err = subject_post(be, deadline_ms, subject, "", type, text,
+                                     idp, &status);
     int origin = weir_error_origin_code(err);
     if (err && status == 404 && (origin == 40401 || origin == 40403)) {
         /* No such subject, or the schema is not under it: both "not
@@ -614,8 +609,8 @@ static weir_error_t *parse_urls(http_backend_t *hb, const char *list)
         bool has_path = url_has_path(url);
         while (len > 0 && url[len - 1] == '/')
             url[--len] = '\0';
-        endpoint_t *eps =
-            weir__realloc(hb->eps, (hb->n_eps + 1) * sizeof(*eps));
+        endpoint_t *eps = weir__realloc(hb->eps,
+                                        (hb->n_eps + 1) * sizeof(*eps));
         char *base = has_path ? weir__strdup(url) : NULL;
         if (!eps || (has_path && !base)) {
             if (eps)

@@ -68,9 +68,9 @@ typedef struct weir__registry_backend_ops_s {
     weir_error_t *(*register_schema)(void *be, int64_t deadline_ms,
                                      const char *subject, const char *type,
                                      const char *text, int32_t *idp);
-    weir_error_t *(*lookup)(void *be, int64_t deadline_ms,
-                            const char *subject, const char *type,
-                            const char *text, int32_t *idp, bool *foundp);
+    weir_error_t *(*lookup)(void *be, int64_t deadline_ms, const char *subject,
+                            const char *type, const char *text, int32_t *idp,
+                            bool *foundp);
     void (*destroy)(void *be);
 } weir__registry_backend_ops_t;
 

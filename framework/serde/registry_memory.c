@@ -121,8 +121,8 @@ static weir_error_t *mem_register(void *be, int64_t deadline_ms,
         return err;
     mem_schema_t *s = find_text(mb, type, text);
     if (!s) {
-        mem_schema_t *grown = weir__realloc(
-            mb->schemas, (mb->n_schemas + 1) * sizeof(*grown));
+        mem_schema_t *grown = weir__realloc(mb->schemas, (mb->n_schemas + 1) *
+                                                             sizeof(*grown));
         if (!grown)
             goto nomem;
         mb->schemas = grown;

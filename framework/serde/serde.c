@@ -85,8 +85,8 @@ const weir_serde_ops_t *weir__serde_ops(const weir_serde_t *serde)
 }
 
 weir_error_t *weir_serde_deserialize(weir_serde_t *serde, const char *topic,
-                                     const void *data, size_t len,
-                                     void **objp, size_t *obj_lenp)
+                                     const void *data, size_t len, void **objp,
+                                     size_t *obj_lenp)
 {
     *objp = NULL;
     if (obj_lenp)
@@ -147,8 +147,7 @@ static weir_error_t *bytes_deserialize(void *opaque, const char *topic,
     /* One byte more, so an empty value is still a non-NULL object. */
     unsigned char *copy = weir__malloc(len + 1);
     if (!copy)
-        return weir_error_new(WEIR_ERR_NOMEM, "bytes value of %zu bytes",
-                              len);
+        return weir_error_new(WEIR_ERR_NOMEM, "bytes value of %zu bytes", len);
     if (len)
         memcpy(copy, data, len);
     copy[len] = 0;
@@ -317,9 +316,8 @@ static weir_error_t *int64_serialize(void *opaque, const char *topic,
     (void)opaque;
     (void)topic;
     if (obj_len != 0 && obj_len != sizeof(int64_t))
-        return weir_error_new(WEIR_ERR_SERDE,
-                              "int64 object must be 8 bytes, got %zu",
-                              obj_len);
+        return weir_error_new(
+            WEIR_ERR_SERDE, "int64 object must be 8 bytes, got %zu", obj_len);
     int64_t v;
     memcpy(&v, obj, sizeof(v));
     unsigned char be[8];

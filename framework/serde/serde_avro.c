@@ -43,9 +43,9 @@
 
 typedef struct writer_s {
     int32_t id;
-    avro_schema_t schema;       /* NULL when unusable */
-    avro_value_iface_t *iface;  /* generic serde: class of schema */
-    char *error;                /* why unusable */
+    avro_schema_t schema;      /* NULL when unusable */
+    avro_value_iface_t *iface; /* generic serde: class of schema */
+    char *error;               /* why unusable */
     UT_hash_handle hh;
 } writer_t;
 
@@ -92,8 +92,8 @@ static writer_t *writer_new(avro_serde_t *as, int32_t id,
     const char *type = weir_registry_schema_type(rs);
     char msg[512];
     if (strcmp(type, "AVRO")) {
-        snprintf(msg, sizeof(msg), "schema id %" PRId32 " is %s, not Avro",
-                 id, type);
+        snprintf(msg, sizeof(msg), "schema id %" PRId32 " is %s, not Avro", id,
+                 type);
         w->error = weir__strdup(msg);
     } else {
         const char *text = weir_registry_schema_text(rs);
@@ -256,8 +256,8 @@ static weir_error_t *subject_id(avro_serde_t *as, const char *topic,
                                  "subject %s (and registering is off)",
                                  subject);
     } else {
-        err = weir_registry_register(as->reg, subject, "AVRO",
-                                     as->schema_json, idp);
+        err = weir_registry_register(as->reg, subject, "AVRO", as->schema_json,
+                                     idp);
     }
     weir__free(subject);
     if (err)

@@ -272,8 +272,8 @@ typedef struct csv_serde_s {
 } csv_serde_t;
 
 static weir_error_t *csv_deserialize(void *opaque, const char *topic,
-                                     const void *data, size_t len,
-                                     void **objp, size_t *obj_lenp)
+                                     const void *data, size_t len, void **objp,
+                                     size_t *obj_lenp)
 {
     csv_serde_t *cs = opaque;
     (void)topic;
@@ -290,8 +290,8 @@ static weir_error_t *csv_deserialize(void *opaque, const char *topic,
     }
     if (cs->n_fields && row->n != cs->n_fields) {
         err = weir_error_new(WEIR_ERR_SERDE,
-                             "CSV record has %zu fields, expected %zu",
-                             row->n, cs->n_fields);
+                             "CSV record has %zu fields, expected %zu", row->n,
+                             cs->n_fields);
         weir_csv_row_destroy(row);
         return err;
     }

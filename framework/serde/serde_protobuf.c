@@ -33,13 +33,13 @@ static ProtobufCAllocator pb_allocator = {
 };
 
 static weir_error_t *pb_deserialize(void *opaque, const char *topic,
-                                    const void *data, size_t len,
-                                    void **objp, size_t *obj_lenp)
+                                    const void *data, size_t len, void **objp,
+                                    size_t *obj_lenp)
 {
     const ProtobufCMessageDescriptor *desc = opaque;
     (void)topic;
-    ProtobufCMessage *msg =
-        protobuf_c_message_unpack(desc, &pb_allocator, len, data);
+    ProtobufCMessage *msg = protobuf_c_message_unpack(desc, &pb_allocator, len,
+                                                      data);
     if (!msg)
         /* protobuf-c says no more than NULL: bad bytes or no memory. */
         return weir_error_new(WEIR_ERR_SERDE,
@@ -61,11 +61,9 @@ static weir_error_t *pb_serialize(void *opaque, const char *topic,
     (void)obj_len;
     if (msg->descriptor != desc &&
         (!msg->descriptor || strcmp(msg->descriptor->name, desc->name)))
-        return weir_error_new(WEIR_ERR_SCHEMA,
-                              "protobuf %s message given to the serde of %s",
-                              msg->descriptor ? msg->descriptor->name
-                                              : "(untyped)",
-                              desc->name);
+        return weir_error_new(
+            WEIR_ERR_SCHEMA, "protobuf %s message given to the serde of %s",
+            msg->descriptor ? msg->descriptor->name : "(untyped)", desc->name);
     if (!protobuf_c_message_check(msg))
         return weir_error_new(WEIR_ERR_SERDE,
                               "protobuf %s message is missing a required "

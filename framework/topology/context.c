@@ -134,9 +134,8 @@ weir_error_t *weir_processor_forward(weir_processor_context_t *pctx,
     const weir__node_t *node = pctx->node;
     const weir_topology_t *topo = pctx->task->topo;
     for (size_t i = 0; i < node->children.cnt; i++) {
-        weir_error_t *err = weir__node_run(pctx,
-                                           topo->nodes[node->children.v[i]],
-                                           rec);
+        weir_error_t *err = weir__node_run(
+            pctx, topo->nodes[node->children.v[i]], rec);
         if (err)
             return err;
     }
@@ -215,24 +214,24 @@ static weir_error_t *find_store(weir_processor_context_t *pctx,
     const char *pname = node ? node->name : "(none)";
     *storep = NULL;
     const weir__store_spec_t *spec = weir__topology_store(task->topo, name);
-    bool allowed = spec && (spec->global ||
-                            (node && weir__ints_has(&node->stores, spec->idx)));
+    bool allowed = spec &&
+                   (spec->global ||
+                    (node && weir__ints_has(&node->stores, spec->idx)));
     if (!allowed)
         return weir_error_new(WEIR_ERR_NOT_FOUND,
                               "processor '%s': store '%s' is not attached to "
                               "it (weir_topology_connect_store)",
                               pname, name ? name : "(null)");
     if (spec->kind != kind)
-        return weir_error_new(WEIR_ERR_INVALID_ARG,
-                              "processor '%s': store '%s' is a %s store",
-                              pname, name,
-                              spec->kind == WEIR__STORE_KV ? "key-value"
-                                                           : "window");
+        return weir_error_new(
+            WEIR_ERR_INVALID_ARG, "processor '%s': store '%s' is a %s store",
+            pname, name,
+            spec->kind == WEIR__STORE_KV ? "key-value" : "window");
     *storep = task->stores[spec->idx].store;
     if (!*storep)
         return weir_error_new(WEIR_ERR_STATE,
-                              "processor '%s': store '%s' is not open",
-                              pname, name);
+                              "processor '%s': store '%s' is not open", pname,
+                              name);
     return NULL;
 }
 
@@ -316,7 +315,7 @@ void weir_processor_request_commit(weir_processor_context_t *pctx)
 }
 
 void weir_processor_count_dropped(weir_processor_context_t *pctx,
-                                   const char *reason)
+                                  const char *reason)
 {
     weir__task_count_dropped(pctx->task, reason ? reason : "unspecified");
 }

@@ -76,11 +76,11 @@ struct weir__task_s {
     weir__record_collector_t collector;
     weir__logger_t log;
 
-    void **states;    /* per node (indexed by node idx) */
+    void **states;      /* per node (indexed by node idx) */
     char **sink_topics; /* per node: a sink's full topic name, else NULL */
     weir_buf_t key_buf, value_buf; /* sinks serialize into these */
-    bool *inited;     /* per node */
-    weir__task_store_t *stores; /* per store spec */
+    bool *inited;                  /* per node */
+    weir__task_store_t *stores;    /* per store spec */
 
     weir__queue_t *queues;
     size_t queue_cnt;

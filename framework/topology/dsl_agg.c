@@ -26,11 +26,11 @@
  * windows, forwards each one's result in window order (start, then key
  * bytes, as Kafka Streams' emit-on-close does) and deletes it from the
  * store, in the same task step (so, under exactly-once, in the same
- * transaction as the output). A window in the store is therefore always one whose final
- * result has not been emitted, and a late record never reopens a closed
- * window, so each (key, window) is emitted exactly once, across restarts
- * too, with no state besides the store. The processor also remembers the
- * largest start it has emitted up to, so that each scan starts there
+ * transaction as the output). A window in the store is therefore always one
+ * whose final result has not been emitted, and a late record never reopens a
+ * closed window, so each (key, window) is emitted exactly once, across
+ * restarts too, with no state besides the store. The processor also remembers
+ * the largest start it has emitted up to, so that each scan starts there
  * (after a restart it scans from 0 once).
  * This runs before a record updates the store (so a jump of stream time
  * cannot expire unemitted windows: a window expires only once a start
@@ -76,10 +76,9 @@ weir_kgrouped_t *weir_kstream_group_by_key(weir_kstream_t *s)
 {
     if (!s)
         return NULL;
-    weir__dsl_t *h = weir__dsl_new(s->h.topo, s->h.node,
-                                   weir__serde_ref_or_null(s->h.ks),
-                                   weir__serde_ref_or_null(s->h.vs),
-                                   sizeof(weir_kgrouped_t));
+    weir__dsl_t *h = weir__dsl_new(
+        s->h.topo, s->h.node, weir__serde_ref_or_null(s->h.ks),
+        weir__serde_ref_or_null(s->h.vs), sizeof(weir_kgrouped_t));
     if (h)
         h->repartition = s->h.repartition;
     return (weir_kgrouped_t *)h;
@@ -247,8 +246,8 @@ weir_error_t *weir__wagg_scan_done(weir__wagg_state_t *st,
 
 weir_error_t *weir__agg_fold_obj(const weir__agg_cfg_t *cfg,
                                  const weir_record_t *rec, const void *cur,
-                                 size_t cur_len, void **newp,
-                                 size_t *new_lenp, bool *borrowedp)
+                                 size_t cur_len, void **newp, size_t *new_lenp,
+                                 bool *borrowedp)
 {
     weir_error_t *err = NULL;
     *borrowedp = false;
@@ -321,16 +320,14 @@ weir_error_t *weir__agg_forward_final(weir_processor_context_t *pctx,
                                       const weir__agg_cfg_t *cfg,
                                       const void *kbytes, size_t klen,
                                       const void *abytes, size_t alen,
-                                      int64_t start, int64_t end,
-                                      int64_t ts)
+                                      int64_t start, int64_t end, int64_t ts)
 {
     weir_windowed_key_t wk = {NULL, 0, start, end};
     void *agg = NULL;
     size_t agg_len = 0;
     /* Zero bytes are still a key or an aggregate, not Kafka's null. */
-    weir_error_t *err = weir_serde_deserialize(cfg->ks, cfg->topic,
-                                               klen ? kbytes : "", klen,
-                                               &wk.key, &wk.key_len);
+    weir_error_t *err = weir_serde_deserialize(
+        cfg->ks, cfg->topic, klen ? kbytes : "", klen, &wk.key, &wk.key_len);
     if (!err)
         err = weir_serde_deserialize(cfg->as, cfg->topic, alen ? abytes : "",
                                      alen, &agg, &agg_len);
@@ -353,8 +350,8 @@ weir_error_t *weir__agg_iter_error(const weir__agg_cfg_t *cfg,
     const weir_error_t *ierr = it ? weir_window_iter_error(it) : NULL;
     if (!ierr)
         return NULL;
-    return weir_error_new(weir_error_code(ierr), "store '%s': %s",
-                          cfg->store, weir_error_string(ierr));
+    return weir_error_new(weir_error_code(ierr), "store '%s': %s", cfg->store,
+                          weir_error_string(ierr));
 }
 
 struct weir__wwrite_s {
@@ -409,9 +406,8 @@ weir_error_t *weir__wwrites_apply(weir__wwrites_t *w, weir_window_store_t *ws,
     return err;
 }
 
-static weir_error_t *kv_update(weir_processor_context_t *pctx,
-                               agg_state_t *st, const weir_record_t *rec,
-                               const weir_buf_t *kb)
+static weir_error_t *kv_update(weir_processor_context_t *pctx, agg_state_t *st,
+                               const weir_record_t *rec, const weir_buf_t *kb)
 {
     const agg_cfg_t *cfg = st->cfg;
     void *old = NULL, *agg = NULL;
@@ -455,8 +451,8 @@ typedef struct closed_wins_s {
 } closed_wins_t;
 
 static weir_error_t *closed_add(closed_wins_t *c, int64_t start,
-                                const void *key, size_t klen,
-                                const void *val, size_t vlen)
+                                const void *key, size_t klen, const void *val,
+                                size_t vlen)
 {
     if (c->n == c->cap) {
         size_t cap = c->cap ? c->cap * 2 : 16;
@@ -545,9 +541,8 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
     /* Deleted after the scan (iterators do not survive writes), and only
      * when every result went out. */
     for (size_t i = 0; !err && i < closed.n; i++)
-        err = weir_window_store_put(st->ws, closed.v[i].data,
-                                    closed.v[i].klen, closed.v[i].start,
-                                    NULL, 0);
+        err = weir_window_store_put(st->ws, closed.v[i].data, closed.v[i].klen,
+                                    closed.v[i].start, NULL, 0);
     closed_free(&closed);
     if (!err)
         st->emitted = bound;
@@ -584,12 +579,10 @@ static weir_error_t *window_update(weir_processor_context_t *pctx,
             err = weir__agg_fold(cfg, rec, found ? (old ? old : "") : NULL,
                                  old_len, &agg, &agg_len, &borrowed);
         if (!err)
-            err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len,
-                                       &vb);
+            err = weir_serde_serialize(cfg->as, cfg->topic, agg, agg_len, &vb);
         if (!err)
             err = weir_window_store_put(st->ws, kb->data, kb->len, start,
-                                        vb.len ? (void *)vb.data : "",
-                                        vb.len);
+                                        vb.len ? (void *)vb.data : "", vb.len);
         if (!err && w->emit == WEIR_EMIT_ON_UPDATE) {
             weir_windowed_key_t wk = {(void *)rec->key, rec->key_len, start,
                                       end};
@@ -647,8 +640,8 @@ static weir_error_t *agg_process(weir_processor_context_t *pctx, void *state,
     return err;
 }
 
-static weir_error_t *agg_punctuate(weir_processor_context_t *pctx,
-                                   void *state, weir_punctuation_type_t type,
+static weir_error_t *agg_punctuate(weir_processor_context_t *pctx, void *state,
+                                   weir_punctuation_type_t type,
                                    int64_t timestamp, int tag)
 {
     (void)type;
@@ -780,8 +773,7 @@ weir_ktable_t *weir_kgrouped_count(weir_kgrouped_t *g, const char *store)
     if (!g)
         return NULL;
     agg_cfg_t t = {.kind = WEIR__AGG_COUNT};
-    return (weir_ktable_t *)weir__agg_add(&g->h, t, weir_serde_int64(),
-                                          store);
+    return (weir_ktable_t *)weir__agg_add(&g->h, t, weir_serde_int64(), store);
 }
 
 weir_ktable_t *weir_kgrouped_reduce(weir_kgrouped_t *g, weir_reducer_t *fn,
@@ -804,8 +796,8 @@ weir_ktable_t *weir_kgrouped_aggregate(weir_kgrouped_t *g,
         weir_serde_destroy(agg_serde);
         return NULL;
     }
-    agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg,
-                   .ctx = ctx};
+    agg_cfg_t t = {
+        .kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg, .ctx = ctx};
     return (weir_ktable_t *)weir__agg_add(&g->h, t, agg_serde, store);
 }
 
@@ -841,7 +833,7 @@ weir_kstream_t *weir_kwindowed_aggregate(weir_kwindowed_t *w,
         weir_serde_destroy(agg_serde);
         return NULL;
     }
-    agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg,
-                   .ctx = ctx};
+    agg_cfg_t t = {
+        .kind = WEIR__AGG_AGGREGATE, .init = init, .agg = agg, .ctx = ctx};
     return (weir_kstream_t *)weir__agg_add(&w->h, t, agg_serde, store);
 }

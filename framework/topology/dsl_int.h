@@ -26,11 +26,11 @@ typedef enum weir__win_kind_e {
 
 typedef struct weir__dsl_s {
     weir_topology_t *topo;
-    char *node;        /* the node whose output this handle is */
-    weir_serde_t *ks;  /* owned references (may be NULL) */
+    char *node;       /* the node whose output this handle is */
+    weir_serde_t *ks; /* owned references (may be NULL) */
     weir_serde_t *vs;
-    bool repartition;  /* key changed: repartition before key-based ops */
-    char *store;       /* tables: their store; global tables too */
+    bool repartition;       /* key changed: repartition before key-based ops */
+    char *store;            /* tables: their store; global tables too */
     weir__win_kind_t wkind; /* windowed handles: which of these is set */
     weir_time_windows_t win;
     weir_session_windows_t session;
@@ -61,8 +61,7 @@ struct weir_ksession_windowed_s {
  * The topology owns it. NULL (error recorded, serdes dropped) on failure.
  */
 weir__dsl_t *weir__dsl_new(weir_topology_t *topo, const char *node,
-                           weir_serde_t *ks, weir_serde_t *vs,
-                           size_t size);
+                           weir_serde_t *ks, weir_serde_t *vs, size_t size);
 
 /* Writes the next generated name "<prefix><10 digits>" into @p buf. */
 void weir__dsl_name(weir_topology_t *topo, const char *prefix, char *buf,
@@ -145,8 +144,8 @@ weir_error_t *weir__agg_fold(const weir__agg_cfg_t *cfg,
  * there is none yet). */
 weir_error_t *weir__agg_fold_obj(const weir__agg_cfg_t *cfg,
                                  const weir_record_t *rec, const void *cur,
-                                 size_t cur_len, void **newp,
-                                 size_t *new_lenp, bool *borrowedp);
+                                 size_t cur_len, void **newp, size_t *new_lenp,
+                                 bool *borrowedp);
 
 /* Frees an aggregate object weir__agg_fold() made. */
 void weir__agg_free(const weir__agg_cfg_t *cfg, void *obj, size_t len,
@@ -171,8 +170,7 @@ weir_error_t *weir__agg_forward_final(weir_processor_context_t *pctx,
                                       const weir__agg_cfg_t *cfg,
                                       const void *kbytes, size_t klen,
                                       const void *abytes, size_t alen,
-                                      int64_t start, int64_t end,
-                                      int64_t ts);
+                                      int64_t start, int64_t end, int64_t ts);
 
 /* The error that ended a window-store iteration, named after the store
  * (NULL when there was none). */

@@ -63,12 +63,11 @@ weir_session_windows_t weir_session_windows(int64_t gap_ms, int64_t grace_ms)
 }
 
 weir_ksession_windowed_t *
-weir_kgrouped_session_windowed_by(weir_kgrouped_t *g,
-                                  weir_session_windows_t w)
+weir_kgrouped_session_windowed_by(weir_kgrouped_t *g, weir_session_windows_t w)
 {
-    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "session_windowed_by",
-                                             w.reserved,
-                                             WEIR__COUNT_OF(w.reserved)))
+    if (!g ||
+        !weir__dsl_windows_reserved_ok(&g->h, "session_windowed_by",
+                                       w.reserved, WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.gap_ms <= 0 || w.gap_ms > SPAN_MAX || w.grace_ms < 0 ||
         w.grace_ms > SPAN_MAX) {
@@ -116,8 +115,11 @@ weir_kstream_t *weir_ksession_windowed_aggregate(
         weir_serde_destroy(agg_serde);
         return NULL;
     }
-    weir__agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE, .init = init,
-                         .agg = agg, .merge = merge, .ctx = ctx};
+    weir__agg_cfg_t t = {.kind = WEIR__AGG_AGGREGATE,
+                         .init = init,
+                         .agg = agg,
+                         .merge = merge,
+                         .ctx = ctx};
     return (weir_kstream_t *)weir__agg_add(&w->h, t, agg_serde, store);
 }
 
@@ -144,9 +146,8 @@ static int64_t closed_until(const weir__agg_cfg_t *cfg, int64_t now)
 }
 
 /* A stored value: the session start, then the aggregate. */
-static weir_error_t *decode_value(const weir__agg_cfg_t *cfg,
-                                  const void *val, size_t len,
-                                  int64_t *startp)
+static weir_error_t *decode_value(const weir__agg_cfg_t *cfg, const void *val,
+                                  size_t len, int64_t *startp)
 {
     if (len < 8)
         return weir_error_new(WEIR_ERR_STORE_CORRUPT,
@@ -268,8 +269,8 @@ static weir_error_t *merge(const weir__agg_cfg_t *cfg,
         return cfg->reduce(cfg->ctx, a, a_len, &r, outp, out_lenp);
     }
     case WEIR__AGG_AGGREGATE:
-        return cfg->merge(cfg->ctx, rec->key, rec->key_len, a, a_len, b,
-                          b_len, outp, out_lenp);
+        return cfg->merge(cfg->ctx, rec->key, rec->key_len, a, a_len, b, b_len,
+                          outp, out_lenp);
     }
     return weir_error_new(WEIR_ERR_STATE, "unknown aggregation");
 }

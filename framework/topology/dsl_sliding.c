@@ -72,9 +72,9 @@ weir_sliding_windows_t weir_sliding_windows(int64_t diff_ms, int64_t grace_ms)
 weir_kwindowed_t *weir_kgrouped_sliding_windowed_by(weir_kgrouped_t *g,
                                                     weir_sliding_windows_t w)
 {
-    if (!g || !weir__dsl_windows_reserved_ok(&g->h, "sliding_windowed_by",
-                                             w.reserved,
-                                             WEIR__COUNT_OF(w.reserved)))
+    if (!g ||
+        !weir__dsl_windows_reserved_ok(&g->h, "sliding_windowed_by",
+                                       w.reserved, WEIR__COUNT_OF(w.reserved)))
         return NULL;
     if (w.diff_ms <= 0 || w.diff_ms > SPAN_MAX || w.grace_ms < 0 ||
         w.grace_ms > SPAN_MAX) {
@@ -179,9 +179,9 @@ static weir_error_t *emit_closed(weir_processor_context_t *pctx,
                                     vb.len);
         }
         if (!err)
-            err = weir__agg_forward_final(pctx, cfg, kbytes, klen,
-                                          v + HEADER, vlen - HEADER, start,
-                                          start + diff, start + diff);
+            err = weir__agg_forward_final(pctx, cfg, kbytes, klen, v + HEADER,
+                                          vlen - HEADER, start, start + diff,
+                                          start + diff);
     }
     weir_buf_free(&vb);
     return weir__wagg_scan_done(st, it, &flagged, err, bound, now);
@@ -363,8 +363,8 @@ static weir_error_t *slide_update(weir_processor_context_t *pctx,
     return err;
 }
 
-static weir_error_t *slide_process(weir_processor_context_t *pctx,
-                                   void *state, const weir_record_t *rec)
+static weir_error_t *slide_process(weir_processor_context_t *pctx, void *state,
+                                   const weir_record_t *rec)
 {
     slide_state_t *st = state;
     weir_buf_t kb;
@@ -381,8 +381,7 @@ static weir_error_t *slide_process(weir_processor_context_t *pctx,
 }
 
 static weir_error_t *slide_punctuate(weir_processor_context_t *pctx,
-                                     void *state,
-                                     weir_punctuation_type_t type,
+                                     void *state, weir_punctuation_type_t type,
                                      int64_t timestamp, int tag)
 {
     (void)type;

@@ -129,8 +129,7 @@ void weir__dsl_store_topic(const char *store, char *buf, size_t len)
 }
 
 weir_error_t *weir__dsl_serialize(weir_serde_t *serde, const char *topic,
-                                  const void *obj, size_t len,
-                                  weir_buf_t *out)
+                                  const void *obj, size_t len, weir_buf_t *out)
 {
     weir_buf_init(out, 0);
     return weir_serde_serialize(serde, topic, obj, len, out);
@@ -224,8 +223,7 @@ static weir_kstream_t *filter(weir_kstream_t *s, weir_predicate_t *pred,
     cfg->ctx = ctx;
     cfg->negate = negate;
     weir__dsl_name(topo, "KSTREAM-FILTER-", name, sizeof(name));
-    weir_topology_add_processor(topo, name, &filter_ops, cfg, s->h.node,
-                                NULL);
+    weir_topology_add_processor(topo, name, &filter_ops, cfg, s->h.node, NULL);
     return derive(&s->h, name, NULL, NULL, s->h.repartition);
 }
 
@@ -328,8 +326,7 @@ static weir_kstream_t *add_map(weir_kstream_t *s, const char *prefix,
     weir_topology_t *topo = s->h.topo;
     if (!tmpl.value_fn && !tmpl.flat_fn && !tmpl.record_fn && !tmpl.key_fn) {
         weir__topology_fail(topo, WEIR_ERR_INVALID_ARG,
-                            "%s after '%s': NULL function", prefix,
-                            s->h.node);
+                            "%s after '%s': NULL function", prefix, s->h.node);
     }
     map_cfg_t *cfg = weir__dsl_config(topo, sizeof(*cfg), map_cfg_free);
     if (!cfg) {

@@ -72,8 +72,8 @@ static void state_close(void *state, void *opaque)
     weir__free(state);
 }
 
-static weir_error_t *table_process(weir_processor_context_t *pctx,
-                                   void *state, const weir_record_t *rec)
+static weir_error_t *table_process(weir_processor_context_t *pctx, void *state,
+                                   const weir_record_t *rec)
 {
     table_state_t *st = state;
     const table_cfg_t *cfg = st->cfg;
@@ -208,10 +208,9 @@ weir_kglobal_table_t *weir_global_table(weir_topology_t *topo,
     char src[WEIR__DSL_NAME_MAX], proc[WEIR__DSL_NAME_MAX];
     weir__dsl_name(topo, "KSTREAM-SOURCE-", src, sizeof(src));
     weir__dsl_name(topo, "KTABLE-GLOBAL-", proc, sizeof(proc));
-    weir_topology_add_global_store(topo, store, src, topic,
-                                   weir__serde_ref_or_null(key_serde),
-                                   weir__serde_ref_or_null(value_serde), proc,
-                                   &table_ops, cfg);
+    weir_topology_add_global_store(
+        topo, store, src, topic, weir__serde_ref_or_null(key_serde),
+        weir__serde_ref_or_null(value_serde), proc, &table_ops, cfg);
     weir__dsl_t *h = weir__dsl_new(topo, proc, key_serde, value_serde,
                                    sizeof(weir_kglobal_table_t));
     if (h && !(h->store = weir__strdup(store))) {
@@ -226,9 +225,9 @@ weir_kglobal_table_t *weir_global_table(weir_topology_t *topo,
 typedef struct join_cfg_s {
     char *store;
     char *topic;
-    weir_serde_t *tks; /* the table's key serde (lookup keys) */
-    weir_serde_t *tvs; /* the table's value serde */
-    weir_serde_t *ovs; /* frees what the joiner made */
+    weir_serde_t *tks;         /* the table's key serde (lookup keys) */
+    weir_serde_t *tvs;         /* the table's value serde */
+    weir_serde_t *ovs;         /* frees what the joiner made */
     weir_key_mapper_t *key_fn; /* global joins */
     weir_value_joiner_t *joiner;
     void *ctx;
@@ -278,14 +277,14 @@ static weir_error_t *lookup(join_state_t *st, const void *key, size_t key_len,
     bool found = false;
     *tvp = NULL;
     *tv_lenp = 0;
-    weir_error_t *err = weir__dsl_serialize(cfg->tks, cfg->topic, key,
-                                            key_len, &kb);
+    weir_error_t *err = weir__dsl_serialize(cfg->tks, cfg->topic, key, key_len,
+                                            &kb);
     if (!err)
         err = weir_kv_store_get(st->kv, kb.len ? (void *)kb.data : "", kb.len,
                                 &bytes, &len, &found);
     if (!err && found)
-        err = weir_serde_deserialize(cfg->tvs, cfg->topic,
-                                     bytes ? bytes : "", len, tvp, tv_lenp);
+        err = weir_serde_deserialize(cfg->tvs, cfg->topic, bytes ? bytes : "",
+                                     len, tvp, tv_lenp);
     weir_free(bytes);
     weir_buf_free(&kb);
     return err;
@@ -335,9 +334,9 @@ static const weir_processor_ops_t join_ops = {
 };
 
 static weir_kstream_t *join(weir_kstream_t *s, weir__dsl_t *table,
-                            weir_key_mapper_t *key_fn,
-                            weir_value_joiner_t *fn, void *ctx,
-                            weir_serde_t *value_serde, bool left, bool global)
+                            weir_key_mapper_t *key_fn, weir_value_joiner_t *fn,
+                            void *ctx, weir_serde_t *value_serde, bool left,
+                            bool global)
 {
     if (!s || !table) {
         weir_serde_destroy(value_serde);
@@ -345,10 +344,9 @@ static weir_kstream_t *join(weir_kstream_t *s, weir__dsl_t *table,
     }
     weir_topology_t *topo = s->h.topo;
     if (table->topo != topo || !fn || (global && !key_fn)) {
-        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "join after '%s': %s", s->h.node,
-                            table->topo != topo
-                                ? "the table belongs to another topology"
+        weir__topology_fail(
+            topo, WEIR_ERR_TOPOLOGY, "join after '%s': %s", s->h.node,
+            table->topo != topo ? "the table belongs to another topology"
                                 : "NULL joiner or key mapper");
         weir_serde_destroy(value_serde);
         return NULL;
@@ -402,8 +400,7 @@ weir_kstream_t *weir_kstream_join_table(weir_kstream_t *s, weir_ktable_t *t,
                                         weir_value_joiner_t *fn, void *ctx,
                                         weir_serde_t *value_serde)
 {
-    return join(s, t ? &t->h : NULL, NULL, fn, ctx, value_serde, false,
-                false);
+    return join(s, t ? &t->h : NULL, NULL, fn, ctx, value_serde, false, false);
 }
 
 weir_kstream_t *weir_kstream_left_join_table(weir_kstream_t *s,
@@ -425,12 +422,9 @@ weir_kstream_t *weir_kstream_join_global(weir_kstream_t *s,
                 true);
 }
 
-weir_kstream_t *weir_kstream_left_join_global(weir_kstream_t *s,
-                                              weir_kglobal_table_t *gt,
-                                              weir_key_mapper_t *key_fn,
-                                              weir_value_joiner_t *fn,
-                                              void *ctx,
-                                              weir_serde_t *value_serde)
+weir_kstream_t *weir_kstream_left_join_global(
+    weir_kstream_t *s, weir_kglobal_table_t *gt, weir_key_mapper_t *key_fn,
+    weir_value_joiner_t *fn, void *ctx, weir_serde_t *value_serde)
 {
     return join(s, gt ? &gt->h : NULL, key_fn, fn, ctx, value_serde, true,
                 true);

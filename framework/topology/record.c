@@ -71,9 +71,8 @@ weir_headers_t *weir_headers_copy(const weir_headers_t *hdrs)
 {
     weir_headers_t *c = weir_headers_new();
     for (size_t i = 0; c && hdrs && i < hdrs->cnt; i++) {
-        weir_error_t *err = weir_headers_add(c, hdrs->v[i].name,
-                                             hdrs->v[i].value,
-                                             hdrs->v[i].value_len);
+        weir_error_t *err = weir_headers_add(
+            c, hdrs->v[i].name, hdrs->v[i].value, hdrs->v[i].value_len);
         if (err) {
             weir_error_destroy(err);
             weir_headers_destroy(c);

@@ -113,8 +113,7 @@ static void queued_free(const weir__node_t *source, weir__queued_t *q)
 }
 
 static weir__queue_t *queue_add(weir__task_t *task, const char *topic,
-                                int32_t partition,
-                                const weir__node_t *source)
+                                int32_t partition, const weir__node_t *source)
 {
     weir__queue_t *n = weir__realloc(task->queues,
                                      (task->queue_cnt + 1) * sizeof(*n));
@@ -193,8 +192,8 @@ static weir_error_t *resolve_sinks(weir__task_t *task)
         const weir__node_t *node = topo->nodes[task->sub->nodes.v[n]];
         if (node->kind != WEIR__NODE_SINK)
             continue;
-        task->sink_topics[node->idx] =
-            weir__topic_name(task->app_id, node->topic, node->internal);
+        task->sink_topics[node->idx] = weir__topic_name(
+            task->app_id, node->topic, node->internal);
         if (!task->sink_topics[node->idx])
             return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     }
@@ -217,8 +216,8 @@ static weir_error_t *open_stores(weir__task_t *task)
             task->stores[s].store = kv;
         } else {
             weir_window_store_t *ws = NULL;
-            err = task->stores_if.open_window(task->stores_if.opaque,
-                                              task->id, spec, &ws);
+            err = task->stores_if.open_window(task->stores_if.opaque, task->id,
+                                              spec, &ws);
             task->stores[s].store = ws;
         }
         if (err)
@@ -324,15 +323,17 @@ weir__task_t *weir__task_new(const weir_topology_t *topo, int sub,
         weir__context_leave(prev);
         task->pctx.node = NULL;
         if (err) {
-            *errp = weir_error_prefix(err, "processor '%s' init: ",
-                                      node->name);
+            *errp = weir_error_prefix(err,
+                                      "processor '%s' init: ", node->name);
             break;
         }
         task->inited[node->idx] = true;
     }
     if (!*errp) {
-        weir__dbg(&task->log, TASK, "TASK", "task %s created (%zu input "
-                  "queues)", task->id, task->queue_cnt);
+        weir__dbg(&task->log, TASK, "TASK",
+                  "task %s created (%zu input "
+                  "queues)",
+                  task->id, task->queue_cnt);
         return task;
     }
 fail:
@@ -412,13 +413,11 @@ weir_error_t *weir__task_add_record_to(weir__task_t *task, int qi,
     weir__queued_t *e = weir__calloc(1, sizeof(*e));
     if (!e)
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
-    weir_error_t *err = weir_serde_deserialize(src->key_serde, in->topic,
-                                               in->key, in->key_len, &e->key,
-                                               &e->key_len);
+    weir_error_t *err = weir_serde_deserialize(
+        src->key_serde, in->topic, in->key, in->key_len, &e->key, &e->key_len);
     if (!err)
         err = weir_serde_deserialize(src->value_serde, in->topic, in->value,
-                                     in->value_len, &e->value,
-                                     &e->value_len);
+                                     in->value_len, &e->value, &e->value_len);
     if (!err && in->headers) {
         e->headers = weir_headers_copy(in->headers);
         if (!e->headers)
@@ -426,7 +425,8 @@ weir_error_t *weir__task_add_record_to(weir__task_t *task, int qi,
     }
     if (err) {
         queued_free(src, e);
-        return weir_error_prefix(err, "task %s: topic %s partition %d "
+        return weir_error_prefix(err,
+                                 "task %s: topic %s partition %d "
                                  "offset %lld: ",
                                  task->id, in->topic, (int)in->partition,
                                  (long long)in->offset);
@@ -485,13 +485,12 @@ static weir_error_t *fire(weir__task_t *task, weir_punctuation_type_t type,
         task->pctx.node = node;
         task->pctx.tagged = NULL;
         weir_processor_context_t *prev = weir__context_enter(&task->pctx);
-        weir_error_t *err = node->ops->punctuate(&task->pctx,
-                                                 task->states[node_idx], type,
-                                                 now, tag_);
+        weir_error_t *err = node->ops->punctuate(
+            &task->pctx, task->states[node_idx], type, now, tag_);
         weir__context_leave(prev);
         if (err && err != task->pctx.tagged)
-            err = weir_error_prefix(err, "processor '%s' punctuate: ",
-                                    node->name);
+            err = weir_error_prefix(err,
+                                    "processor '%s' punctuate: ", node->name);
         task->pctx.node = NULL;
         if (err)
             return weir_error_prefix(err, "task %s: ", task->id);

@@ -89,10 +89,10 @@ typedef struct weir__store_provider_s {
  * pointer with length 0 is an empty value.
  */
 typedef struct weir__sink_record_s {
-    const char *sink;        /* the sink node's name */
-    const char *topic;       /* full name: internal topics carry app id */
-    const char *topo_topic;  /* the topic's name in the topology */
-    bool internal;           /* a repartition topic */
+    const char *sink;       /* the sink node's name */
+    const char *topic;      /* full name: internal topics carry app id */
+    const char *topo_topic; /* the topic's name in the topology */
+    bool internal;          /* a repartition topic */
     const void *key;
     size_t key_len;
     const void *value;
@@ -142,7 +142,7 @@ typedef struct weir__input_record_s {
     size_t key_len;
     const void *value; /* NULL: null value */
     size_t value_len;
-    int64_t timestamp; /* the Kafka record timestamp */
+    int64_t timestamp;             /* the Kafka record timestamp */
     const weir_headers_t *headers; /* copied */
     /* The owner's own record (the consumed message), kept with the queued
      * record and handed back by weir__task_last_handle() once it is

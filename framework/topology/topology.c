@@ -219,8 +219,8 @@ static weir__node_t *node_add(weir_topology_t *topo, const char *name,
     if (weir__topology_closed(topo))
         goto fail;
     if (!name || !*name) {
-        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "a %s has no name", weir__node_kind_name(kind));
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY, "a %s has no name",
+                            weir__node_kind_name(kind));
         goto fail;
     }
     if (weir__topology_node(topo, name)) {
@@ -230,8 +230,8 @@ static weir__node_t *node_add(weir_topology_t *topo, const char *name,
         goto fail;
     }
     weir__node_t *node = weir__calloc(1, sizeof(*node));
-    if (!node || grow((void ***)&topo->nodes, &topo->node_cap,
-                      topo->node_cnt) != 0) {
+    if (!node ||
+        grow((void ***)&topo->nodes, &topo->node_cap, topo->node_cnt) != 0) {
         weir__free(node);
         goto oom;
     }
@@ -356,8 +356,7 @@ void weir_topology_add_source(weir_topology_t *topo, const char *name,
 
 void weir_topology_add_source_topics(weir_topology_t *topo, const char *name,
                                      const char *const *topics,
-                                     size_t topic_cnt,
-                                     weir_serde_t *key_serde,
+                                     size_t topic_cnt, weir_serde_t *key_serde,
                                      weir_serde_t *value_serde)
 {
     source_add(topo, name, topics, topics ? topic_cnt : 0, key_serde,
@@ -372,9 +371,9 @@ static weir__node_t *need_node(weir_topology_t *topo, const char *name,
         return NULL;
     weir__node_t *node = weir__topology_node(topo, name);
     if (!node || node->kind != kind) {
-        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "%s: unknown %s '%s'", what,
-                            weir__node_kind_name(kind), name ? name : "");
+        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY, "%s: unknown %s '%s'",
+                            what, weir__node_kind_name(kind),
+                            name ? name : "");
         return NULL;
     }
     return node;
@@ -394,8 +393,8 @@ void weir_topology_set_timestamp_extractor(weir_topology_t *topo,
 }
 
 void weir_topology_add_processor(weir_topology_t *topo, const char *name,
-                                 const weir_processor_ops_t *ops,
-                                 void *opaque, ...)
+                                 const weir_processor_ops_t *ops, void *opaque,
+                                 ...)
 {
     if (!weir__topology_closed(topo) && (!ops || !ops->process)) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
@@ -423,10 +422,9 @@ void weir_topology_connect(weir_topology_t *topo, const char *parent,
         return;
     weir__node_t *node = weir__topology_node(topo, child);
     if (!node) {
-        weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
-                            "connect '%s' -> '%s': unknown node '%s'",
-                            parent ? parent : "", child ? child : "",
-                            child ? child : "");
+        weir__topology_fail(
+            topo, WEIR_ERR_TOPOLOGY, "connect '%s' -> '%s': unknown node '%s'",
+            parent ? parent : "", child ? child : "", child ? child : "");
         return;
     }
     add_parent_name(topo, node, parent);
@@ -464,8 +462,7 @@ void weir_topology_add_sink(weir_topology_t *topo, const char *name,
 void weir_topology_set_partitioner(weir_topology_t *topo, const char *sink,
                                    weir_partitioner_t *fn, void *ctx)
 {
-    weir__node_t *node = need_node(topo, sink, WEIR__NODE_SINK,
-                                   "partitioner");
+    weir__node_t *node = need_node(topo, sink, WEIR__NODE_SINK, "partitioner");
     if (!node)
         return;
     node->part_fn = fn;
@@ -516,8 +513,9 @@ static weir__store_spec_t *store_add(weir_topology_t *topo, const char *name,
         return NULL;
     }
     weir__store_spec_t *spec = weir__calloc(1, sizeof(*spec));
-    if (!spec || grow((void ***)&topo->stores, &topo->store_cap,
-                      topo->store_cnt) != 0 ||
+    if (!spec ||
+        grow((void ***)&topo->stores, &topo->store_cap, topo->store_cnt) !=
+            0 ||
         !(spec->name = weir__strdup(name))) {
         weir__free(spec);
         weir__topology_fail(topo, WEIR_ERR_NOMEM, "store '%s': out of memory",
@@ -541,8 +539,8 @@ void weir_topology_connect_store(weir_topology_t *topo, const char *store,
     if (!store || !processor) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
                             "connect store '%s' to processor '%s': missing "
-                            "name", store ? store : "",
-                            processor ? processor : "");
+                            "name",
+                            store ? store : "", processor ? processor : "");
         return;
     }
     if (grow((void ***)&topo->attach_store, &topo->attach_cap,
@@ -604,8 +602,8 @@ void weir_topology_add_window_store(weir_topology_t *topo, const char *name,
         weir_topology_connect_store(topo, name, processor);
 }
 
-static weir__store_spec_t *need_store(weir_topology_t *topo,
-                                      const char *store, const char *what)
+static weir__store_spec_t *need_store(weir_topology_t *topo, const char *store,
+                                      const char *what)
 {
     if (weir__topology_closed(topo))
         return NULL;
@@ -644,13 +642,10 @@ void weir_topology_window_store_set_owner_time(weir_topology_t *topo,
         spec->owner_time = on;
 }
 
-void weir_topology_add_global_store(weir_topology_t *topo, const char *store,
-                                    const char *source, const char *topic,
-                                    weir_serde_t *key_serde,
-                                    weir_serde_t *value_serde,
-                                    const char *processor,
-                                    const weir_processor_ops_t *ops,
-                                    void *opaque)
+void weir_topology_add_global_store(
+    weir_topology_t *topo, const char *store, const char *source,
+    const char *topic, weir_serde_t *key_serde, weir_serde_t *value_serde,
+    const char *processor, const weir_processor_ops_t *ops, void *opaque)
 {
     const char *topics[1] = {topic};
     source_add(topo, source, topics, topic ? 1 : 0, key_serde, value_serde,
@@ -675,7 +670,8 @@ void weir_topology_global_store_set_file(weir_topology_t *topo,
     if (!spec->global || !path || !*path) {
         weir__topology_fail(topo, WEIR_ERR_TOPOLOGY,
                             "store '%s': a file needs a global store and a "
-                            "path", store);
+                            "path",
+                            store);
         return;
     }
     /* The global store's source is the parent of its only processor. */
@@ -696,4 +692,3 @@ void weir_topology_global_store_set_file(weir_topology_t *topo,
         }
     }
 }
-

@@ -31,8 +31,8 @@ static weir_error_t *fail_build(weir_topology_t *topo, const char *fmt, ...)
     vsnprintf(msg, sizeof(msg), fmt, ap);
     va_end(ap);
     weir__topology_fail(topo, WEIR_ERR_TOPOLOGY, "%s", msg);
-    return weir_error_new(topo->err_code,
-                          "topology: %s", topo->err_msg ? topo->err_msg : msg);
+    return weir_error_new(topo->err_code, "topology: %s",
+                          topo->err_msg ? topo->err_msg : msg);
 }
 
 static weir_error_t *resolve_edges(weir_topology_t *topo)
@@ -221,8 +221,7 @@ weir_error_t *weir_topology_build(weir_topology_t *topo)
         return weir_error_new(WEIR_ERR_INVALID_ARG, "topology: NULL");
     if (topo->err_code != WEIR_ERR_OK)
         return weir_error_new(topo->err_code, "topology: %s",
-                              topo->err_msg ? topo->err_msg
-                                            : "out of memory");
+                              topo->err_msg ? topo->err_msg : "out of memory");
     if (topo->built)
         return NULL;
     if (topo->node_cnt == 0)

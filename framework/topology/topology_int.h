@@ -109,10 +109,10 @@ struct weir_topology_s {
     bool built;
 
     weir__subtopology_t *subs;
-    size_t sub_cnt;        /* regular + global */
-    size_t task_sub_cnt;   /* regular ones: ids 0..task_sub_cnt-1 */
+    size_t sub_cnt;      /* regular + global */
+    size_t task_sub_cnt; /* regular ones: ids 0..task_sub_cnt-1 */
 
-    unsigned dsl_index;    /* next index for generated DSL names */
+    unsigned dsl_index; /* next index for generated DSL names */
     weir__dsl_obj_t *dsl_objs;
 };
 

@@ -35,17 +35,15 @@ static weir_error_t *wk_deserialize(void *opaque, const char *topic,
 {
     weir_serde_t *inner = opaque;
     if (len < 16)
-        return weir_error_new(WEIR_ERR_SERDE,
-                              "windowed key: %zu bytes, need at least 16",
-                              len);
+        return weir_error_new(
+            WEIR_ERR_SERDE, "windowed key: %zu bytes, need at least 16", len);
     weir_windowed_key_t *wk = weir__calloc(1, sizeof(*wk));
     if (!wk)
         return weir_error_new(WEIR_ERR_NOMEM, "out of memory");
     const unsigned char *p = data;
     /* An inner key of zero bytes is still a key, not Kafka's null. */
-    weir_error_t *err = weir_serde_deserialize(inner, topic,
-                                               len > 16 ? data : "", len - 16,
-                                               &wk->key, &wk->key_len);
+    weir_error_t *err = weir_serde_deserialize(
+        inner, topic, len > 16 ? data : "", len - 16, &wk->key, &wk->key_len);
     if (err) {
         weir__free(wk);
         return err;

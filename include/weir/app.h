@@ -42,8 +42,8 @@ typedef struct weir_app_s weir_app_t;
  *          in which case the caller keeps both.
  * @remark The topology is built here if it was not.
  */
-WEIR_EXPORT weir_app_t *weir_app_new(weir_topology_t *topo,
-                                     weir_conf_t *conf, weir_error_t **errp);
+WEIR_EXPORT weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
+                                     weir_error_t **errp);
 
 /**
  * @brief Checks the input topics (they must exist; the inputs of one
@@ -93,8 +93,7 @@ WEIR_EXPORT weir_app_state_t weir_app_state(const weir_app_t *app);
  *        Thread-safe. The same figures are served to Prometheus when
  *        metrics.port is set.
  */
-WEIR_EXPORT uint64_t weir_app_metric(const weir_app_t *app,
-                                     const char *name);
+WEIR_EXPORT uint64_t weir_app_metric(const weir_app_t *app, const char *name);
 
 #ifdef __cplusplus
 }

@@ -112,8 +112,7 @@ typedef bool(weir_predicate_t)(void *ctx, const weir_record_t *rec);
 /** @brief Makes the new value (*valuep, *value_lenp). */
 typedef weir_error_t *(weir_value_mapper_t)(void *ctx,
                                             const weir_record_t *rec,
-                                            void **valuep,
-                                            size_t *value_lenp);
+                                            void **valuep, size_t *value_lenp);
 
 /** @brief Makes a new key (select_key; the lookup key of a global join). */
 typedef weir_error_t *(weir_key_mapper_t)(void *ctx, const weir_record_t *rec,
@@ -332,8 +331,8 @@ WEIR_EXPORT weir_session_windows_t weir_session_windows(int64_t gap_ms,
  * then the aggregate's bytes.
  */
 typedef struct weir_sliding_windows_s {
-    int64_t diff_ms;  /**< the largest time difference in a window, > 0 */
-    int64_t grace_ms; /**< how long after its end a window accepts data */
+    int64_t diff_ms;     /**< the largest time difference in a window, > 0 */
+    int64_t grace_ms;    /**< how long after its end a window accepts data */
     int64_t reserved[4]; /**< zero; room for fields to come */
 } weir_sliding_windows_t;
 
@@ -360,14 +359,12 @@ WEIR_EXPORT weir_kstream_t *weir_stream(weir_topology_t *topo,
 WEIR_EXPORT const char *weir_kstream_name(const weir_kstream_t *s);
 
 /** @brief Records for which @p pred is true. */
-WEIR_EXPORT weir_kstream_t *weir_kstream_filter(weir_kstream_t *s,
-                                                weir_predicate_t *pred,
-                                                void *ctx);
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_filter(weir_kstream_t *s, weir_predicate_t *pred, void *ctx);
 
 /** @brief Records for which @p pred is false. */
-WEIR_EXPORT weir_kstream_t *weir_kstream_filter_not(weir_kstream_t *s,
-                                                    weir_predicate_t *pred,
-                                                    void *ctx);
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_filter_not(weir_kstream_t *s, weir_predicate_t *pred, void *ctx);
 
 /** @brief New values; the key stays (no repartition). */
 WEIR_EXPORT weir_kstream_t *weir_kstream_map_values(weir_kstream_t *s,
@@ -381,11 +378,9 @@ weir_kstream_flat_map_values(weir_kstream_t *s, weir_flat_value_mapper_t *fn,
                              void *ctx, weir_serde_t *value_serde);
 
 /** @brief New keys and values; marks the stream for repartition. */
-WEIR_EXPORT weir_kstream_t *weir_kstream_map(weir_kstream_t *s,
-                                             weir_record_mapper_t *fn,
-                                             void *ctx,
-                                             weir_serde_t *key_serde,
-                                             weir_serde_t *value_serde);
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_map(weir_kstream_t *s, weir_record_mapper_t *fn, void *ctx,
+                 weir_serde_t *key_serde, weir_serde_t *value_serde);
 
 /** @brief New keys; marks the stream for repartition. */
 WEIR_EXPORT weir_kstream_t *weir_kstream_select_key(weir_kstream_t *s,
@@ -451,9 +446,10 @@ WEIR_EXPORT weir_kstream_t *weir_kstream_repartition(weir_kstream_t *s,
  *         the processor forwards from punctuate() carry the timestamp it
  *         gives them.
  */
-WEIR_EXPORT weir_kstream_t *weir_kstream_process(
-    weir_kstream_t *s, const char *name, const weir_processor_ops_t *ops,
-    void *opaque, weir_serde_t *key_serde, weir_serde_t *value_serde, ...)
+WEIR_EXPORT weir_kstream_t *
+weir_kstream_process(weir_kstream_t *s, const char *name,
+                     const weir_processor_ops_t *ops, void *opaque,
+                     weir_serde_t *key_serde, weir_serde_t *value_serde, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -600,8 +596,7 @@ WEIR_EXPORT weir_kstream_t *weir_ksession_windowed_aggregate(
  *        key; a null value deletes), materialized in the key-value store
  *        @p store.
  */
-WEIR_EXPORT weir_ktable_t *weir_table(weir_topology_t *topo,
-                                      const char *topic,
+WEIR_EXPORT weir_ktable_t *weir_table(weir_topology_t *topo, const char *topic,
                                       weir_serde_t *key_serde,
                                       weir_serde_t *value_serde,
                                       const char *store);
@@ -649,16 +644,13 @@ weir_kstream_left_join_table(weir_kstream_t *s, weir_ktable_t *t,
  */
 WEIR_EXPORT weir_kstream_t *
 weir_kstream_join_global(weir_kstream_t *s, weir_kglobal_table_t *gt,
-                         weir_key_mapper_t *key_fn,
-                         weir_value_joiner_t *fn, void *ctx,
-                         weir_serde_t *value_serde);
+                         weir_key_mapper_t *key_fn, weir_value_joiner_t *fn,
+                         void *ctx, weir_serde_t *value_serde);
 
 /** @brief Left stream-global-table join. */
-WEIR_EXPORT weir_kstream_t *
-weir_kstream_left_join_global(weir_kstream_t *s, weir_kglobal_table_t *gt,
-                              weir_key_mapper_t *key_fn,
-                              weir_value_joiner_t *fn, void *ctx,
-                              weir_serde_t *value_serde);
+WEIR_EXPORT weir_kstream_t *weir_kstream_left_join_global(
+    weir_kstream_t *s, weir_kglobal_table_t *gt, weir_key_mapper_t *key_fn,
+    weir_value_joiner_t *fn, void *ctx, weir_serde_t *value_serde);
 
 #ifdef __cplusplus
 }

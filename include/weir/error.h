@@ -29,14 +29,14 @@ extern "C" {
     X(CONFIG, 4, "Invalid configuration")                                 \
     X(NOT_FOUND, 5, "Not found")                                          \
     X(EXISTS, 6, "Already exists")                                        \
-    X(STATE, 7, "Operation not allowed in the current state")            \
+    X(STATE, 7, "Operation not allowed in the current state")             \
     X(TOPOLOGY, 8, "Invalid topology")                                    \
-    X(SERDE, 9, "Serialization or deserialization failed")               \
+    X(SERDE, 9, "Serialization or deserialization failed")                \
     X(SCHEMA, 10, "Schema error")                                         \
     X(REGISTRY, 11, "Schema registry error")                              \
     X(STORE, 12, "State store error")                                     \
     X(STORE_CORRUPT, 13, "State store is corrupt")                        \
-    X(STORE_LOCKED, 14, "State store is locked by another process")      \
+    X(STORE_LOCKED, 14, "State store is locked by another process")       \
     X(STORE_VERSION, 15, "State store has an unsupported format version") \
     X(KAFKA, 16, "Kafka error")                                           \
     X(TXN_ABORT, 17, "Transaction must be aborted")                       \
@@ -66,8 +66,8 @@ typedef struct weir_error_s weir_error_t;
  *          which weir_error_destroy() accepts too).
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_error_new(weir_err_t code, const char *fmt,
-                                         ...) WEIR_PRINTF(2, 3);
+WEIR_EXPORT weir_error_t *weir_error_new(weir_err_t code, const char *fmt, ...)
+    WEIR_PRINTF(2, 3);
 
 /** @brief Frees an error. NULL is fine. */
 WEIR_EXPORT void weir_error_destroy(weir_error_t *err);
@@ -113,9 +113,8 @@ WEIR_EXPORT weir_error_t *weir_error_set_origin_code(weir_error_t *err,
  * @returns @p err.
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_error_prefix(weir_error_t *err,
-                                            const char *fmt, ...)
-    WEIR_PRINTF(2, 3);
+WEIR_EXPORT weir_error_t *weir_error_prefix(weir_error_t *err, const char *fmt,
+                                            ...) WEIR_PRINTF(2, 3);
 
 /** @brief Description of a code, e.g. "Invalid argument". */
 WEIR_EXPORT const char *weir_err2str(weir_err_t code);

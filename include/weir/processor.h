@@ -69,8 +69,8 @@ typedef struct weir_processor_ops_s {
      * record: forwarded records carry the timestamp you give them.
      */
     weir_error_t *(*punctuate)(weir_processor_context_t *pctx, void *state,
-                               weir_punctuation_type_t type,
-                               int64_t timestamp, int tag);
+                               weir_punctuation_type_t type, int64_t timestamp,
+                               int tag);
     /**
      * Frees the per-task state. Stores belong to the framework: do not
      * close them. Must not forward.
@@ -85,8 +85,9 @@ typedef struct weir_processor_ops_s {
  *         error a child returned.
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_processor_forward(weir_processor_context_t *pctx,
-                                                 const weir_record_t *rec);
+WEIR_EXPORT weir_error_t *
+weir_processor_forward(weir_processor_context_t *pctx,
+                       const weir_record_t *rec);
 
 /**
  * @brief Forwards @p rec to the child called @p child only.
@@ -192,7 +193,7 @@ WEIR_EXPORT void weir_processor_request_commit(weir_processor_context_t *pctx);
  *        runtime's metrics and by weir_test_driver_dropped().
  */
 WEIR_EXPORT void weir_processor_count_dropped(weir_processor_context_t *pctx,
-                                               const char *reason);
+                                              const char *reason);
 
 #ifdef __cplusplus
 }

@@ -38,13 +38,13 @@ typedef struct weir_headers_s weir_headers_t;
  * against this header keeps working with later libraries.
  */
 typedef struct weir_record_s {
-    const void *key;   /**< key object, or NULL */
-    size_t key_len;    /**< length as the key serde defines it */
-    const void *value; /**< value object, or NULL */
-    size_t value_len;  /**< length as the value serde defines it */
-    int64_t timestamp; /**< event time, ms since the epoch */
+    const void *key;               /**< key object, or NULL */
+    size_t key_len;                /**< length as the key serde defines it */
+    const void *value;             /**< value object, or NULL */
+    size_t value_len;              /**< length as the value serde defines it */
+    int64_t timestamp;             /**< event time, ms since the epoch */
     const weir_headers_t *headers; /**< NULL means no headers */
-    void *reserved[4]; /**< zero; room for fields to come */
+    void *reserved[4];             /**< zero; room for fields to come */
 } weir_record_t;
 
 /** @brief A new empty header list, or NULL when out of memory. */
@@ -63,8 +63,7 @@ WEIR_EXPORT weir_headers_t *weir_headers_copy(const weir_headers_t *hdrs);
  */
 WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_headers_add(weir_headers_t *hdrs,
-                                           const char *name,
-                                           const void *value,
+                                           const char *name, const void *value,
                                            size_t value_len);
 
 /** @brief Removes every header called @p name. */

@@ -98,8 +98,8 @@ WEIR_EXPORT weir_registry_t *weir_registry_http_new(const weir_conf_t *conf,
  * @remark Any thread; the conf must not change during the call. The
  *         schemas live in the client: they go with its last reference.
  */
-WEIR_EXPORT weir_registry_t *
-weir_registry_memory_new(const weir_conf_t *conf, weir_error_t **errp);
+WEIR_EXPORT weir_registry_t *weir_registry_memory_new(const weir_conf_t *conf,
+                                                      weir_error_t **errp);
 
 /** @brief Takes another reference; returns @p reg. */
 WEIR_EXPORT weir_registry_t *weir_registry_ref(weir_registry_t *reg);
@@ -141,11 +141,9 @@ weir_registry_get_by_id(weir_registry_t *reg, int32_t id,
  * @remark Results are cached per (subject, type, text).
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_registry_register(weir_registry_t *reg,
-                                                 const char *subject,
-                                                 const char *type,
-                                                 const char *text,
-                                                 int32_t *idp);
+WEIR_EXPORT weir_error_t *
+weir_registry_register(weir_registry_t *reg, const char *subject,
+                       const char *type, const char *text, int32_t *idp);
 
 /**
  * @brief Looks up @p text under @p subject without registering it.
@@ -207,8 +205,8 @@ WEIR_EXPORT void weir_registry_stats(weir_registry_t *reg,
  * @returns NULL, or WEIR_ERR_INVALID_ARG for an HTTP registry.
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_registry_memory_set_available(
-    weir_registry_t *reg, bool available);
+WEIR_EXPORT weir_error_t *
+weir_registry_memory_set_available(weir_registry_t *reg, bool available);
 
 #ifdef __cplusplus
 }

@@ -98,8 +98,7 @@ WEIR_EXPORT weir_error_t *weir_serde_deserialize(weir_serde_t *serde,
 WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_serde_serialize(weir_serde_t *serde,
                                                const char *topic,
-                                               const void *obj,
-                                               size_t obj_len,
+                                               const void *obj, size_t obj_len,
                                                weir_buf_t *out);
 
 /** @brief Frees an object made by this serde. NULL is fine. */

@@ -57,9 +57,8 @@ WEIR_EXPORT weir_error_t *weir_csv_row_add(weir_csv_row_t *row,
 
 /** @brief As weir_csv_row_add(), and the field is always quoted. */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_csv_row_add_quoted(weir_csv_row_t *row,
-                                                  const char *field,
-                                                  size_t len);
+WEIR_EXPORT weir_error_t *
+weir_csv_row_add_quoted(weir_csv_row_t *row, const char *field, size_t len);
 
 /** @brief Removes every field (the row can be filled again). */
 WEIR_EXPORT void weir_csv_row_clear(weir_csv_row_t *row);
@@ -72,8 +71,8 @@ WEIR_EXPORT size_t weir_csv_row_count(const weir_csv_row_t *row);
  *        length. NULL when @p i is past the end.
  * @remark Lives as long as the row is not changed or destroyed.
  */
-WEIR_EXPORT const char *weir_csv_row_field(const weir_csv_row_t *row,
-                                           size_t i, size_t *lenp);
+WEIR_EXPORT const char *weir_csv_row_field(const weir_csv_row_t *row, size_t i,
+                                           size_t *lenp);
 
 /**
  * @brief Parses one CSV record from @p data into a new row.

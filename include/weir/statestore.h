@@ -157,8 +157,7 @@ typedef struct weir_store_s weir_store_t;
 WEIR_EXPORT weir_store_t *weir_kv_store_as_store(weir_kv_store_t *kv);
 
 /** @brief @p ws as a weir_store_t; NULL gives NULL. */
-WEIR_EXPORT weir_store_t *
-weir_window_store_as_store(weir_window_store_t *ws);
+WEIR_EXPORT weir_store_t *weir_window_store_as_store(weir_window_store_t *ws);
 
 /** @brief The key-value store @p store is, or NULL (another kind, NULL). */
 WEIR_EXPORT weir_kv_store_t *weir_store_as_kv(weir_store_t *store);
@@ -193,9 +192,8 @@ WEIR_EXPORT void weir_store_set_changelog(weir_store_t *store,
  * @remark A store has no conf, so the callback comes with its opaque here
  *         (as for weir_store_env_set_log_cb()).
  */
-WEIR_EXPORT void weir_store_set_log_cb(weir_store_t *store,
-                                       weir_log_cb_t *cb, void *opaque,
-                                       bool debug);
+WEIR_EXPORT void weir_store_set_log_cb(weir_store_t *store, weir_log_cb_t *cb,
+                                       void *opaque, bool debug);
 
 /**
  * @brief Opens a transaction.
@@ -498,11 +496,9 @@ weir_window_store_expired_puts(const weir_window_store_t *ws);
  *         weir_free().
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
-                                                  const void *key,
-                                                  size_t key_len, void **valp,
-                                                  size_t *val_lenp,
-                                                  bool *foundp);
+WEIR_EXPORT weir_error_t *
+weir_kv_store_query_get(weir_kv_store_t *kv, const void *key, size_t key_len,
+                        void **valp, size_t *val_lenp, bool *foundp);
 
 /**
  * @brief Iterates committed keys in a range (bounds as in
@@ -515,8 +511,8 @@ WEIR_EXPORT weir_error_t *weir_kv_store_query_get(weir_kv_store_t *kv,
 WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
 weir_kv_store_query_range(weir_kv_store_t *kv, const void *from,
-                          size_t from_len, bool from_inclusive,
-                          const void *to, size_t to_len, bool to_inclusive,
+                          size_t from_len, bool from_inclusive, const void *to,
+                          size_t to_len, bool to_inclusive,
                           weir_kv_iter_t **iterp);
 
 /** @brief weir_window_store_fetch() on committed data, from any thread. */

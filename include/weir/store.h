@@ -52,9 +52,8 @@ WEIR_EXPORT weir_error_t *weir_kv_store_put(weir_kv_store_t *kv,
 
 /** @brief Deletes a key; deleting a missing key is not an error. */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_kv_store_delete(weir_kv_store_t *kv,
-                                               const void *key,
-                                               size_t key_len);
+WEIR_EXPORT weir_error_t *
+weir_kv_store_delete(weir_kv_store_t *kv, const void *key, size_t key_len);
 
 /**
  * @brief Iterates keys between two bounds in key order.
@@ -64,13 +63,10 @@ WEIR_EXPORT weir_error_t *weir_kv_store_delete(weir_kv_store_t *kv,
  *         store's transaction commits or aborts.
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_kv_store_range(weir_kv_store_t *kv,
-                                              const void *from,
-                                              size_t from_len,
-                                              bool from_inclusive,
-                                              const void *to, size_t to_len,
-                                              bool to_inclusive,
-                                              weir_kv_iter_t **iterp);
+WEIR_EXPORT weir_error_t *
+weir_kv_store_range(weir_kv_store_t *kv, const void *from, size_t from_len,
+                    bool from_inclusive, const void *to, size_t to_len,
+                    bool to_inclusive, weir_kv_iter_t **iterp);
 
 /** @brief Iterates the keys that start with @p prefix, in key order. */
 WEIR_WARN_UNUSED

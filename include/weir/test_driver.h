@@ -84,9 +84,9 @@ typedef struct weir_test_driver_opts_s {
 
 /** @brief The start of every weir_test_driver_opts_t: defaults, and the
  *         size of the struct this program was built with. */
-#define WEIR_TEST_DRIVER_OPTS_INIT                                        \
-    {                                                                     \
-        .size = sizeof(weir_test_driver_opts_t)                           \
+#define WEIR_TEST_DRIVER_OPTS_INIT              \
+    {                                           \
+        .size = sizeof(weir_test_driver_opts_t) \
     }
 
 /** @brief A record read from an output topic: bytes as the sink wrote
@@ -94,11 +94,11 @@ typedef struct weir_test_driver_opts_s {
  *         and only read by callers, so fields to come are added at the
  *         end. */
 typedef struct weir_test_record_s {
-    char *topic;             /**< full topic name */
-    int32_t partition;       /**< always 0 */
-    void *key;               /**< serialized key, NULL for a null key */
+    char *topic;       /**< full topic name */
+    int32_t partition; /**< always 0 */
+    void *key;         /**< serialized key, NULL for a null key */
     size_t key_len;
-    void *value;             /**< serialized value, NULL for a null value */
+    void *value; /**< serialized value, NULL for a null value */
     size_t value_len;
     int64_t timestamp;
     weir_headers_t *headers; /**< never NULL (possibly empty) */
@@ -116,8 +116,7 @@ typedef struct weir_test_record_s {
  */
 WEIR_EXPORT weir_test_driver_t *
 weir_test_driver_new(weir_topology_t *topo,
-                     const weir_test_driver_opts_t *opts,
-                     weir_error_t **errp);
+                     const weir_test_driver_opts_t *opts, weir_error_t **errp);
 
 /** @brief Closes every processor, frees stores, outputs and @p topo.
  *         NULL is fine. */

@@ -88,29 +88,23 @@ WEIR_EXPORT void weir_topology_destroy(weir_topology_t *topo);
  * @param key_serde,value_serde taken over (see the file comment).
  */
 WEIR_EXPORT void weir_topology_add_source(weir_topology_t *topo,
-                                          const char *name,
-                                          const char *topic,
+                                          const char *name, const char *topic,
                                           weir_serde_t *key_serde,
                                           weir_serde_t *value_serde);
 
 /** @brief Adds a source node reading @p topic_cnt topics. */
-WEIR_EXPORT void weir_topology_add_source_topics(weir_topology_t *topo,
-                                                 const char *name,
-                                                 const char *const *topics,
-                                                 size_t topic_cnt,
-                                                 weir_serde_t *key_serde,
-                                                 weir_serde_t *value_serde);
+WEIR_EXPORT void weir_topology_add_source_topics(
+    weir_topology_t *topo, const char *name, const char *const *topics,
+    size_t topic_cnt, weir_serde_t *key_serde, weir_serde_t *value_serde);
 
 /**
  * @brief Sets the timestamp extractor of source @p source (default: the
  *        Kafka record timestamp). @p ctx is borrowed for the topology's
  *        life.
  */
-WEIR_EXPORT void
-weir_topology_set_timestamp_extractor(weir_topology_t *topo,
-                                      const char *source,
-                                      weir_timestamp_extractor_t *fn,
-                                      void *ctx);
+WEIR_EXPORT void weir_topology_set_timestamp_extractor(
+    weir_topology_t *topo, const char *source, weir_timestamp_extractor_t *fn,
+    void *ctx);
 
 /**
  * @brief Adds a processor @p name with the parents named after @p ops and
@@ -118,10 +112,9 @@ weir_topology_set_timestamp_extractor(weir_topology_t *topo,
  * @param ops     must outlive the topology (usually a static const table).
  * @param opaque  passed to ops->init in every task; borrowed.
  */
-WEIR_EXPORT void weir_topology_add_processor(weir_topology_t *topo,
-                                             const char *name,
-                                             const weir_processor_ops_t *ops,
-                                             void *opaque, ...)
+WEIR_EXPORT void
+weir_topology_add_processor(weir_topology_t *topo, const char *name,
+                            const weir_processor_ops_t *ops, void *opaque, ...)
 #if defined(__GNUC__)
     __attribute__((sentinel))
 #endif
@@ -209,8 +202,9 @@ WEIR_EXPORT void weir_topology_store_set_changelog(weir_topology_t *topo,
  *        runtime's watermarks, windows far ahead of event time arrive
  *        while earlier ones are still open.
  */
-WEIR_EXPORT void weir_topology_window_store_set_owner_time(
-    weir_topology_t *topo, const char *store, bool on);
+WEIR_EXPORT void
+weir_topology_window_store_set_owner_time(weir_topology_t *topo,
+                                          const char *store, bool on);
 
 /**
  * @brief Adds a global key-value store @p store: every instance keeps a

@@ -30,8 +30,7 @@ typedef struct weir_window_store_s weir_window_store_t;
 typedef struct weir_window_iter_s weir_window_iter_t;
 
 /** @brief The store's name. */
-WEIR_EXPORT const char *
-weir_window_store_name(const weir_window_store_t *ws);
+WEIR_EXPORT const char *weir_window_store_name(const weir_window_store_t *ws);
 
 /**
  * @brief Writes the value of @p key's window starting at @p window_start.
@@ -39,25 +38,19 @@ weir_window_store_name(const weir_window_store_t *ws);
  *        retention are ignored (and counted).
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_window_store_put(weir_window_store_t *ws,
-                                                const void *key,
-                                                size_t key_len,
-                                                int64_t window_start,
-                                                const void *val,
-                                                size_t val_len);
+WEIR_EXPORT weir_error_t *
+weir_window_store_put(weir_window_store_t *ws, const void *key, size_t key_len,
+                      int64_t window_start, const void *val, size_t val_len);
 
 /**
  * @brief Reads one window. *valp is freed with weir_free(); *foundp says
  *        whether it exists.
  */
 WEIR_WARN_UNUSED
-WEIR_EXPORT weir_error_t *weir_window_store_get(weir_window_store_t *ws,
-                                                const void *key,
-                                                size_t key_len,
-                                                int64_t window_start,
-                                                void **valp,
-                                                size_t *val_lenp,
-                                                bool *foundp);
+WEIR_EXPORT weir_error_t *
+weir_window_store_get(weir_window_store_t *ws, const void *key, size_t key_len,
+                      int64_t window_start, void **valp, size_t *val_lenp,
+                      bool *foundp);
 
 /**
  * @brief Iterates @p key's windows with a start in [@p from, @p to],
@@ -66,15 +59,15 @@ WEIR_EXPORT weir_error_t *weir_window_store_get(weir_window_store_t *ws,
 WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *weir_window_store_fetch(weir_window_store_t *ws,
                                                   const void *key,
-                                                  size_t key_len,
-                                                  int64_t from, int64_t to,
+                                                  size_t key_len, int64_t from,
+                                                  int64_t to,
                                                   weir_window_iter_t **iterp);
 
 /** @brief Iterates every key's windows with a start in [@p from, @p to]. */
 WEIR_WARN_UNUSED
 WEIR_EXPORT weir_error_t *
-weir_window_store_fetch_all(weir_window_store_t *ws, int64_t from,
-                            int64_t to, weir_window_iter_t **iterp);
+weir_window_store_fetch_all(weir_window_store_t *ws, int64_t from, int64_t to,
+                            weir_window_iter_t **iterp);
 
 /**
  * @brief Lets the owner drive expiry: puts and restores no longer move the
@@ -103,8 +96,8 @@ WEIR_EXPORT const void *weir_window_iter_key(const weir_window_iter_t *it,
                                              size_t *lenp);
 WEIR_EXPORT int64_t
 weir_window_iter_window_start(const weir_window_iter_t *it);
-WEIR_EXPORT const void *
-weir_window_iter_value(const weir_window_iter_t *it, size_t *lenp);
+WEIR_EXPORT const void *weir_window_iter_value(const weir_window_iter_t *it,
+                                               size_t *lenp);
 WEIR_EXPORT const weir_error_t *
 weir_window_iter_error(const weir_window_iter_t *it);
 WEIR_EXPORT void weir_window_iter_close(weir_window_iter_t *it);

@@ -137,8 +137,8 @@ END_TEST
 START_TEST(test_admin_missing_topic_has_no_partitions)
 {
     int32_t parts = 0;
-    ck_assert_ptr_null(
-        weir__admin_partition_count(rk, "admin-does-not-exist", 10000, &parts));
+    ck_assert_ptr_null(weir__admin_partition_count(rk, "admin-does-not-exist",
+                                                   10000, &parts));
     ck_assert_int_eq(parts, -1);
 }
 END_TEST
@@ -151,8 +151,10 @@ static Suite *admin_suite(void)
     tcase_add_checked_fixture(tc, setup, teardown);
     tcase_add_test(tc, test_admin_creates_compacted_topic_once);
     tcase_add_test(tc, test_admin_window_changelog_gets_retention);
-    tcase_add_test(tc, test_admin_existing_topic_with_wrong_partitions_is_an_error);
-    tcase_add_test(tc, test_admin_existing_topic_with_wrong_cleanup_policy_is_an_error);
+    tcase_add_test(
+        tc, test_admin_existing_topic_with_wrong_partitions_is_an_error);
+    tcase_add_test(
+        tc, test_admin_existing_topic_with_wrong_cleanup_policy_is_an_error);
     tcase_add_test(tc, test_admin_delete_records_moves_low_watermark);
     tcase_add_test(tc, test_admin_missing_topic_has_no_partitions);
     suite_add_tcase(s, tc);

@@ -48,8 +48,8 @@ static rd_kafka_t *new_handle(rd_kafka_type_t type, rd_kafka_conf_t *conf)
 static void create_topic(const char *topic, int partitions)
 {
     rd_kafka_t *rk = new_handle(RD_KAFKA_PRODUCER, base_conf());
-    rd_kafka_NewTopic_t *nt =
-        rd_kafka_NewTopic_new(topic, partitions, 1, errstr, sizeof(errstr));
+    rd_kafka_NewTopic_t *nt = rd_kafka_NewTopic_new(topic, partitions, 1,
+                                                    errstr, sizeof(errstr));
     ck_assert_msg(nt != NULL, "NewTopic: %s", errstr);
     rd_kafka_queue_t *q = rd_kafka_queue_new(rk);
     rd_kafka_CreateTopics(rk, &nt, 1, NULL, q);
@@ -60,12 +60,11 @@ static void create_topic(const char *topic, int partitions)
     const rd_kafka_CreateTopics_result_t *res =
         rd_kafka_event_CreateTopics_result(ev);
     size_t n;
-    const rd_kafka_topic_result_t **tr =
-        rd_kafka_CreateTopics_result_topics(res, &n);
+    const rd_kafka_topic_result_t **tr = rd_kafka_CreateTopics_result_topics(
+        res, &n);
     ck_assert_uint_eq(n, 1);
-    ck_assert_msg(rd_kafka_topic_result_error(tr[0]) == 0,
-                  "create %s: %s", topic,
-                  rd_kafka_topic_result_error_string(tr[0]));
+    ck_assert_msg(rd_kafka_topic_result_error(tr[0]) == 0, "create %s: %s",
+                  topic, rd_kafka_topic_result_error_string(tr[0]));
     rd_kafka_event_destroy(ev);
     rd_kafka_queue_destroy(q);
     rd_kafka_NewTopic_destroy(nt);
@@ -162,8 +161,8 @@ START_TEST(test_harness_read_committed_skips_aborted_transaction)
     conf_set(cconf, "isolation.level", "read_committed");
     conf_set(cconf, "enable.partition.eof", "true");
     rd_kafka_t *cons = new_handle(RD_KAFKA_CONSUMER, cconf);
-    rd_kafka_topic_partition_list_t *parts =
-        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t *parts = rd_kafka_topic_partition_list_new(
+        1);
     rd_kafka_topic_partition_list_add(parts, topic, 0)->offset =
         RD_KAFKA_OFFSET_BEGINNING;
     ck_assert_int_eq(rd_kafka_assign(cons, parts), 0);
@@ -233,8 +232,8 @@ static void member_start(member_t *m, const char *group, const char *topic)
     rd_kafka_conf_set_opaque(conf, m);
     m->rk = new_handle(RD_KAFKA_CONSUMER, conf);
     rd_kafka_poll_set_consumer(m->rk);
-    rd_kafka_topic_partition_list_t *sub =
-        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(
+        1);
     rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
     ck_assert_int_eq(rd_kafka_subscribe(m->rk, sub), 0);
     rd_kafka_topic_partition_list_destroy(sub);
@@ -257,11 +256,11 @@ static void poll_members(member_t **ms, int n, int ms_total)
 }
 
 /* Polls until @p cond holds or 30 s pass. */
-#define POLL_UNTIL(ms, n, cond)                                   \
-    do {                                                          \
-        for (int tries_ = 0; tries_ < 300 && !(cond); tries_++)   \
-            poll_members((ms), (n), 100);                         \
-        ck_assert_msg((cond), "timed out waiting for: " #cond);  \
+#define POLL_UNTIL(ms, n, cond)                                 \
+    do {                                                        \
+        for (int tries_ = 0; tries_ < 300 && !(cond); tries_++) \
+            poll_members((ms), (n), 100);                       \
+        ck_assert_msg((cond), "timed out waiting for: " #cond); \
     } while (0)
 
 START_TEST(test_harness_group_splits_and_rebalances)

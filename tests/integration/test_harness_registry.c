@@ -69,8 +69,8 @@ static json_t *registry_call(const char *method, const char *path,
 
 START_TEST(test_harness_registry_registers_and_fetches_by_id)
 {
-    char *schema = weir_test_read_file(WEIR_SOURCE_DIR
-                             "/apps/recommendation/schemas/clickStream.avsc");
+    char *schema = weir_test_read_file(
+        WEIR_SOURCE_DIR "/apps/recommendation/schemas/clickStream.avsc");
     char *topic = weir_test_unique_name("harness-clicks");
     json_t *req = json_pack("{s:s}", "schema", schema);
     char *body = json_dumps(req, JSON_COMPACT);
@@ -104,12 +104,11 @@ START_TEST(test_harness_registry_registers_and_fetches_by_id)
     ck_assert_int_eq(json_integer_value(json_object_get(latest, "id")), id);
 
     /* An unknown id is a 404 with Confluent's error code. */
-    json_t *missing =
-        registry_call("GET", "/schemas/ids/987654321", NULL, &status);
+    json_t *missing = registry_call("GET", "/schemas/ids/987654321", NULL,
+                                    &status);
     ck_assert_int_eq(status, 404);
-    ck_assert_int_eq(json_integer_value(json_object_get(missing,
-                                                        "error_code")),
-                     40403);
+    ck_assert_int_eq(
+        json_integer_value(json_object_get(missing, "error_code")), 40403);
 
     json_decref(missing);
     json_decref(latest);

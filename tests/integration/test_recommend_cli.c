@@ -46,13 +46,33 @@ START_TEST(test_recommend_cli_help_documents_flags_and_keys)
     char *out, *err;
     ck_assert_int_eq(run(REC_CLI " --help", &out, &err), 0);
     const char *want[] = {
-        "--config", "--set", "--bootstrap-servers", "--schema-registry",
-        "--embedded", "--with-datagen", "--describe", "--clicks-per-sec",
-        "--sales-per-sec", "--seed", "--speedup", "--partitions",
-        "--ground-truth", "--duration", "--progress-interval", "--quiet",
-        "--group-instance-id", "--static-membership", "topic.clicks", "topic.sales", "topic.recommendations",
-        "inventory.file", "inventory.topic", "recommend.window.ms",
-        "recommend.grace.ms", "recommend.count", "recommend.repeat.ttl.ms",
+        "--config",
+        "--set",
+        "--bootstrap-servers",
+        "--schema-registry",
+        "--embedded",
+        "--with-datagen",
+        "--describe",
+        "--clicks-per-sec",
+        "--sales-per-sec",
+        "--seed",
+        "--speedup",
+        "--partitions",
+        "--ground-truth",
+        "--duration",
+        "--progress-interval",
+        "--quiet",
+        "--group-instance-id",
+        "--static-membership",
+        "topic.clicks",
+        "topic.sales",
+        "topic.recommendations",
+        "inventory.file",
+        "inventory.topic",
+        "recommend.window.ms",
+        "recommend.grace.ms",
+        "recommend.count",
+        "recommend.repeat.ttl.ms",
         "dead_letter",
     };
     for (size_t i = 0; i < sizeof(want) / sizeof(*want); i++)
@@ -62,12 +82,25 @@ START_TEST(test_recommend_cli_help_documents_flags_and_keys)
 
     ck_assert_int_eq(run(REC_DATAGEN " --help", &out, &err), 0);
     const char *dg[] = {
-        "--bootstrap-servers", "--schema-registry", "--property",
-        "--topic-clicks", "--topic-sales", "--partitions",
-        "--replication-factor", "--clicks-per-sec", "--sales-per-sec",
-        "--users", "--products", "--seed", "--unknown-product-every",
-        "--event-time-start", "--speedup", "--count", "--duration",
-        "--ground-truth", "--quiet",
+        "--bootstrap-servers",
+        "--schema-registry",
+        "--property",
+        "--topic-clicks",
+        "--topic-sales",
+        "--partitions",
+        "--replication-factor",
+        "--clicks-per-sec",
+        "--sales-per-sec",
+        "--users",
+        "--products",
+        "--seed",
+        "--unknown-product-every",
+        "--event-time-start",
+        "--speedup",
+        "--count",
+        "--duration",
+        "--ground-truth",
+        "--quiet",
     };
     for (size_t i = 0; i < sizeof(dg) / sizeof(*dg); i++)
         ck_assert_msg(strstr(out, dg[i]), "datagen --help lacks %s", dg[i]);
@@ -79,15 +112,13 @@ END_TEST
 START_TEST(test_recommend_cli_refuses_bad_settings_by_name)
 {
     char *out, *err;
-    ck_assert_int_eq(run(REC_CLI " --set recommend.count=0 --describe", &out,
-                         &err),
-                     1);
+    ck_assert_int_eq(
+        run(REC_CLI " --set recommend.count=0 --describe", &out, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "recommend.count"));
     free(out);
     free(err);
-    ck_assert_int_eq(run(REC_CLI " --set recommend.cuont=3 --describe", &out,
-                         &err),
-                     1);
+    ck_assert_int_eq(
+        run(REC_CLI " --set recommend.cuont=3 --describe", &out, &err), 1);
     ck_assert_ptr_nonnull(strstr(err, "recommend.cuont"));
     free(out);
     free(err);
@@ -108,15 +139,13 @@ START_TEST(test_recommend_cli_refuses_bad_settings_by_name)
     free(err);
     unlink(path);
 
-    ck_assert_int_eq(run(REC_CLI " --group-instance-id 'pod 1' --describe",
-                         &out, &err),
-                     1);
+    ck_assert_int_eq(
+        run(REC_CLI " --group-instance-id 'pod 1' --describe", &out, &err), 1);
     ck_assert_msg(strstr(err, "group.instance.id: 'pod 1'"), "%s", err);
     free(out);
     free(err);
-    ck_assert_int_eq(run(REC_CLI " --static-membership --describe", &out,
-                         &err),
-                     0);
+    ck_assert_int_eq(
+        run(REC_CLI " --static-membership --describe", &out, &err), 0);
     free(out);
     free(err);
 

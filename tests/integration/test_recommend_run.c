@@ -42,18 +42,17 @@ static int output_cmp(const void *va, const void *vb)
 
 /* Reads @p topic (read_committed) until @p want records or @p timeout_ms,
  * then @p linger_ms more for extras. */
-static size_t consume(const char *bootstrap, const char *topic,
-                      size_t want, int timeout_ms, int linger_ms,
-                      rec_output_t **outp)
+static size_t consume(const char *bootstrap, const char *topic, size_t want,
+                      int timeout_ms, int linger_ms, rec_output_t **outp)
 {
     char errstr[512];
     rd_kafka_conf_t *kc = rd_kafka_conf_new();
     char *group = weir_test_unique_name("rec-e2e-reader");
     const char *props[][2] = {
-        {"bootstrap.servers", bootstrap}, {"group.id", group},
-        {"auto.offset.reset", "earliest"}, {"enable.auto.commit", "false"},
-        {"isolation.level", "read_committed"},
-        {"session.timeout.ms", "6000"}, {"fetch.wait.max.ms", "10"},
+        {"bootstrap.servers", bootstrap},      {"group.id", group},
+        {"auto.offset.reset", "earliest"},     {"enable.auto.commit", "false"},
+        {"isolation.level", "read_committed"}, {"session.timeout.ms", "6000"},
+        {"fetch.wait.max.ms", "10"},
     };
     for (size_t i = 0; i < sizeof(props) / sizeof(*props); i++)
         ck_assert_int_eq(rd_kafka_conf_set(kc, props[i][0], props[i][1],
@@ -63,8 +62,8 @@ static size_t consume(const char *bootstrap, const char *topic,
                                   sizeof(errstr));
     ck_assert_msg(rk != NULL, "%s", errstr);
     rd_kafka_poll_set_consumer(rk);
-    rd_kafka_topic_partition_list_t *sub =
-        rd_kafka_topic_partition_list_new(1);
+    rd_kafka_topic_partition_list_t *sub = rd_kafka_topic_partition_list_new(
+        1);
     rd_kafka_topic_partition_list_add(sub, topic, RD_KAFKA_PARTITION_UA);
     ck_assert_int_eq(rd_kafka_subscribe(rk, sub), 0);
     rd_kafka_topic_partition_list_destroy(sub);
@@ -229,8 +228,8 @@ void rec_e2e_run(const rec_e2e_t *e)
         dg->speedup = 10;
         ck_assert_int_eq(pthread_create(&gen.tid, NULL, gen_main, &gen), 0);
         rec_output_t *early = NULL;
-        size_t early_n = consume(e->bootstrap, recs, e->kill_after, 120000,
-                                 0, &early);
+        size_t early_n = consume(e->bootstrap, recs, e->kill_after, 120000, 0,
+                                 &early);
         kill(pid, SIGKILL);
         int status = 0;
         ck_assert_int_eq(waitpid(pid, &status, 0), pid);
@@ -264,8 +263,7 @@ void rec_e2e_run(const rec_e2e_t *e)
                  e->python_registry_url, clicks, sales, WEIR_SOURCE_DIR,
                  gt_path, (long long)START_MS, (long long)e->event_seconds,
                  (int)e->clicks_per_sec);
-        ck_assert_msg(system(cmd) == 0, "the Python producer failed: %s",
-                      cmd);
+        ck_assert_msg(system(cmd) == 0, "the Python producer failed: %s", cmd);
     } else {
         /* All of it before the app starts. */
         gen_main(&gen);
@@ -278,8 +276,7 @@ void rec_e2e_run(const rec_e2e_t *e)
             (uint64_t)(e->clicks_per_sec * (double)e->event_seconds));
 
     /* The oracle. */
-    rec_inventory_t *inv = rec_inventory_load(cfg.inventory_file, &cfg,
-                                              &err);
+    rec_inventory_t *inv = rec_inventory_load(cfg.inventory_file, &cfg, &err);
     ck_assert_ptr_null(err);
     rec_oracle_t *o = rec_oracle_new(&cfg, inv, &err);
     ck_assert_ptr_null(err);
@@ -307,8 +304,8 @@ void rec_e2e_run(const rec_e2e_t *e)
     uint64_t dead = weir_app_metric(app, "dead-lettered");
     fprintf(stderr,
             "recommend e2e: %zu records out (oracle: %zu closed, %zu with "
-            "flush); app: windows closed %" PRIuFAST64 ", late clicks %"
-            PRIu64 ", dead-lettered %" PRIu64 ", records in %" PRIu64
+            "flush); app: windows closed %" PRIuFAST64 ", late clicks %" PRIu64
+            ", dead-lettered %" PRIu64 ", records in %" PRIu64
             "; oracle: late %" PRIu64 ", unknown %" PRIu64 "\n",
             got_n, closed_n, all_n,
             (uint_fast64_t)atomic_load(&stats.windows_closed),

@@ -25,12 +25,12 @@ typedef struct rec_e2e_s {
     int threads;               /* num.stream.threads */
     int64_t event_seconds;     /* of generated traffic */
     double clicks_per_sec;
-    unsigned unknown_every;    /* every Nth click an unknown product */
+    unsigned unknown_every; /* every Nth click an unknown product */
     /* > 0: a first instance runs in a child process and is killed with
      * SIGKILL once this many recommendations are visible; a second one
      * then finishes the job. */
     size_t kill_after;
-    bool restart_fresh_state;  /* the second one on an empty state.dir */
+    bool restart_fresh_state; /* the second one on an empty state.dir */
     /* Not NULL: the workload comes from this Python interpreter running
      * tests/python/seed_producer.py (an independent client: kafka-python
      * and the Apache Avro library) instead of weir's generator, with this

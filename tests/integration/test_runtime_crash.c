@@ -46,7 +46,8 @@ static void run_instance(void)
     signal(SIGTERM, on_term);
     weir_conf_t *conf = ww_conf(app_id, state_dir, "exactly_once_v2", 1);
     weir_error_t *err = NULL;
-    weir_app_t *app = weir_app_new(ww_topology(in_topic, out_topic), conf, &err);
+    weir_app_t *app = weir_app_new(ww_topology(in_topic, out_topic), conf,
+                                   &err);
     if (!app || weir_app_start(app))
         _exit(11);
     while (!term) {
@@ -171,8 +172,8 @@ static Suite *crash_suite(void)
     Suite *s = suite_create("runtime_crash");
     TCase *tc = tcase_create("sigkill");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc,
-                   test_runtime_sigkill_twice_then_exact_output_and_tail_restore);
+    tcase_add_test(
+        tc, test_runtime_sigkill_twice_then_exact_output_and_tail_restore);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -34,8 +34,8 @@ static weir_error_t *product_key(void *ctx, const weir_record_t *rec,
 
 /* "<product>:<quantity>@<price>" */
 static weir_error_t *priced(void *ctx, const weir_record_t *rec,
-                            const void *price, size_t price_len,
-                            void **outp, size_t *out_lenp)
+                            const void *price, size_t price_len, void **outp,
+                            size_t *out_lenp)
 {
     (void)ctx;
     char buf[256];
@@ -54,8 +54,8 @@ static weir_topology_t *pricing_topology(const char *prices,
     weir_topology_t *topo = weir_topology_new();
     weir_kglobal_table_t *gt = weir_global_table(
         topo, prices, weir_serde_string(), weir_serde_string(), "prices");
-    weir_kstream_t *s =
-        weir_stream(topo, orders, weir_serde_string(), weir_serde_int64());
+    weir_kstream_t *s = weir_stream(topo, orders, weir_serde_string(),
+                                    weir_serde_int64());
     weir_kstream_to(weir_kstream_join_global(s, gt, product_key, priced, NULL,
                                              weir_serde_string()),
                     out, NULL, NULL);
@@ -129,10 +129,9 @@ static char *order_result(const char *out, const char *product, int64_t qty)
 /* Orders @p product (quantities from @p qty up) until an instance prices
  * it at @p price: each instance applies a global update when it reads
  * it, which no order waits for. Returns the next free quantity. */
-static int64_t await_price(rd_kafka_t *rk, const char *orders,
-                           const char *out, int partition,
-                           const char *product, const char *price,
-                           int64_t qty)
+static int64_t await_price(rd_kafka_t *rk, const char *orders, const char *out,
+                           int partition, const char *product,
+                           const char *price, int64_t qty)
 {
     for (int tries = 0; tries < 50; tries++, qty++) {
         produce_order(rk, orders, partition, product, qty);
@@ -261,9 +260,9 @@ START_TEST(test_runtime_global_table_updates_and_dead_letters)
                      poison_at);
     ck_assert_str_eq(header(hdrs, "weir.source.timestamp", buf, sizeof(buf)),
                      "1234567");
-    ck_assert_msg(strstr(header(hdrs, "weir.error.message", buf, sizeof(buf)),
-                         "int64"),
-                  "error message: %s", buf);
+    ck_assert_msg(
+        strstr(header(hdrs, "weir.error.message", buf, sizeof(buf)), "int64"),
+        "error message: %s", buf);
     rd_kafka_message_destroy(m);
     rd_kafka_consumer_close(c);
     rd_kafka_destroy(c);
@@ -302,8 +301,8 @@ static void assert_start_fails(weir_topology_t *topo, weir_conf_t *conf,
         weir_topology_destroy(topo);
         weir_conf_destroy(conf);
     }
-    ck_assert_msg(strstr(weir_error_string(err), want), "got '%s', wanted '%s'",
-                  weir_error_string(err), want);
+    ck_assert_msg(strstr(weir_error_string(err), want),
+                  "got '%s', wanted '%s'", weir_error_string(err), want);
     weir_error_destroy(err);
 }
 
@@ -346,21 +345,22 @@ START_TEST(test_runtime_configuration_errors_are_clear)
     weir_test_create_topic(changelog, 5);
     conf = conf_for(app_id, state);
     topo = weir_topology_new();
-    weir_kstream_t *s =
-        weir_stream(topo, a, weir_serde_string(), weir_serde_string());
+    weir_kstream_t *s = weir_stream(topo, a, weir_serde_string(),
+                                    weir_serde_string());
     weir_kstream_to(weir_ktable_to_stream(weir_kgrouped_count(
                         weir_kstream_group_by_key(s), "counts")),
                     out, NULL, weir_serde_int64());
     char want[600];
-    snprintf(want, sizeof(want), "topic %s exists with 5 partitions, but weir "
-                                 "needs 2",
+    snprintf(want, sizeof(want),
+             "topic %s exists with 5 partitions, but weir "
+             "needs 2",
              changelog);
     assert_start_fails(topo, conf, want);
 
     /* Brokers that are not there: a bounded wait, then a clear error. */
     conf = conf_for(app_id, state);
-    ck_assert_ptr_null(weir_conf_set(conf, "bootstrap.servers",
-                                     "127.0.0.1:1"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "bootstrap.servers", "127.0.0.1:1"));
     ck_assert_ptr_null(weir_conf_set(conf, "broker.down.timeout.ms", "2000"));
     assert_start_fails(pricing_topology("x", a, out), conf,
                        "brokers 127.0.0.1:1 unreachable");
@@ -385,12 +385,12 @@ static weir_app_t *run_too_large(const char *handler, char **outp)
     weir_test_create_topic(in, 1);
     weir_test_create_topic(out, 1);
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_to(weir_stream(topo, in, weir_serde_bytes(),
-                                weir_serde_bytes()),
-                    out, NULL, NULL);
+    weir_kstream_to(
+        weir_stream(topo, in, weir_serde_bytes(), weir_serde_bytes()), out,
+        NULL, NULL);
     weir_conf_t *conf = conf_for(app_id, state);
-    ck_assert_ptr_null(weir_conf_set(conf, "producer.message.max.bytes",
-                                     "1000"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "producer.message.max.bytes", "1000"));
     ck_assert_ptr_null(
         weir_conf_set(conf, "production.exception.handler", handler));
     weir_error_t *err = NULL;
@@ -445,7 +445,8 @@ static Suite *errors_suite(void)
     tcase_set_timeout(tc, 240);
     tcase_add_test(tc, test_runtime_global_table_updates_and_dead_letters);
     tcase_add_test(tc, test_runtime_configuration_errors_are_clear);
-    tcase_add_test(tc, test_runtime_too_large_record_goes_to_production_handler);
+    tcase_add_test(tc,
+                   test_runtime_too_large_record_goes_to_production_handler);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -68,10 +68,11 @@ static void names_free(names_t *n)
 static void check_closed_in_time(const ww_t *ww, const char *out,
                                  const char *const *props)
 {
-    int64_t waited =
-        ww_check_closed_output(ww, out, atoi(props[1]) + CLOSE_MARGIN_MS);
-    fprintf(stderr, "every closed window was there %" PRId64
-                    " ms after the input ended\n",
+    int64_t waited = ww_check_closed_output(ww, out,
+                                            atoi(props[1]) + CLOSE_MARGIN_MS);
+    fprintf(stderr,
+            "every closed window was there %" PRId64
+            " ms after the input ended\n",
             waited);
 }
 
@@ -213,10 +214,10 @@ static Suite *event_time_suite(void)
     Suite *s = suite_create("runtime_event_time");
     TCase *tc = tcase_create("event_time");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc,
-                   test_runtime_rebalance_after_input_ended_closes_every_window);
-    tcase_add_test(tc,
-                   test_runtime_rebalance_while_data_flows_closes_every_window);
+    tcase_add_test(
+        tc, test_runtime_rebalance_after_input_ended_closes_every_window);
+    tcase_add_test(
+        tc, test_runtime_rebalance_while_data_flows_closes_every_window);
     tcase_add_test(tc, test_runtime_kill_upstream_owner_closes_every_window);
     suite_add_tcase(s, tc);
     return s;

@@ -101,8 +101,8 @@ static int64_t sample(const char *body, const char *name, const char *app_id,
 static weir_topology_t *copy_topology(const char *in, const char *out)
 {
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_t *s =
-        weir_stream(topo, in, weir_serde_string(), weir_serde_string());
+    weir_kstream_t *s = weir_stream(topo, in, weir_serde_string(),
+                                    weir_serde_string());
     weir_kstream_to(s, out, NULL, NULL);
     return topo;
 }
@@ -151,8 +151,7 @@ START_TEST(test_runtime_metrics_scraped_while_records_flow)
     for (int i = 0; i < 600 && status != 200; i++) {
         free(body);
         status = http_get(port, "/health", &body);
-        ck_assert_msg(status == 200 || status == 503, "/health: %ld",
-                      status);
+        ck_assert_msg(status == 200 || status == 503, "/health: %ld", status);
         if (status == 503)
             ck_assert_msg(!strstr(body, "\"RUNNING\""), "503 with %s", body);
         if (status != 200)
@@ -215,16 +214,16 @@ START_TEST(test_runtime_metrics_scraped_while_records_flow)
     /* A second app on the same port: a clear start-up error. */
     char *other_id = weir_test_unique_name("metrics-other");
     char *other_state = weir_test_tmpdir_new("weir-metrics-other");
-    weir_app_t *other = weir_app_new(copy_topology(in, out),
-                                     conf_for(other_id, other_state, port),
-                                     &err);
+    weir_app_t *other = weir_app_new(
+        copy_topology(in, out), conf_for(other_id, other_state, port), &err);
     ck_assert_msg(other, "%s", weir_error_string(err));
     err = weir_app_start(other);
     ck_assert_ptr_nonnull(err);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     char want[128];
-    snprintf(want, sizeof(want), "metrics.port: cannot serve metrics on "
-                                 "127.0.0.1:%d: Address already in use",
+    snprintf(want, sizeof(want),
+             "metrics.port: cannot serve metrics on "
+             "127.0.0.1:%d: Address already in use",
              port);
     ck_assert_str_eq(weir_error_string(err), want);
     weir_error_destroy(err);

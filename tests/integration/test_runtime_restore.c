@@ -36,8 +36,8 @@ static weir_topology_t *count_topology(const setup_t *s)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *in = weir_stream(topo, s->in, weir_serde_string(),
                                      weir_serde_string());
-    weir_ktable_t *counts =
-        weir_kgrouped_count(weir_kstream_group_by_key(in), "counts");
+    weir_ktable_t *counts = weir_kgrouped_count(weir_kstream_group_by_key(in),
+                                                "counts");
     weir_kstream_to(weir_ktable_to_stream(counts), s->out, NULL, NULL);
     return topo;
 }
@@ -77,9 +77,9 @@ static void setup_new(setup_t *s, const char *prefix, int64_t n)
     }
     ck_assert_int_eq(rd_kafka_flush(rk, 120000), 0);
     rd_kafka_destroy(rk);
-    fprintf(stderr, "%" PRId64 " changelog records written in %" PRId64
-                    " ms\n",
-            n, mono_ms() - t0);
+    fprintf(stderr,
+            "%" PRId64 " changelog records written in %" PRId64 " ms\n", n,
+            mono_ms() - t0);
 }
 
 static void setup_free(setup_t *s)
@@ -93,8 +93,7 @@ static void setup_free(setup_t *s)
 
 static weir_app_t *app_start(const setup_t *s)
 {
-    weir_conf_t *conf = ww_conf(s->app_id, s->state_dir, "exactly_once_v2",
-                                1);
+    weir_conf_t *conf = ww_conf(s->app_id, s->state_dir, "exactly_once_v2", 1);
     weir_error_t *err = NULL;
     weir_app_t *app = weir_app_new(count_topology(s), conf, &err);
     ck_assert_msg(app != NULL, "%s", weir_error_string(err));
@@ -132,8 +131,9 @@ START_TEST(test_runtime_ready_task_processes_while_another_restores)
             restoring_at_first = restoring;
         usleep(1000);
     }
-    fprintf(stderr, "first record processed with %" PRId64
-                    " task(s) restoring; both after %" PRId64 " ms\n",
+    fprintf(stderr,
+            "first record processed with %" PRId64
+            " task(s) restoring; both after %" PRId64 " ms\n",
             restoring_at_first, mono_ms() - t0);
     ck_assert_msg(restoring_at_first == 1,
                   "task 0_0 did not process while 0_1 restored");
@@ -173,8 +173,9 @@ START_TEST(test_runtime_close_during_restore_cancels_it_and_resumes)
     ck_assert_msg(!err, "close: %s", weir_error_string(err));
     uint64_t first = weir_app_metric(app, "restored-records");
     weir_app_destroy(app);
-    fprintf(stderr, "closed %" PRId64 " ms into the restore, in %" PRId64
-                    " ms, after %" PRIu64 " of %" PRId64 " records\n",
+    fprintf(stderr,
+            "closed %" PRId64 " ms into the restore, in %" PRId64
+            " ms, after %" PRIu64 " of %" PRId64 " records\n",
             closing - t0, mono_ms() - closing, first, s.state_records);
     ck_assert_msg(first < (uint64_t)s.state_records,
                   "close waited for the whole restore");
@@ -200,8 +201,10 @@ static Suite *restore_suite(void)
     Suite *s = suite_create("runtime_restore");
     TCase *tc = tcase_create("restore");
     tcase_set_timeout(tc, 300);
-    tcase_add_test(tc, test_runtime_ready_task_processes_while_another_restores);
-    tcase_add_test(tc, test_runtime_close_during_restore_cancels_it_and_resumes);
+    tcase_add_test(tc,
+                   test_runtime_ready_task_processes_while_another_restores);
+    tcase_add_test(tc,
+                   test_runtime_close_during_restore_cancels_it_and_resumes);
     suite_add_tcase(s, tc);
     return s;
 }

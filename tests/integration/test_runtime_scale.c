@@ -35,10 +35,9 @@ static void instance_start(instance_t *inst, const char *app_id,
 {
     inst->state_dir = weir_test_tmpdir_new("weir-scale-state");
     weir_error_t *err = NULL;
-    inst->app = weir_app_new(ww_topology(in, out),
-                             ww_conf(app_id, inst->state_dir,
-                                     "exactly_once_v2", 1),
-                             &err);
+    inst->app = weir_app_new(
+        ww_topology(in, out),
+        ww_conf(app_id, inst->state_dir, "exactly_once_v2", 1), &err);
     ck_assert_msg(inst->app != NULL, "%s", weir_error_string(err));
     err = weir_app_start(inst->app);
     ck_assert_msg(!err, "start: %s", weir_error_string(err));
@@ -50,12 +49,11 @@ static uint64_t instance_stop(instance_t *inst, const char *name)
     ck_assert_msg(weir_app_state(inst->app) != WEIR_APP_ERROR,
                   "instance %s failed", name);
     uint64_t late = weir_app_metric(inst->app, "late-records");
-    fprintf(stderr, "instance %s: %llu records in, %llu restored, %llu "
-                    "rebalances\n",
-            name,
-            (unsigned long long)weir_app_metric(inst->app, "records-in"),
-            (unsigned long long)weir_app_metric(inst->app,
-                                                "restored-records"),
+    fprintf(stderr,
+            "instance %s: %llu records in, %llu restored, %llu "
+            "rebalances\n",
+            name, (unsigned long long)weir_app_metric(inst->app, "records-in"),
+            (unsigned long long)weir_app_metric(inst->app, "restored-records"),
             (unsigned long long)weir_app_metric(inst->app, "rebalances"));
     weir_error_t *err = weir_app_close(inst->app, 60000);
     ck_assert_msg(!err, "close %s: %s", name, weir_error_string(err));
@@ -76,8 +74,7 @@ static void *feed(void *arg)
     feeder_t *f = arg;
     int slices = 40, per = f->ww->records / slices;
     for (int s = 0; s < slices; s++) {
-        ww_produce(f->ww, f->in, s * per, (s + 1) * per,
-                   s == slices - 1, -1);
+        ww_produce(f->ww, f->in, s * per, (s + 1) * per, s == slices - 1, -1);
         usleep(300 * 1000);
     }
     return NULL;

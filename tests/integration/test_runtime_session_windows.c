@@ -53,11 +53,11 @@ static char *describe(const weir_test_msg_t *m)
     size_t klen = m->key_len - 16;
     const unsigned char *k = (const unsigned char *)m->key;
     char s[256];
-    snprintf(s, sizeof(s), "%.*s[%" PRId64 ",%" PRId64 "]=%" PRId64 "@%" PRId64,
-             (int)klen, m->key, be64(k + klen) - (int64_t)BASE,
-             be64(k + klen + 8) - (int64_t)BASE,
-             be64((const unsigned char *)m->value),
-             m->timestamp - (int64_t)BASE);
+    snprintf(
+        s, sizeof(s), "%.*s[%" PRId64 ",%" PRId64 "]=%" PRId64 "@%" PRId64,
+        (int)klen, m->key, be64(k + klen) - (int64_t)BASE,
+        be64(k + klen + 8) - (int64_t)BASE,
+        be64((const unsigned char *)m->value), m->timestamp - (int64_t)BASE);
     return strdup(s);
 }
 
@@ -74,11 +74,9 @@ static void run_case(weir_topology_t *topo, const char *in_topic,
     char *state = weir_test_tmpdir_new("weir-windows-state");
     rd_kafka_t *rk = weir_test_producer();
     for (size_t i = 0; i < n; i++)
-        weir_test_produce(rk, in_topic, 0, in[i].key, "v", 1,
-                          BASE + in[i].at);
+        weir_test_produce(rk, in_topic, 0, in[i].key, "v", 1, BASE + in[i].at);
     /* An hour later: stream time passes every window's close. */
-    weir_test_produce(rk, in_topic, 0, "flush", "v", 1,
-                      BASE + 3600LL * 1000);
+    weir_test_produce(rk, in_topic, 0, "flush", "v", 1, BASE + 3600LL * 1000);
     ck_assert_int_eq(rd_kafka_flush(rk, 30000), 0);
     rd_kafka_destroy(rk);
 
@@ -133,10 +131,9 @@ static weir_topology_t *count_topology(const char *in, const char *out,
     weir_kgrouped_t *g = weir_kstream_group_by_key(
         weir_stream(topo, in, weir_serde_string(), weir_serde_string()));
     weir_kstream_t *counts =
-        sliding ? weir_kwindowed_count(
-                      weir_kgrouped_sliding_windowed_by(
-                          g, weir_sliding_windows(1000, 500)),
-                      "sliding-counts")
+        sliding ? weir_kwindowed_count(weir_kgrouped_sliding_windowed_by(
+                                           g, weir_sliding_windows(1000, 500)),
+                                       "sliding-counts")
                 : weir_ksession_windowed_count(
                       weir_kgrouped_session_windowed_by(
                           g, weir_session_windows(1000, 1000)),
@@ -163,8 +160,10 @@ START_TEST(test_runtime_session_windows_count_exactly_once)
         {"dave", 2000},                   /* would close at 4000 < 5000 */
     };
     static const char *const want[] = {
-        "alice[0,1300]=3@1300",  "alice[4500,5000]=2@5000",
-        "bob[100,1900]=3@1900",  "carol[3000,3000]=1@3000",
+        "alice[0,1300]=3@1300",
+        "alice[4500,5000]=2@5000",
+        "bob[100,1900]=3@1900",
+        "carol[3000,3000]=1@3000",
     };
     run_case(count_topology(in, out, false), in, out, input,
              sizeof(input) / sizeof(input[0]), want,
@@ -188,11 +187,10 @@ START_TEST(test_runtime_sliding_windows_count_exactly_once)
         {"m", 100},               /* every window of it has closed */
     };
     static const char *const want[] = {
-        "k[0,1000]=1@1000",    "k[500,1500]=2@1500",
-        "k[1000,2000]=3@2000", "k[1001,2001]=2@2001",
-        "k[1501,2501]=1@2501", "j[0,1000]=1@1000",
-        "j[500,1500]=2@1500",  "j[1000,2000]=3@2000",
-        "j[1001,2001]=2@2001", "j[1501,2501]=1@2501",
+        "k[0,1000]=1@1000",    "k[500,1500]=2@1500",  "k[1000,2000]=3@2000",
+        "k[1001,2001]=2@2001", "k[1501,2501]=1@2501", "j[0,1000]=1@1000",
+        "j[500,1500]=2@1500",  "j[1000,2000]=3@2000", "j[1001,2001]=2@2001",
+        "j[1501,2501]=1@2501",
     };
     run_case(count_topology(in, out, true), in, out, input,
              sizeof(input) / sizeof(input[0]), want,

@@ -37,10 +37,10 @@ typedef struct inst_s {
 static weir_topology_t *count_topology(const char *in, const char *out)
 {
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_t *s =
-        weir_stream(topo, in, weir_serde_string(), weir_serde_string());
-    weir_ktable_t *counts =
-        weir_kgrouped_count(weir_kstream_group_by_key(s), "counts");
+    weir_kstream_t *s = weir_stream(topo, in, weir_serde_string(),
+                                    weir_serde_string());
+    weir_ktable_t *counts = weir_kgrouped_count(weir_kstream_group_by_key(s),
+                                                "counts");
     weir_kstream_to(weir_ktable_to_stream(counts), out, NULL, NULL);
     return topo;
 }
@@ -57,8 +57,8 @@ static void inst_start(inst_t *i, const char *name, const char *app_id,
 {
     i->name = name;
     i->state_dir = weir_test_tmpdir_new("weir-standby-state");
-    weir_conf_t *conf =
-        ww_conf(app_id, i->state_dir, "exactly_once_v2", threads);
+    weir_conf_t *conf = ww_conf(app_id, i->state_dir, "exactly_once_v2",
+                                threads);
     weir_error_t *err = weir_conf_set(conf, "num.standby.replicas", "1");
     ck_assert_msg(!err, "%s", weir_error_string(err));
     i->app = weir_app_new(count_topology(in, out), conf, &err);
@@ -93,14 +93,14 @@ static void wait_warm(const inst_t *a, const inst_t *b)
            weir_app_state(b->app) != WEIR_APP_RUNNING ||
            metric(a, "standby-tasks") + metric(b, "standby-tasks") !=
                PARTITIONS ||
-           metric(a, "standby-lag-records") + metric(b, "standby-lag-records")) {
-        ck_assert_msg(mono_ms() - t0 < 60000,
-                      "standbys: A %" PRIu64 " (lag %" PRIu64 "), B %" PRIu64
-                      " (lag %" PRIu64 ")",
-                      metric(a, "standby-tasks"),
-                      metric(a, "standby-lag-records"),
-                      metric(b, "standby-tasks"),
-                      metric(b, "standby-lag-records"));
+           metric(a, "standby-lag-records") +
+               metric(b, "standby-lag-records")) {
+        ck_assert_msg(
+            mono_ms() - t0 < 60000,
+            "standbys: A %" PRIu64 " (lag %" PRIu64 "), B %" PRIu64
+            " (lag %" PRIu64 ")",
+            metric(a, "standby-tasks"), metric(a, "standby-lag-records"),
+            metric(b, "standby-tasks"), metric(b, "standby-lag-records"));
         usleep(20 * 1000);
     }
 }
@@ -152,9 +152,10 @@ START_TEST(test_runtime_standby_takes_over_with_only_the_tail)
         ck_assert_msg(mono_ms() - t0 < 60000, "B did not take over"),
             usleep(10 * 1000);
     uint64_t restored = metric(&b, "restored-records") - restored_before;
-    fprintf(stderr, "B took over %" PRId64 " ms after A's close began, "
-                    "restoring %" PRIu64 " records (the changelogs of A's "
-                    "tasks hold thousands)\n",
+    fprintf(stderr,
+            "B took over %" PRId64 " ms after A's close began, "
+            "restoring %" PRIu64 " records (the changelogs of A's "
+            "tasks hold thousands)\n",
             mono_ms() - closing, restored);
     /* Without its standbys B would restore A's half of the keys. */
     ck_assert_msg(restored < KEYS / 20, "restored %" PRIu64, restored);

@@ -60,15 +60,17 @@ START_TEST(test_runtime_static_member_restart_moves_nothing)
     char *dir = ww_instance_kill(&b);
     ww_instance_fork(&b, "B", &setup_b, dir);
     int64_t running = ww_instance_wait_forked_running(&b, 60000);
-    fprintf(stderr, "static restart on its state dir: RUNNING %" PRId64
-                    " ms after the kill\n",
+    fprintf(stderr,
+            "static restart on its state dir: RUNNING %" PRId64
+            " ms after the kill\n",
             running - killed);
     ww_produce(&ww, in, PART, 2 * PART, false, -1);
     sleep(3);
     ww_counters_t after = ww_instance_term(&b);
     ck_assert_msg(after.rebalances <= 1,
                   "the restarted instance went through %" PRIu64
-                  " assignments", after.rebalances);
+                  " assignments",
+                  after.rebalances);
 
     /* Again on an empty state dir: a full restore, still no rebalance,
      * and the old transaction fenced at once (the transactional id comes
@@ -88,12 +90,13 @@ START_TEST(test_runtime_static_member_restart_moves_nothing)
     ck_assert_int_eq(last.late + counted_a.late, 0);
     /* The restart on its own state dir restored only tails: less than
      * the full restore on the empty one. */
-    fprintf(stderr, "restored: %" PRIu64 " records on its state dir, %"
-                    PRIu64 " on an empty one\n",
+    fprintf(stderr,
+            "restored: %" PRIu64 " records on its state dir, %" PRIu64
+            " on an empty one\n",
             after.restored, last.restored);
     ck_assert_msg(after.restored * 4 < last.restored,
-                  "restored %" PRIu64 " records on its own state dir, %"
-                  PRIu64 " on an empty one",
+                  "restored %" PRIu64 " records on its own state dir, %" PRIu64
+                  " on an empty one",
                   after.restored, last.restored);
     free(app_id);
     free(out);

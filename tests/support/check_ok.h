@@ -13,11 +13,11 @@
 
 #include <weir/error.h>
 
-#define CHECK_OK(expr)                                                   \
-    do {                                                                 \
-        weir_error_t *check_ok_err_ = (expr);                            \
-        ck_assert_msg(!check_ok_err_, "%s: %s", #expr,                   \
-                      weir_error_string(check_ok_err_));                 \
+#define CHECK_OK(expr)                                   \
+    do {                                                 \
+        weir_error_t *check_ok_err_ = (expr);            \
+        ck_assert_msg(!check_ok_err_, "%s: %s", #expr,   \
+                      weir_error_string(check_ok_err_)); \
     } while (0)
 
 #endif /* WEIR_TEST_CHECK_OK_H */

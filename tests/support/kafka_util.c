@@ -16,8 +16,8 @@ static rd_kafka_t *handle(rd_kafka_type_t type, const char *const *props)
 {
     char errstr[512];
     rd_kafka_conf_t *conf = rd_kafka_conf_new();
-    rd_kafka_conf_set(conf, "bootstrap.servers", weir_test_bootstrap(),
-                      errstr, sizeof(errstr));
+    rd_kafka_conf_set(conf, "bootstrap.servers", weir_test_bootstrap(), errstr,
+                      sizeof(errstr));
     for (size_t i = 0; props && props[i]; i += 2)
         ck_assert_msg(rd_kafka_conf_set(conf, props[i], props[i + 1], errstr,
                                         sizeof(errstr)) == RD_KAFKA_CONF_OK,
@@ -123,11 +123,16 @@ size_t weir_test_consume_all(const char *topic, size_t want, int timeout_ms,
                              bool read_committed, weir_test_msg_t **msgsp)
 {
     char *group = weir_test_unique_name("reader");
-    const char *props[] = {"group.id", group, "enable.partition.eof", "true",
+    const char *props[] = {"group.id",
+                           group,
+                           "enable.partition.eof",
+                           "true",
                            "isolation.level",
                            read_committed ? "read_committed"
                                           : "read_uncommitted",
-                           "enable.auto.commit", "false", NULL};
+                           "enable.auto.commit",
+                           "false",
+                           NULL};
     rd_kafka_t *rk = handle(RD_KAFKA_CONSUMER, props);
     const struct rd_kafka_metadata *md;
     rd_kafka_topic_t *rkt = rd_kafka_topic_new(rk, topic, NULL);
@@ -135,8 +140,8 @@ size_t weir_test_consume_all(const char *topic, size_t want, int timeout_ms,
     int parts = md->topics[0].partition_cnt;
     rd_kafka_metadata_destroy(md);
     rd_kafka_topic_destroy(rkt);
-    rd_kafka_topic_partition_list_t *list =
-        rd_kafka_topic_partition_list_new(parts);
+    rd_kafka_topic_partition_list_t *list = rd_kafka_topic_partition_list_new(
+        parts);
     for (int p = 0; p < parts; p++)
         rd_kafka_topic_partition_list_add(list, topic, p)->offset =
             RD_KAFKA_OFFSET_BEGINNING;

@@ -131,8 +131,8 @@ EXPORT int cnd_wait(cnd_t *c, mtx_t *m)
 EXPORT int cnd_timedwait(cnd_t *restrict c, mtx_t *restrict m,
                          const struct timespec *restrict t)
 {
-    int rc = pthread_cond_timedwait((pthread_cond_t *)c,
-                                    (pthread_mutex_t *)m, t);
+    int rc = pthread_cond_timedwait((pthread_cond_t *)c, (pthread_mutex_t *)m,
+                                    t);
     return !rc ? thrd_success : rc == ETIMEDOUT ? thrd_timedout : thrd_error;
 }
 

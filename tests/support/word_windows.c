@@ -25,10 +25,10 @@ static weir_error_t *word_as_key(void *ctx, const weir_record_t *rec,
 weir_topology_t *ww_topology(const char *in, const char *out)
 {
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_t *words =
-        weir_stream(topo, in, weir_serde_string(), weir_serde_string());
-    weir_kstream_t *by_word =
-        weir_kstream_select_key(words, word_as_key, NULL, weir_serde_string());
+    weir_kstream_t *words = weir_stream(topo, in, weir_serde_string(),
+                                        weir_serde_string());
+    weir_kstream_t *by_word = weir_kstream_select_key(words, word_as_key, NULL,
+                                                      weir_serde_string());
     weir_kstream_t *counts = weir_kwindowed_count(
         weir_kgrouped_windowed_by(
             weir_kstream_group_by_key(by_word),
@@ -140,8 +140,8 @@ static int64_t check_output_before(const ww_t *ww, const char *out,
                            be64((const unsigned char *)msgs[i].key + klen) ==
                                start;
                 if (!seen)
-                    fprintf(stderr, "missing: %s window %+lld s\n",
-                            key, (long long)((start - WW_BASE_MS) / 1000));
+                    fprintf(stderr, "missing: %s window %+lld s\n", key,
+                            (long long)((start - WW_BASE_MS) / 1000));
             }
     }
     ck_assert_msg(n == want, "got %zu results, expected %zu", n, want);
@@ -152,10 +152,10 @@ static int64_t check_output_before(const ww_t *ww, const char *out,
         const unsigned char *k = (const unsigned char *)msgs[i].key;
         int64_t start = be64(k + wlen), end = be64(k + wlen + 8);
         ck_assert_int_eq(end - start, WW_WINDOW_MS);
-        ck_assert_msg(start < bound, "a window that cannot have closed: %"
-                      PRId64, start);
-        ck_assert_msg(msgs[i].key[0] == 'w', "unexpected key %.*s",
-                      (int)wlen, msgs[i].key);
+        ck_assert_msg(start < bound,
+                      "a window that cannot have closed: %" PRId64, start);
+        ck_assert_msg(msgs[i].key[0] == 'w', "unexpected key %.*s", (int)wlen,
+                      msgs[i].key);
         int word = atoi(msgs[i].key + 1);
         ck_assert_uint_eq(msgs[i].value_len, 8);
         int64_t count = be64((const unsigned char *)msgs[i].value);
@@ -164,11 +164,10 @@ static int64_t check_output_before(const ww_t *ww, const char *out,
                       ", expected %" PRId64,
                       word, start, count, expected_count(ww, word, start));
         for (size_t j = 0; j < i; j++)
-            ck_assert_msg(msgs[j].key_len != msgs[i].key_len ||
-                              memcmp(msgs[j].key, msgs[i].key,
-                                     msgs[i].key_len),
-                          "duplicate result for w%d window %" PRId64, word,
-                          start);
+            ck_assert_msg(
+                msgs[j].key_len != msgs[i].key_len ||
+                    memcmp(msgs[j].key, msgs[i].key, msgs[i].key_len),
+                "duplicate result for w%d window %" PRId64, word, start);
     }
     weir_test_msgs_free(msgs, n);
     return waited;
@@ -179,8 +178,7 @@ void ww_check_output(const ww_t *ww, const char *out, int timeout_ms)
     check_output_before(ww, out, timeout_ms, INT64_MAX);
 }
 
-int64_t ww_check_closed_output(const ww_t *ww, const char *out,
-                               int timeout_ms)
+int64_t ww_check_closed_output(const ww_t *ww, const char *out, int timeout_ms)
 {
     /* A window [s, s + size) is closed once end + grace <= last time. */
     int64_t bound = ww_last_time(ww) - WW_GRACE_MS - WW_WINDOW_MS + 1;

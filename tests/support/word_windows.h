@@ -23,7 +23,7 @@
 typedef struct ww_s {
     int partitions;
     int words;
-    int records; /* record i: word i % words, partition i % partitions */
+    int records;     /* record i: word i % words, partition i % partitions */
     int64_t step_ms; /* record i: time BASE + i * step */
     /* Records [records, records + tail) continue the sequence all on
      * partition tail_partition: the input of the other partitions ends
@@ -40,8 +40,8 @@ weir_topology_t *ww_topology(const char *in, const char *out);
  * @p flush, a far-future record to every partition so that every window
  * closes. Only records whose partition is in @p only (or all when
  * only < 0) are produced. */
-void ww_produce(const ww_t *ww, const char *in, int from, int to,
-                bool flush, int only);
+void ww_produce(const ww_t *ww, const char *in, int from, int to, bool flush,
+                int only);
 
 /* Records of the workload, tail included. */
 int ww_total(const ww_t *ww);

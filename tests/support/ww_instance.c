@@ -22,8 +22,8 @@ static weir_app_t *app_new(const ww_setup_t *setup, const char *state_dir,
     weir_conf_t *conf = ww_conf(setup->app_id, state_dir, "exactly_once_v2",
                                 setup->threads);
     for (size_t i = 0; setup->props && setup->props[i]; i += 2) {
-        weir_error_t *err =
-            weir_conf_set(conf, setup->props[i], setup->props[i + 1]);
+        weir_error_t *err = weir_conf_set(conf, setup->props[i],
+                                          setup->props[i + 1]);
         if (err) {
             weir_conf_destroy(conf);
             *errp = err;
@@ -44,8 +44,8 @@ static ww_counters_t counters_of(weir_app_t *app)
 void ww_instance_start(ww_instance_t *inst, const char *name,
                        const ww_setup_t *setup)
 {
-    *inst = (ww_instance_t){name, weir_test_tmpdir_new("weir-ww-state"),
-                            NULL, 0};
+    *inst = (ww_instance_t){name, weir_test_tmpdir_new("weir-ww-state"), NULL,
+                            0};
     weir_error_t *err = NULL;
     inst->app = app_new(setup, inst->state_dir, &err);
     ck_assert_msg(inst->app != NULL, "instance %s: %s", name,
@@ -175,8 +175,7 @@ ww_counters_t ww_instance_term(ww_instance_t *inst)
     FILE *f = fopen(path, "r");
     ck_assert_msg(f != NULL, "instance %s wrote no counters", inst->name);
     ww_counters_t c = {0};
-    ck_assert_int_eq(fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64
-                               " %" SCNu64,
+    ck_assert_int_eq(fscanf(f, "%" SCNu64 " %" SCNu64 " %" SCNu64 " %" SCNu64,
                             &c.records_in, &c.restored, &c.rebalances,
                             &c.late),
                      4);
@@ -226,10 +225,9 @@ void ww_instance_wait_records_in(const ww_instance_t *inst, uint64_t n,
                       "instance %s failed", inst->name);
         usleep(50 * 1000);
     }
-    ck_abort_msg("instance %s took in %" PRIu64 " of %" PRIu64
-                 " records in %d ms",
-                 inst->name, weir_app_metric(inst->app, "records-in"), n,
-                 timeout_ms);
+    ck_abort_msg(
+        "instance %s took in %" PRIu64 " of %" PRIu64 " records in %d ms",
+        inst->name, weir_app_metric(inst->app, "records-in"), n, timeout_ms);
 }
 
 void ww_instance_wait_running(const ww_instance_t *inst, int timeout_ms)

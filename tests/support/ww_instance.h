@@ -18,10 +18,10 @@
 #include <weir/weir.h>
 
 typedef struct ww_instance_s {
-    const char *name;  /* for messages: "A", "B" */
-    char *state_dir;   /* owned */
-    weir_app_t *app;   /* in this process, or NULL */
-    pid_t pid;         /* a forked child, or 0 */
+    const char *name; /* for messages: "A", "B" */
+    char *state_dir;  /* owned */
+    weir_app_t *app;  /* in this process, or NULL */
+    pid_t pid;        /* a forked child, or 0 */
 } ww_instance_t;
 
 /* What an instance counted (weir_app_metric names). */

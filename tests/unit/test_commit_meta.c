@@ -22,8 +22,8 @@ static weir__commit_meta_t round_trip(weir__commit_meta_t in)
 
 START_TEST(test_commit_meta_round_trip_extremes)
 {
-    weir__commit_meta_t out = round_trip((weir__commit_meta_t){
-        1700000012345LL, 1764600000000LL});
+    weir__commit_meta_t out = round_trip(
+        (weir__commit_meta_t){1700000012345LL, 1764600000000LL});
     ck_assert_int_eq(out.stream_time, 1700000012345LL);
     ck_assert_int_eq(out.last_record_ms, 1764600000000LL);
     out = round_trip((weir__commit_meta_t){INT64_MIN, INT64_MIN});

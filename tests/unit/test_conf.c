@@ -44,8 +44,8 @@ START_TEST(test_conf_defaults)
     ck_assert_str_eq(weir_conf_get(conf, "num.stream.threads"), "1");
     ck_assert_ptr_null(weir_conf_get(conf, "application.id"));
     ck_assert_int_eq(weir__conf_commit_interval_ms(conf), 100);
-    ck_assert_ptr_null(weir_conf_set(conf, "processing.guarantee",
-                                     "at_least_once"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "processing.guarantee", "at_least_once"));
     ck_assert_int_eq(weir__conf_commit_interval_ms(conf), 30000);
     ck_assert_ptr_null(weir_conf_set(conf, "commit.interval.ms", "250"));
     ck_assert_int_eq(weir__conf_commit_interval_ms(conf), 250);
@@ -66,8 +66,8 @@ START_TEST(test_conf_rejects_bad_values_naming_the_key)
     assert_rejected("application.id", "", "must be 1 to 200 characters");
     assert_rejected("group.instance.id", "pod 0",
                     "group.instance.id: 'pod 0' has ' '");
-    ck_assert_ptr_null(weir_conf_set(conf, "group.instance.id",
-                                     "weir-recommend-0.east_1"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "group.instance.id", "weir-recommend-0.east_1"));
     assert_rejected("debug", "store,nonsense",
                     "debug: unknown context 'nonsense'");
     /* The failed sets left the old values. */
@@ -78,8 +78,8 @@ END_TEST
 START_TEST(test_conf_passes_librdkafka_keys_and_rejects_unknown)
 {
     ck_assert_ptr_null(weir_conf_set(conf, "socket.timeout.ms", "5000"));
-    ck_assert_ptr_null(weir_conf_set(conf, "consumer.fetch.wait.max.ms",
-                                     "10"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "consumer.fetch.wait.max.ms", "10"));
     ck_assert_str_eq(weir_conf_get(conf, "socket.timeout.ms"), "5000");
     assert_rejected("no.such.property", "1",
                     "no.such.property: unknown property");
@@ -87,8 +87,7 @@ START_TEST(test_conf_passes_librdkafka_keys_and_rejects_unknown)
     assert_rejected("group.id", "x", "group.id: cannot be set");
     assert_rejected("producer.transactional.id", "x",
                     "producer.transactional.id: cannot be set");
-    assert_rejected("consumer.num.stream.threads", "2",
-                    "is a weir property");
+    assert_rejected("consumer.num.stream.threads", "2", "is a weir property");
 }
 END_TEST
 
@@ -108,17 +107,17 @@ START_TEST(test_conf_rdkafka_view_per_client_kind)
 {
     ck_assert_ptr_null(weir_conf_set(conf, "bootstrap.servers", "b:9092"));
     ck_assert_ptr_null(weir_conf_set(conf, "fetch.wait.max.ms", "100"));
-    ck_assert_ptr_null(weir_conf_set(conf, "consumer.fetch.wait.max.ms",
-                                     "10"));
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "consumer.fetch.wait.max.ms", "10"));
     ck_assert_ptr_null(weir_conf_set(conf, "producer.linger.ms", "5"));
     collect_t c = {""};
-    ck_assert_ptr_null(weir__conf_foreach_rdkafka(conf, "consumer", collect,
-                                                  &c));
+    ck_assert_ptr_null(
+        weir__conf_foreach_rdkafka(conf, "consumer", collect, &c));
     ck_assert_str_eq(c.seen, "bootstrap.servers=b:9092;"
                              "fetch.wait.max.ms=100;fetch.wait.max.ms=10;");
     collect_t p = {""};
-    ck_assert_ptr_null(weir__conf_foreach_rdkafka(conf, "producer", collect,
-                                                  &p));
+    ck_assert_ptr_null(
+        weir__conf_foreach_rdkafka(conf, "producer", collect, &p));
     ck_assert_str_eq(p.seen, "bootstrap.servers=b:9092;"
                              "fetch.wait.max.ms=100;linger.ms=5;");
 }
@@ -138,13 +137,12 @@ static char *write_file(const char *dir, const char *text)
 START_TEST(test_conf_load_file)
 {
     char *dir = weir_test_tmpdir_new("weir-conf");
-    char *path = write_file(dir,
-                            "# a comment\n"
-                            "! another\n"
-                            "\n"
-                            "application.id = recs\n"
-                            "bootstrap.servers: 127.0.0.1:9092\n"
-                            "  num.stream.threads=3  \n");
+    char *path = write_file(dir, "# a comment\n"
+                                 "! another\n"
+                                 "\n"
+                                 "application.id = recs\n"
+                                 "bootstrap.servers: 127.0.0.1:9092\n"
+                                 "  num.stream.threads=3  \n");
     ck_assert_ptr_null(weir_conf_load_file(conf, path));
     ck_assert_str_eq(weir_conf_get(conf, "application.id"), "recs");
     ck_assert_str_eq(weir_conf_get(conf, "bootstrap.servers"),

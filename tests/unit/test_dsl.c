@@ -64,8 +64,8 @@ static weir_error_t *upper(void *ctx, const weir_record_t *rec, void **valuep,
     return NULL;
 }
 
-static weir_error_t *length(void *ctx, const weir_record_t *rec,
-                            void **valuep, size_t *lenp)
+static weir_error_t *length(void *ctx, const weir_record_t *rec, void **valuep,
+                            size_t *lenp)
 {
     (void)ctx;
     int64_t *n = malloc(sizeof(*n));
@@ -96,9 +96,9 @@ START_TEST(test_dsl_filter_map_values_peek_foreach_to)
                     NULL);
     weir_kstream_foreach(weir_kstream_filter_not(s, starts_with_a, NULL),
                          collect, each);
-    weir_kstream_to(weir_kstream_map_values(s, length, NULL,
-                                            weir_serde_int64()),
-                    "lengths", NULL, NULL);
+    weir_kstream_to(
+        weir_kstream_map_values(s, length, NULL, weir_serde_int64()),
+        "lengths", NULL, NULL);
     weir_test_driver_t *drv = dsl_driver(topo);
     dsl_pipe_str(drv, "in", "1", "apple", 10);
     dsl_pipe_str(drv, "in", "2", "banana", 20);
@@ -363,12 +363,12 @@ START_TEST(test_dsl_table_and_stream_table_joins)
                                       weir_serde_string(), "users-store");
     weir_kstream_t *clicks = weir_stream(topo, "clicks", weir_serde_string(),
                                          weir_serde_string());
-    weir_kstream_to(weir_kstream_join_table(clicks, users, join_values, NULL,
-                                            NULL),
-                    "inner", NULL, NULL);
-    weir_kstream_to(weir_kstream_left_join_table(clicks, users, join_values,
-                                                 NULL, NULL),
-                    "left", NULL, NULL);
+    weir_kstream_to(
+        weir_kstream_join_table(clicks, users, join_values, NULL, NULL),
+        "inner", NULL, NULL);
+    weir_kstream_to(
+        weir_kstream_left_join_table(clicks, users, join_values, NULL, NULL),
+        "left", NULL, NULL);
     weir_kstream_to(weir_ktable_to_stream(users), "user-updates", NULL, NULL);
     weir_test_driver_t *drv = dsl_driver(topo);
     dsl_pipe_str(drv, "clicks", "u1", "c0", 1); /* before the table has u1 */
@@ -402,16 +402,17 @@ START_TEST(test_dsl_join_after_select_key_repartitions)
                                          weir_serde_string());
     weir_kstream_t *by_user = weir_kstream_select_key(clicks, value_as_key,
                                                       NULL, NULL);
-    weir_kstream_to(weir_kstream_join_table(by_user, users, join_values, NULL,
-                                            NULL),
-                    "out", NULL, NULL);
+    weir_kstream_to(
+        weir_kstream_join_table(by_user, users, join_values, NULL, NULL),
+        "out", NULL, NULL);
     ck_assert_ptr_null(weir_topology_build(topo));
     /* {users table + join + repartition source} and {clicks + select}. */
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 2);
     char *d = weir_topology_describe(topo);
     ck_assert_msg(strstr(d, "Sink: KSTREAM-JOIN-0000000004-repartition-sink "
-                        "(topic: KSTREAM-JOIN-0000000004-repartition)") !=
-              NULL, "%s", d);
+                            "(topic: KSTREAM-JOIN-0000000004-repartition)") !=
+                      NULL,
+                  "%s", d);
     weir_free(d);
     weir_test_driver_t *drv = dsl_driver(topo);
     dsl_pipe_str(drv, "users", "u7", "gina", 1);
@@ -443,9 +444,8 @@ START_TEST(test_dsl_global_table_join)
     weir_kstream_to(weir_kstream_join_global(by_user, products, product_of,
                                              join_values, NULL, NULL),
                     "inner", NULL, NULL);
-    weir_kstream_to(weir_kstream_left_join_global(clicks, products,
-                                                  product_of, join_values,
-                                                  NULL, NULL),
+    weir_kstream_to(weir_kstream_left_join_global(clicks, products, product_of,
+                                                  join_values, NULL, NULL),
                     "left", NULL, NULL);
     ck_assert_ptr_null(weir_topology_build(topo));
     /* Global joins need no repartition: one task sub-topology. */
@@ -471,8 +471,8 @@ START_TEST(test_dsl_errors_reported_by_build)
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
     weir_kgrouped_t *g = weir_kstream_group_by_key(s);
-    ck_assert_ptr_null(weir_kgrouped_windowed_by(g, weir_hopping_windows(
-                                                        100, 200, 0)));
+    ck_assert_ptr_null(
+        weir_kgrouped_windowed_by(g, weir_hopping_windows(100, 200, 0)));
     weir_error_t *err = weir_topology_build(topo);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_TOPOLOGY);
     ck_assert(strstr(weir_error_string(err), "invalid windows (size 100, "
@@ -517,8 +517,8 @@ START_TEST(test_dsl_windows_with_reserved_set_are_refused)
                             "sliding_windowed_by after"};
     for (int kind = 0; kind < 3; kind++) {
         weir_topology_t *topo = weir_topology_new();
-        weir_kgrouped_t *g = weir_kstream_group_by_key(weir_stream(
-            topo, "in", weir_serde_string(), weir_serde_string()));
+        weir_kgrouped_t *g = weir_kstream_group_by_key(
+            weir_stream(topo, "in", weir_serde_string(), weir_serde_string()));
         tw.reserved[3] = sw.reserved[3] = lw.reserved[3] = 7;
         if (kind == 0)
             ck_assert_ptr_null(weir_kgrouped_windowed_by(g, tw));

@@ -34,14 +34,13 @@ typedef struct visits_s {
     long seen;
 } visits_t;
 
-static weir_error_t *visits_init(weir_processor_context_t *pctx,
-                                 void *opaque, void **statep)
+static weir_error_t *visits_init(weir_processor_context_t *pctx, void *opaque,
+                                 void **statep)
 {
     ck_assert_str_eq(opaque, "visits-opaque");
     visits_t *st = calloc(1, sizeof(*st));
     *statep = st;
-    weir_error_t *err = weir_processor_kv_store(pctx, "visit-counts",
-                                                &st->kv);
+    weir_error_t *err = weir_processor_kv_store(pctx, "visit-counts", &st->kv);
     if (!err)
         err = weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1000,
                                       7);
@@ -55,8 +54,8 @@ static weir_error_t *visits_process(weir_processor_context_t *pctx,
     void *old = NULL;
     size_t old_len = 0;
     bool found = false;
-    weir_error_t *err = weir_kv_store_get(st->kv, rec->key, rec->key_len,
-                                          &old, &old_len, &found);
+    weir_error_t *err = weir_kv_store_get(st->kv, rec->key, rec->key_len, &old,
+                                          &old_len, &found);
     if (err)
         return err;
     long n = found ? strtol(old, NULL, 10) + 1 : 1;
@@ -106,8 +105,8 @@ static const weir_processor_ops_t visits_ops = {
     .close = visits_close,
 };
 
-static weir_error_t *shout(void *ctx, const weir_record_t *rec,
-                           void **valuep, size_t *lenp)
+static weir_error_t *shout(void *ctx, const weir_record_t *rec, void **valuep,
+                           size_t *lenp)
 {
     (void)ctx;
     char *s = dsl_dup_str(rec->value, lenp);
@@ -127,8 +126,8 @@ START_TEST(test_dsl_process_stores_forwarding_and_punctuation)
     weir_topology_add_kv_store(topo, "visit-counts", NULL);
     ck_assert_str_eq(weir_kstream_name(p), "visits");
     /* The DSL goes on from what the processor forwards. */
-    weir_kstream_to(weir_kstream_map_values(p, shout, NULL, NULL), "out",
-                    NULL, NULL);
+    weir_kstream_to(weir_kstream_map_values(p, shout, NULL, NULL), "out", NULL,
+                    NULL);
     ck_assert_ptr_null(ok_or_abort(weir_topology_build(topo)));
     char *d = weir_topology_describe(topo);
     ck_assert_msg(strstr(d, "Processor: visits (stores: [visit-counts])\n"
@@ -158,8 +157,8 @@ START_TEST(test_dsl_process_stores_forwarding_and_punctuation)
 END_TEST
 
 /* Forwards (value, key): the key changes, with new serde types. */
-static weir_error_t *swap_process(weir_processor_context_t *pctx,
-                                  void *state, const weir_record_t *rec)
+static weir_error_t *swap_process(weir_processor_context_t *pctx, void *state,
+                                  const weir_record_t *rec)
 {
     (void)state;
     int64_t n = (int64_t)strtol(rec->key, NULL, 10);
@@ -236,8 +235,8 @@ START_TEST(test_dsl_process_errors_reported_by_build)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
-    ck_assert_ptr_null(weir_kstream_process(s, "p", &no_process, NULL, NULL,
-                                            NULL, NULL));
+    ck_assert_ptr_null(
+        weir_kstream_process(s, "p", &no_process, NULL, NULL, NULL, NULL));
     expect_build_error(topo, "processor 'p' has no process operation");
 
     /* A store nobody declared. */
@@ -276,8 +275,8 @@ static bool in_catalog(void *ctx, const weir_record_t *rec)
     void *v = NULL;
     size_t vl;
     bool found;
-    ck_assert_ptr_null(weir_kv_store_get(kv, rec->value, rec->value_len, &v,
-                                         &vl, &found));
+    ck_assert_ptr_null(
+        weir_kv_store_get(kv, rec->value, rec->value_len, &v, &vl, &found));
     weir_free(v);
     if (!found)
         weir_processor_count_dropped(pctx, "unknown-product");
@@ -285,8 +284,8 @@ static bool in_catalog(void *ctx, const weir_record_t *rec)
 }
 
 /* "<value>@<offset>/<stream time>", from the context's metadata. */
-static weir_error_t *where(void *ctx, const weir_record_t *rec,
-                           void **valuep, size_t *lenp)
+static weir_error_t *where(void *ctx, const weir_record_t *rec, void **valuep,
+                           size_t *lenp)
 {
     (void)ctx;
     weir_processor_context_t *pctx = weir_dsl_context();
@@ -309,8 +308,8 @@ START_TEST(test_dsl_process_callbacks_read_global_stores)
     weir_kstream_t *s = weir_stream(topo, "views", weir_serde_string(),
                                     weir_serde_string());
     s = weir_kstream_filter(s, in_catalog, &calls);
-    weir_kstream_to(weir_kstream_map_values(s, where, NULL, NULL), "out",
-                    NULL, NULL);
+    weir_kstream_to(weir_kstream_map_values(s, where, NULL, NULL), "out", NULL,
+                    NULL);
     ck_assert_ptr_null(ok_or_abort(weir_topology_build(topo)));
     weir_test_driver_t *drv = dsl_driver(topo);
     dsl_pipe_str(drv, "products", "p1", "Pen", 0);
@@ -391,8 +390,7 @@ START_TEST(test_dsl_process_callbacks_reach_connected_stores)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
-    weir_kstream_t *keyed = weir_kstream_select_key(s, number_key, NULL,
-                                                    NULL);
+    weir_kstream_t *keyed = weir_kstream_select_key(s, number_key, NULL, NULL);
     weir_topology_add_kv_store(topo, "seen", weir_kstream_name(keyed));
     weir_topology_add_kv_store(topo, "other", NULL);
     weir_kstream_to(keyed, "keyed", NULL, NULL);
@@ -410,8 +408,8 @@ START_TEST(test_dsl_process_callbacks_reach_connected_stores)
     ck_assert_str_eq(dsl_drain_str(drv, "aggs", true), "k=a@1;k=ab@2;j=a@3;");
     weir_error_t *err = weir_test_driver_pipe_str(drv, "in", "k", "bad", 4);
     ck_assert_ptr_nonnull(err);
-    ck_assert_msg(strstr(weir_error_string(err), "bad value at in[0]@3"),
-                  "%s", weir_error_string(err));
+    ck_assert_msg(strstr(weir_error_string(err), "bad value at in[0]@3"), "%s",
+                  weir_error_string(err));
     weir_error_destroy(err);
     weir_test_driver_destroy(drv);
 }

@@ -25,8 +25,8 @@
 
 START_TEST(test_dsl_session_extends_then_closes_once)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 0)), _i);
     wt_pipe(drv, "a", "v", 0);
     wt_pipe(drv, "a", "v", 5);
     wt_pipe(drv, "a", "v", 15); /* at end + gap: still the same session */
@@ -43,15 +43,15 @@ START_TEST(test_dsl_session_extends_then_closes_once)
     void *v = NULL;
     size_t len;
     bool found;
-    ck_assert_ptr_null(weir_window_store_get(ws, "a", 1, 15, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(
+        weir_window_store_get(ws, "a", 1, 15, &v, &len, &found));
     ck_assert(!found);
-    ck_assert_ptr_null(weir_window_store_get(ws, "b", 1, 26, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(
+        weir_window_store_get(ws, "b", 1, 26, &v, &len, &found));
     ck_assert(found);
     ck_assert_int_eq(len, 16);
-    ck_assert_int_eq(((unsigned char *)v)[7], 25);  /* start */
-    ck_assert_int_eq(((unsigned char *)v)[15], 2);  /* count */
+    ck_assert_int_eq(((unsigned char *)v)[7], 25); /* start */
+    ck_assert_int_eq(((unsigned char *)v)[15], 2); /* count */
     weir_free(v);
     /* Later progress brings no second result for [0, 15]. */
     wt_pipe(drv, "c", "v", 1000);
@@ -64,8 +64,8 @@ END_TEST
 START_TEST(test_dsl_session_bridging_record_merges)
 {
     /* Grace 10 keeps [0, 0] open while the record at 20 arrives. */
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 10)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 10)), _i);
     wt_pipe(drv, "a", "v", 0);
     wt_pipe(drv, "a", "v", 20); /* 20 - 0 > gap: a second session */
     wt_pipe(drv, "a", "v", 10); /* within the gap of both: one session */
@@ -75,11 +75,10 @@ START_TEST(test_dsl_session_bridging_record_merges)
     void *v = NULL;
     size_t len;
     bool found;
-    ck_assert_ptr_null(weir_window_store_get(ws, "a", 1, 0, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(weir_window_store_get(ws, "a", 1, 0, &v, &len, &found));
     ck_assert(!found);
-    ck_assert_ptr_null(weir_window_store_get(ws, "a", 1, 20, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(
+        weir_window_store_get(ws, "a", 1, 20, &v, &len, &found));
     ck_assert(found);
     ck_assert_int_eq(((unsigned char *)v)[7], 0);  /* start */
     ck_assert_int_eq(((unsigned char *)v)[15], 3); /* count */
@@ -94,8 +93,8 @@ END_TEST
 
 START_TEST(test_dsl_session_several_keys)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 0)), _i);
     wt_pipe(drv, "a", "v", 0);
     wt_pipe(drv, "b", "v", 3);
     wt_pipe(drv, "a", "v", 8);
@@ -108,8 +107,7 @@ START_TEST(test_dsl_session_several_keys)
     wt_pipe(drv, "a", "v", 28); /* extends [0, 18] to [0, 28] */
     wt_pipe(drv, "z", "v", 100);
     /* Closed together: in key order. */
-    ck_assert_str_eq(wt_results(drv, true),
-                     "a[0,28]=4@28;b[22,22]=1@22;");
+    ck_assert_str_eq(wt_results(drv, true), "a[0,28]=4@28;b[22,22]=1@22;");
     ck_assert_int_eq(weir_test_driver_dropped(drv, "late"), 0);
     weir_test_driver_destroy(drv);
 }
@@ -117,8 +115,8 @@ END_TEST
 
 START_TEST(test_dsl_session_late_records_dropped)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 0)), _i);
     wt_pipe(drv, "a", "v", 100);
     /* Stream time 100: a new session must end after 100 - 10 - 0 - 1. */
     wt_pipe(drv, "a", "v", 85); /* reaches nothing, [85, 85] closed */
@@ -128,8 +126,7 @@ START_TEST(test_dsl_session_late_records_dropped)
     wt_pipe(drv, "b", "v", 90); /* a new session still open */
     ck_assert_int_eq(weir_test_driver_dropped(drv, "late"), 2);
     wt_pipe(drv, "x", "v", 111);
-    ck_assert_str_eq(wt_results(drv, true),
-                     "b[90,90]=1@90;a[90,100]=2@100;");
+    ck_assert_str_eq(wt_results(drv, true), "b[90,90]=1@90;a[90,100]=2@100;");
     /* Only the emitted session was in its reach: late, not reopened. */
     wt_pipe(drv, "a", "v", 95);
     ck_assert_int_eq(weir_test_driver_dropped(drv, "late"), 3);
@@ -141,8 +138,8 @@ END_TEST
 
 START_TEST(test_dsl_session_grace_keeps_open)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 20)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 20)), _i);
     wt_pipe(drv, "a", "v", 0);
     wt_pipe(drv, "z", "v", 25); /* past 0 + gap, within grace */
     wt_pipe(drv, "a", "v", 9);  /* out of order: extends [0, 0] */
@@ -151,8 +148,7 @@ START_TEST(test_dsl_session_grace_keeps_open)
     wt_pipe(drv, "z", "v", 40); /* > 9 + 10 + 20 */
     ck_assert_str_eq(wt_results(drv, true), "a[0,9]=2@9;");
     wt_pipe(drv, "z", "v", 1000);
-    ck_assert_str_eq(wt_results(drv, true),
-                     "z[25,25]=1@25;z[39,40]=2@40;");
+    ck_assert_str_eq(wt_results(drv, true), "z[25,25]=1@25;z[39,40]=2@40;");
     wt_pipe(drv, "z", "v", 2000);
     ck_assert_str_eq(wt_results(drv, true), "z[1000,1000]=1@1000;");
     ck_assert_int_eq(weir_test_driver_dropped(drv, "late"), 0);
@@ -194,14 +190,14 @@ static weir_test_driver_t *string_driver(bool reduce, int engine)
 {
     weir_topology_t *topo = weir_topology_new();
     weir_ksession_windowed_t *w = weir_kgrouped_session_windowed_by(
-        weir_kstream_group_by_key(weir_stream(topo, "in", weir_serde_string(),
-                                              weir_serde_string())),
+        weir_kstream_group_by_key(
+            weir_stream(topo, "in", weir_serde_string(), weir_serde_string())),
         weir_session_windows(10, 10));
-    weir_kstream_t *out =
-        reduce ? weir_ksession_windowed_reduce(w, concat, NULL, "strs")
-               : weir_ksession_windowed_aggregate(
-                     w, wt_init_empty, wt_append, join_plus, "ctx",
-                     weir_serde_string(), "strs");
+    weir_kstream_t *out = reduce ? weir_ksession_windowed_reduce(w, concat,
+                                                                 NULL, "strs")
+                                 : weir_ksession_windowed_aggregate(
+                                       w, wt_init_empty, wt_append, join_plus,
+                                       "ctx", weir_serde_string(), "strs");
     weir_kstream_to(out, "out", NULL, NULL);
     return wt_driver(topo, engine);
 }
@@ -257,12 +253,12 @@ START_TEST(test_dsl_session_count_after_select_key)
                                     weir_serde_string());
     weir_kstream_t *rk = weir_kstream_select_key(s, first_char_key, NULL,
                                                  NULL);
-    weir_kstream_to(weir_ksession_windowed_count(
-                        weir_kgrouped_session_windowed_by(
-                            weir_kstream_group_by_key(rk),
-                            weir_session_windows(10, 0)),
-                        "by-letter"),
-                    "out", NULL, NULL);
+    weir_kstream_to(
+        weir_ksession_windowed_count(
+            weir_kgrouped_session_windowed_by(weir_kstream_group_by_key(rk),
+                                              weir_session_windows(10, 0)),
+            "by-letter"),
+        "out", NULL, NULL);
     weir_test_driver_t *drv = wt_driver(topo, _i);
     /* Re-keyed through "windows-by-letter-repartition". */
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 2);
@@ -280,8 +276,8 @@ END_TEST
 
 START_TEST(test_dsl_session_restart_emits_nothing_twice)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_session_count(weir_session_windows(10, 0)), WT_ROCKSDB);
+    weir_test_driver_t *drv = wt_driver(
+        wt_session_count(weir_session_windows(10, 0)), WT_ROCKSDB);
     wt_pipe(drv, "a", "v", 0);
     wt_pipe(drv, "a", "v", 5);
     wt_pipe(drv, "b", "v", 100);
@@ -289,8 +285,7 @@ START_TEST(test_dsl_session_restart_emits_nothing_twice)
     weir_test_driver_destroy(drv);
 
     /* The same stores: [0, 5] is gone, [100, 100] is still open. */
-    drv = wt_driver(wt_session_count(weir_session_windows(10, 0)),
-                    WT_ROCKSDB);
+    drv = wt_driver(wt_session_count(weir_session_windows(10, 0)), WT_ROCKSDB);
     wt_pipe(drv, "b", "v", 104);
     ck_assert_str_eq(wt_results(drv, true), "");
     wt_pipe(drv, "c", "v", 200);
@@ -309,8 +304,7 @@ static void oracle(const char *key, const int64_t *t, int m, int64_t gap,
         while (j + 1 < m && t[j + 1] - t[j] <= gap)
             j++;
         sprintf(out + strlen(out), "%s[%lld,%lld]=%d@%lld;", key,
-                (long long)t[i], (long long)t[j], j - i + 1,
-                (long long)t[j]);
+                (long long)t[i], (long long)t[j], j - i + 1, (long long)t[j]);
         i = j + 1;
     }
 }
@@ -328,16 +322,15 @@ END_TEST
 
 START_TEST(test_dsl_session_invalid_windows)
 {
-    weir_session_windows_t bad[] = {weir_session_windows(0, 0),
-                                    weir_session_windows(-1, 0),
-                                    weir_session_windows(10, -1),
-                                    weir_session_windows(INT64_MAX, 0)};
+    weir_session_windows_t bad[] = {
+        weir_session_windows(0, 0), weir_session_windows(-1, 0),
+        weir_session_windows(10, -1), weir_session_windows(INT64_MAX, 0)};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         weir_topology_t *topo = wt_session_count(bad[i]);
         weir_error_t *err = weir_topology_build(topo);
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_TOPOLOGY);
-        ck_assert_ptr_nonnull(strstr(weir_error_string(err),
-                                     "invalid session windows"));
+        ck_assert_ptr_nonnull(
+            strstr(weir_error_string(err), "invalid session windows"));
         weir_error_destroy(err);
         weir_topology_destroy(topo);
     }
@@ -354,11 +347,10 @@ START_TEST(test_dsl_session_invalid_windows)
     weir_error_destroy(err);
     weir_topology_destroy(topo);
     /* NULL handles pass through. */
-    ck_assert_ptr_null(weir_kgrouped_session_windowed_by(
-        NULL, weir_session_windows(10, 0)));
+    ck_assert_ptr_null(
+        weir_kgrouped_session_windowed_by(NULL, weir_session_windows(10, 0)));
     ck_assert_ptr_null(weir_ksession_windowed_count(NULL, "s"));
-    ck_assert_ptr_null(weir_ksession_windowed_reduce(NULL, concat, NULL,
-                                                     "s"));
+    ck_assert_ptr_null(weir_ksession_windowed_reduce(NULL, concat, NULL, "s"));
     ck_assert_ptr_null(weir_ksession_windowed_aggregate(
         NULL, wt_init_empty, wt_append, join_plus, NULL, weir_serde_string(),
         "s"));
@@ -377,10 +369,9 @@ int main(void)
     tcase_add_loop_test(tc, test_dsl_session_several_keys, 0, WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_session_late_records_dropped, 0,
                         WT_ENGINES);
-    tcase_add_loop_test(tc, test_dsl_session_grace_keeps_open, 0,
+    tcase_add_loop_test(tc, test_dsl_session_grace_keeps_open, 0, WT_ENGINES);
+    tcase_add_loop_test(tc, test_dsl_session_aggregate_merger_in_time_order, 0,
                         WT_ENGINES);
-    tcase_add_loop_test(tc, test_dsl_session_aggregate_merger_in_time_order,
-                        0, WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_session_reduce_merges_with_reducer, 0,
                         WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_session_random_input_matches_oracle, 0,

@@ -23,14 +23,14 @@
 #include "test_dsl_windows_support.h"
 
 /* What Kafka Streams gives for records at 10, 15, 20 with diff 10. */
-#define KS_EXAMPLE                                                          \
+#define KS_EXAMPLE \
     "k[0,10]=1@10;k[5,15]=2@15;k[10,20]=3@20;k[11,21]=2@21;k[16,26]=1@26;"
 
 START_TEST(test_dsl_sliding_kafka_streams_example)
 {
     /* Grace 100: nothing closes before the far record. */
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 100)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 100)), _i);
     wt_pipe(drv, "k", "v", 10);
     wt_pipe(drv, "k", "v", 15);
     wt_pipe(drv, "k", "v", 20);
@@ -44,8 +44,8 @@ END_TEST
 
 START_TEST(test_dsl_sliding_out_of_order_same_windows)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 100)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 100)), _i);
     wt_pipe(drv, "k", "v", 10);
     wt_pipe(drv, "k", "v", 20);
     /* 15 updates [10,20] and [11,21], makes its left window [5,15] from
@@ -60,8 +60,8 @@ END_TEST
 START_TEST(test_dsl_sliding_closes_one_by_one)
 {
     /* No grace: [s, s + 10] closes once stream time > s + 10. */
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 0)), _i);
     wt_pipe(drv, "k", "v", 10);
     ck_assert_str_eq(wt_results(drv, true), "");
     wt_pipe(drv, "k", "v", 15);
@@ -81,8 +81,8 @@ END_TEST
 
 START_TEST(test_dsl_sliding_emitted_window_feeds_later_one)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 0)), _i);
     wt_pipe(drv, "k", "v", 100);
     wt_pipe(drv, "k", "v", 108);
     ck_assert_str_eq(wt_results(drv, true), "k[90,100]=1@100;");
@@ -100,8 +100,8 @@ END_TEST
 
 START_TEST(test_dsl_sliding_late_records_dropped)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 0)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 0)), _i);
     wt_pipe(drv, "k", "v", 100);
     /* Every window holding 89 ends by 99 < stream time 100: late. */
     wt_pipe(drv, "k", "v", 89);
@@ -122,8 +122,8 @@ END_TEST
 
 START_TEST(test_dsl_sliding_grace)
 {
-    weir_test_driver_t *drv =
-        wt_driver(wt_sliding_count(weir_sliding_windows(10, 5)), _i);
+    weir_test_driver_t *drv = wt_driver(
+        wt_sliding_count(weir_sliding_windows(10, 5)), _i);
     wt_pipe(drv, "k", "v", 100);
     wt_pipe(drv, "z", "v", 105); /* [90,100] open until stream time 106 */
     wt_pipe(drv, "k", "v", 92);  /* out of order, within grace */
@@ -143,12 +143,11 @@ START_TEST(test_dsl_sliding_aggregate_carries_records)
 {
     weir_topology_t *topo = weir_topology_new();
     weir_kwindowed_t *w = weir_kgrouped_sliding_windowed_by(
-        weir_kstream_group_by_key(weir_stream(topo, "in", weir_serde_string(),
-                                              weir_serde_string())),
+        weir_kstream_group_by_key(
+            weir_stream(topo, "in", weir_serde_string(), weir_serde_string())),
         weir_sliding_windows(10, 100));
-    weir_kstream_to(weir_kwindowed_aggregate(w, wt_init_empty, wt_append,
-                                             NULL, weir_serde_string(),
-                                             "strs"),
+    weir_kstream_to(weir_kwindowed_aggregate(w, wt_init_empty, wt_append, NULL,
+                                             weir_serde_string(), "strs"),
                     "out", NULL, NULL);
     weir_test_driver_t *drv = wt_driver(topo, _i);
     wt_pipe(drv, "k", "a", 10);
@@ -176,8 +175,7 @@ START_TEST(test_dsl_sliding_restart_emits_nothing_twice)
     /* The same stores: [0,10] and [5,15] are there, flagged as emitted,
      * and stay quiet even though the new task's stream time starts over
      * (at 12, [5,15] is open by time alone; it is not updated). */
-    drv = wt_driver(wt_sliding_count(weir_sliding_windows(10, 0)),
-                    WT_ROCKSDB);
+    drv = wt_driver(wt_sliding_count(weir_sliding_windows(10, 0)), WT_ROCKSDB);
     wt_pipe(drv, "k", "v", 12);
     wt_pipe(drv, "z", "v", 1000);
     ck_assert_str_eq(wt_results(drv, true),
@@ -239,21 +237,20 @@ END_TEST
 
 START_TEST(test_dsl_sliding_invalid_windows)
 {
-    weir_sliding_windows_t bad[] = {weir_sliding_windows(0, 0),
-                                    weir_sliding_windows(-5, 0),
-                                    weir_sliding_windows(10, -1),
-                                    weir_sliding_windows(10, INT64_MAX)};
+    weir_sliding_windows_t bad[] = {
+        weir_sliding_windows(0, 0), weir_sliding_windows(-5, 0),
+        weir_sliding_windows(10, -1), weir_sliding_windows(10, INT64_MAX)};
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         weir_topology_t *topo = wt_sliding_count(bad[i]);
         weir_error_t *err = weir_topology_build(topo);
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_TOPOLOGY);
-        ck_assert_ptr_nonnull(strstr(weir_error_string(err),
-                                     "invalid sliding windows"));
+        ck_assert_ptr_nonnull(
+            strstr(weir_error_string(err), "invalid sliding windows"));
         weir_error_destroy(err);
         weir_topology_destroy(topo);
     }
-    ck_assert_ptr_null(weir_kgrouped_sliding_windowed_by(
-        NULL, weir_sliding_windows(10, 0)));
+    ck_assert_ptr_null(
+        weir_kgrouped_sliding_windowed_by(NULL, weir_sliding_windows(10, 0)));
 }
 END_TEST
 
@@ -266,10 +263,9 @@ int main(void)
                         WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_sliding_out_of_order_same_windows, 0,
                         WT_ENGINES);
-    tcase_add_loop_test(tc, test_dsl_sliding_closes_one_by_one, 0,
+    tcase_add_loop_test(tc, test_dsl_sliding_closes_one_by_one, 0, WT_ENGINES);
+    tcase_add_loop_test(tc, test_dsl_sliding_emitted_window_feeds_later_one, 0,
                         WT_ENGINES);
-    tcase_add_loop_test(tc, test_dsl_sliding_emitted_window_feeds_later_one,
-                        0, WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_sliding_late_records_dropped, 0,
                         WT_ENGINES);
     tcase_add_loop_test(tc, test_dsl_sliding_grace, 0, WT_ENGINES);

@@ -25,8 +25,7 @@ void dsl_pipe_str(weir_test_driver_t *drv, const char *topic, const char *k,
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
 }
 
-char *dsl_drain_str(weir_test_driver_t *drv, const char *topic,
-                    bool with_ts)
+char *dsl_drain_str(weir_test_driver_t *drv, const char *topic, bool with_ts)
 {
     static char buf[4096];
     buf[0] = '\0';

@@ -23,8 +23,7 @@ void dsl_pipe_str(weir_test_driver_t *drv, const char *topic, const char *k,
 /* Everything waiting on @p topic, string keys and values, as "k=v;" (or
  * "k=v@ts;" with @p with_ts), "null" for a null. The string is static:
  * copy it to keep it past the next call. */
-char *dsl_drain_str(weir_test_driver_t *drv, const char *topic,
-                    bool with_ts);
+char *dsl_drain_str(weir_test_driver_t *drv, const char *topic, bool with_ts);
 
 /* A malloc()ed copy of @p s (what the string serde frees), its length in
  * *lenp. */

@@ -49,8 +49,7 @@ static char *results(weir_test_driver_t *drv)
         size_t n = strlen(buf);
         snprintf(buf + n, sizeof(buf) - n, "%s[%lld,%lld)=%lld@%lld;",
                  (const char *)wk->key, (long long)wk->start,
-                 (long long)wk->end, (long long)*(int64_t *)v,
-                 (long long)ts);
+                 (long long)wk->end, (long long)*(int64_t *)v, (long long)ts);
         weir_serde_free_obj(ks, k, kl);
         weir_serde_free_obj(vs, v, vl);
     }
@@ -114,11 +113,10 @@ START_TEST(test_dsl_window_grace_accepts_then_drops_late)
     void *v;
     size_t len;
     bool found;
-    ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len, &found));
     ck_assert(!found);
-    ck_assert_ptr_null(weir_window_store_get(ws, "x", 1, 9000, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(
+        weir_window_store_get(ws, "x", 1, 9000, &v, &len, &found));
     ck_assert(found);
     weir_free(v);
     weir_test_driver_destroy(drv);
@@ -129,8 +127,7 @@ START_TEST(test_dsl_window_closed_together_come_out_in_window_order)
 {
     /* One jump of stream time closes five windows of three keys: they
      * come out by start, then key, whatever order the store keeps. */
-    weir_test_driver_t *drv = count_driver(weir_tumbling_windows(1000,
-                                                                 3000));
+    weir_test_driver_t *drv = count_driver(weir_tumbling_windows(1000, 3000));
     pipe_str(drv, "c", 100);
     pipe_str(drv, "b", 1100);
     pipe_str(drv, "a", 1200);
@@ -180,8 +177,7 @@ START_TEST(test_dsl_window_store_holds_windows)
     void *v;
     size_t len;
     bool found;
-    ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len,
-                                             &found));
+    ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len, &found));
     ck_assert(found);
     ck_assert_int_eq(len, 8);
     ck_assert_int_eq(((unsigned char *)v)[7], 2);
@@ -220,17 +216,16 @@ START_TEST(test_dsl_window_reduce)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
-    weir_kstream_to(
-        weir_kwindowed_reduce(weir_kgrouped_windowed_by(
-                                  weir_kstream_group_by_key(s),
-                                  weir_tumbling_windows(100, 0)),
-                              longest, NULL, "longest"),
-        "out", weir_serde_windowed(weir_serde_string()), NULL);
+    weir_kstream_to(weir_kwindowed_reduce(weir_kgrouped_windowed_by(
+                                              weir_kstream_group_by_key(s),
+                                              weir_tumbling_windows(100, 0)),
+                                          longest, NULL, "longest"),
+                    "out", weir_serde_windowed(weir_serde_string()), NULL);
     weir_test_driver_t *drv = driver(topo);
     const char *words[] = {"ab", "abcd", "abc"};
     for (int i = 0; i < 3; i++)
-        ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k",
-                                                     words[i], i));
+        ck_assert_ptr_null(
+            weir_test_driver_pipe_str(drv, "in", "k", words[i], i));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "z", 100));
     weir_test_record_t *rec = weir_test_driver_read_output(drv, "out");
     ck_assert_ptr_nonnull(rec);
@@ -265,20 +260,19 @@ START_TEST(test_dsl_window_count_after_select_key)
                                     weir_serde_string());
     weir_kstream_t *rk = weir_kstream_select_key(s, first_char_key, NULL,
                                                  NULL);
-    weir_kstream_to(
-        weir_kwindowed_count(weir_kgrouped_windowed_by(
-                                 weir_kstream_group_by_key(rk),
-                                 weir_tumbling_windows(1000, 100)),
-                             "by-letter"),
-        "out", NULL, NULL);
+    weir_kstream_to(weir_kwindowed_count(weir_kgrouped_windowed_by(
+                                             weir_kstream_group_by_key(rk),
+                                             weir_tumbling_windows(1000, 100)),
+                                         "by-letter"),
+                    "out", NULL, NULL);
     weir_test_driver_t *drv = driver(topo);
     ck_assert_int_eq(weir_topology_subtopology_count(topo), 2);
     const char *vals[] = {"apple", "avocado", "banana", "apricot"};
     for (int i = 0; i < 4; i++)
-        ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "x", vals[i],
-                                                     100 * i));
-    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "x", "cherry",
-                                                 1100));
+        ck_assert_ptr_null(
+            weir_test_driver_pipe_str(drv, "in", "x", vals[i], 100 * i));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe_str(drv, "in", "x", "cherry", 1100));
     ck_assert_str_eq(results(drv), "a[0,1000)=3@999;b[0,1000)=1@999;");
     weir_test_driver_destroy(drv);
 }
@@ -299,8 +293,8 @@ START_TEST(test_dsl_window_serde_rejects_short_bytes)
     weir_buf_init(&b, 0);
     ck_assert_ptr_null(weir_serde_serialize(ks, "t", &wk, sizeof(wk), &b));
     ck_assert_int_eq(b.len, 16);
-    ck_assert_ptr_null(weir_serde_deserialize(ks, "t", b.data, b.len, &obj,
-                                              &len));
+    ck_assert_ptr_null(
+        weir_serde_deserialize(ks, "t", b.data, b.len, &obj, &len));
     const weir_windowed_key_t *back = obj;
     ck_assert_int_eq(back->start, -5);
     ck_assert_int_eq(back->end, 1LL << 40);
@@ -326,8 +320,8 @@ START_TEST(test_dsl_window_retention_keeps_windows_for_queries)
         void *v = NULL;
         size_t len;
         bool found;
-        ck_assert_ptr_null(weir_window_store_get(ws, "k", 1, 0, &v, &len,
-                                                 &found));
+        ck_assert_ptr_null(
+            weir_window_store_get(ws, "k", 1, 0, &v, &len, &found));
         ck_assert_int_eq(found, longer); /* default: size + grace only */
         weir_free(v);
         weir_test_driver_destroy(drv);

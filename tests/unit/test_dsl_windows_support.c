@@ -39,18 +39,18 @@ weir_test_driver_t *wt_driver(weir_topology_t *topo, int engine)
 
 static weir_kgrouped_t *grouped_input(weir_topology_t *topo)
 {
-    return weir_kstream_group_by_key(weir_stream(
-        topo, "in", weir_serde_string(), weir_serde_string()));
+    return weir_kstream_group_by_key(
+        weir_stream(topo, "in", weir_serde_string(), weir_serde_string()));
 }
 
 weir_topology_t *wt_session_count(weir_session_windows_t w)
 {
     weir_topology_t *topo = weir_topology_new();
-    weir_kstream_to(weir_ksession_windowed_count(
-                        weir_kgrouped_session_windowed_by(
-                            grouped_input(topo), w),
-                        "counts"),
-                    "out", NULL, NULL);
+    weir_kstream_to(
+        weir_ksession_windowed_count(
+            weir_kgrouped_session_windowed_by(grouped_input(topo), w),
+            "counts"),
+        "out", NULL, NULL);
     return topo;
 }
 
@@ -116,9 +116,8 @@ weir_error_t *wt_init_empty(void *ctx, void **aggp, size_t *lenp)
     return NULL;
 }
 
-weir_error_t *wt_append(void *ctx, const weir_record_t *rec,
-                        const void *agg, size_t agg_len, void **newp,
-                        size_t *new_lenp)
+weir_error_t *wt_append(void *ctx, const weir_record_t *rec, const void *agg,
+                        size_t agg_len, void **newp, size_t *new_lenp)
 {
     (void)ctx;
     char *s = malloc(agg_len + rec->value_len + 1);
@@ -190,8 +189,8 @@ void wt_assert_same(const char *got, const char *want)
     /* Back to the start of the item that differs. */
     while (i > 0 && got[i - 1] != ';')
         i--;
-    ck_abort_msg("first difference: got \"%.60s\", want \"%.60s\"",
-                 got + i, want + i);
+    ck_abort_msg("first difference: got \"%.60s\", want \"%.60s\"", got + i,
+                 want + i);
 }
 
 static int cmp_ts(const void *a, const void *b)
@@ -225,7 +224,9 @@ static char *oracle_results(wt_oracle_fn *oracle, const wt_rec_t *in, int n,
 void wt_check_random(wt_make_fn *make, wt_oracle_fn *oracle, int64_t width,
                      int n, int engine)
 {
-    enum { KEYS = 3 };
+    enum {
+        KEYS = 3
+    };
     const int64_t grace[] = {0, 7, 40};
     wt_rec_t *in = calloc((size_t)n, sizeof(*in));
     for (unsigned seed = 1; seed <= 3; seed++) {

@@ -13,7 +13,11 @@
 #include <weir/dsl.h>
 #include <weir/test_driver.h>
 
-enum { WT_MEMORY = 0, WT_ROCKSDB = 1, WT_ENGINES = 2 };
+enum {
+    WT_MEMORY = 0,
+    WT_ROCKSDB = 1,
+    WT_ENGINES = 2
+};
 
 /* Checked fixture: a fresh state dir per test (removed afterwards). */
 void wt_setup(void);
@@ -41,9 +45,8 @@ const char *wt_results(weir_test_driver_t *drv, bool counts);
 
 /* String aggregates: "" to start with, then each value appended. */
 weir_error_t *wt_init_empty(void *ctx, void **aggp, size_t *lenp);
-weir_error_t *wt_append(void *ctx, const weir_record_t *rec,
-                        const void *agg, size_t agg_len, void **newp,
-                        size_t *new_lenp);
+weir_error_t *wt_append(void *ctx, const weir_record_t *rec, const void *agg,
+                        size_t agg_len, void **newp, size_t *new_lenp);
 
 /* @p results ("a;b;...;") with its items sorted, in a new string (free
  * with free()): for comparing with an oracle whatever the emit order. */

@@ -99,9 +99,8 @@ static weir_error_t *f_committed(void *o, weir__host_tp_t *tps, size_t n)
         if (!strcmp(tps[i].topic, "in")) {
             tps[i].offset = f->committed_offset[tps[i].partition];
             tps[i].metadata = f->committed_meta[tps[i].partition];
-            tps[i].metadata_len = tps[i].metadata
-                                      ? strlen(tps[i].metadata)
-                                      : 0;
+            tps[i].metadata_len = tps[i].metadata ? strlen(tps[i].metadata)
+                                                  : 0;
         }
     }
     return NULL;
@@ -140,8 +139,8 @@ static weir_error_t *forward(weir_processor_context_t *pctx, void *state,
 
 static const weir_processor_ops_t forward_ops = {.process = forward};
 
-static weir_error_t *two_partitions(void *opaque, const char *name,
-                                    bool input, int32_t *partsp)
+static weir_error_t *two_partitions(void *opaque, const char *name, bool input,
+                                    int32_t *partsp)
 {
     (void)opaque;
     (void)name;
@@ -229,9 +228,9 @@ static void assign_inputs(void)
 static weir_error_t *route(const char *topic, int32_t p, int64_t offset,
                            const char *value, int64_t ts)
 {
-    weir__host_in_t in = {-1,    topic,          p,     offset, "k", 1,
-                          value, strlen(value), ts,    NULL,   false,
-                          (void *)(intptr_t)(offset + 1)};
+    weir__host_in_t in = {-1,  topic, p,     offset,
+                          "k", 1,     value, strlen(value),
+                          ts,  NULL,  false, (void *)(intptr_t)(offset + 1)};
     return weir__host_route(fx.h, &in);
 }
 
@@ -391,8 +390,8 @@ START_TEST(test_host_rewinds_after_an_abort_and_gives_up_after_the_limit)
     ck_assert_uint_eq(weir__host_task_count(fx.h), 4);
     ck_assert_int_eq(fx.fake.committed_calls, calls + 4);
     /* max.consecutive.aborts = 2: the third abort in a row gives up. */
-    err = weir__host_abort_and_rewind(
-        fx.h, weir_error_new(WEIR_ERR_KAFKA, "again"));
+    err = weir__host_abort_and_rewind(fx.h,
+                                      weir_error_new(WEIR_ERR_KAFKA, "again"));
     ck_assert_ptr_null(err);
     err = weir__host_abort_and_rewind(
         fx.h, weir_error_new(WEIR_ERR_KAFKA, "and again"));
@@ -410,8 +409,9 @@ START_TEST(test_host_handlers_skip_dead_letter_and_give_handles_back)
     assign_inputs();
     /* A marker that is not one: deserialization errors are the
      * record's; the handler (log) skips it, its offset is done. */
-    weir__host_in_t bad = {-1, "app-rk-repartition", 0, 0, NULL, 0, "x", 1,
-                           5,  NULL, true, (void *)1};
+    weir__host_in_t bad = {
+        -1,       "app-rk-repartition", 0, 0, NULL, 0, "x", 1, 5, NULL, true,
+        (void *)1};
     weir_error_t *err = weir__host_route(fx.h, &bad);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
     weir_error_destroy(err);
@@ -431,9 +431,10 @@ static Suite *host_suite(void)
     tcase_add_test(tc, test_host_markers_say_idle_after_the_idle_timeout);
     tcase_add_test(tc, test_host_resumes_the_committed_event_time);
     tcase_add_test(tc, test_host_refuses_metadata_of_a_newer_weir);
+    tcase_add_test(
+        tc, test_host_rewinds_after_an_abort_and_gives_up_after_the_limit);
     tcase_add_test(tc,
-                   test_host_rewinds_after_an_abort_and_gives_up_after_the_limit);
-    tcase_add_test(tc, test_host_handlers_skip_dead_letter_and_give_handles_back);
+                   test_host_handlers_skip_dead_letter_and_give_handles_back);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -115,18 +115,18 @@ static resp_t get(weir__http_t *http, const char *path)
 }
 
 /* Asserts that @p body has @p line as a whole line. */
-#define ck_assert_line(body, line)                                         \
-    do {                                                                   \
-        const char *b_ = (body), *l_ = (line);                             \
-        size_t n_ = strlen(l_);                                            \
-        bool found_ = false;                                               \
-        for (const char *p_ = b_; p_ && *p_ && !found_;) {                 \
-            const char *e_ = strchr(p_, '\n');                             \
-            size_t len_ = e_ ? (size_t)(e_ - p_) : strlen(p_);             \
-            found_ = len_ == n_ && !memcmp(p_, l_, n_);                    \
-            p_ = e_ ? e_ + 1 : NULL;                                       \
-        }                                                                  \
-        ck_assert_msg(found_, "no line \"%s\" in:\n%s", l_, b_);           \
+#define ck_assert_line(body, line)                               \
+    do {                                                         \
+        const char *b_ = (body), *l_ = (line);                   \
+        size_t n_ = strlen(l_);                                  \
+        bool found_ = false;                                     \
+        for (const char *p_ = b_; p_ && *p_ && !found_;) {       \
+            const char *e_ = strchr(p_, '\n');                   \
+            size_t len_ = e_ ? (size_t)(e_ - p_) : strlen(p_);   \
+            found_ = len_ == n_ && !memcmp(p_, l_, n_);          \
+            p_ = e_ ? e_ + 1 : NULL;                             \
+        }                                                        \
+        ck_assert_msg(found_, "no line \"%s\" in:\n%s", l_, b_); \
     } while (0)
 
 START_TEST(test_http_metrics_exposition_lines)
@@ -145,10 +145,10 @@ START_TEST(test_http_metrics_exposition_lines)
     const char *b = r.body;
     const char *id = "{application_id=\"shop-app\"}";
     char line[256];
-#define COUNTER(name, value)                                          \
-    snprintf(line, sizeof(line), "# TYPE weir_%s_total counter", name); \
-    ck_assert_line(b, line);                                          \
-    snprintf(line, sizeof(line), "weir_%s_total%s %d", name, id, value);  \
+#define COUNTER(name, value)                                             \
+    snprintf(line, sizeof(line), "# TYPE weir_%s_total counter", name);  \
+    ck_assert_line(b, line);                                             \
+    snprintf(line, sizeof(line), "weir_%s_total%s %d", name, id, value); \
     ck_assert_line(b, line);
     COUNTER("records_in", 42);
     COUNTER("records_out", 7);
@@ -194,8 +194,8 @@ START_TEST(test_http_metrics_exposition_lines)
         char l[512];
         snprintf(l, sizeof(l), "%.*s", (int)(e - p), p);
         if (!strncmp(l, "# HELP ", 7)) {
-            snprintf(family, sizeof(family), "%.*s",
-                     (int)strcspn(l + 7, " "), l + 7);
+            snprintf(family, sizeof(family), "%.*s", (int)strcspn(l + 7, " "),
+                     l + 7);
             families++;
             const char *next = e + 1;
             char type[160];
@@ -215,8 +215,12 @@ START_TEST(test_http_metrics_exposition_lines)
      * row for it), then the state (one sample per state) and thread
      * gauges. */
 #define ONE(field, name) +1
-    enum { COUNTERS = 0 WEIR__METRICS(ONE) };
-    enum { GAUGES = 0 WEIR__GAUGES(ONE) };
+    enum {
+        COUNTERS = 0 WEIR__METRICS(ONE)
+    };
+    enum {
+        GAUGES = 0 WEIR__GAUGES(ONE)
+    };
 #undef ONE
     ck_assert_int_eq(families, COUNTERS + GAUGES + 2);
     ck_assert_int_eq(samples, COUNTERS + GAUGES + 6 + 1);
@@ -357,8 +361,9 @@ START_TEST(test_http_port_in_use_is_a_config_error)
     ck_assert_ptr_null(second);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
     char want[128];
-    snprintf(want, sizeof(want), "metrics.port: cannot serve metrics on "
-                                 "127.0.0.1:%d: Address already in use",
+    snprintf(want, sizeof(want),
+             "metrics.port: cannot serve metrics on "
+             "127.0.0.1:%d: Address already in use",
              port);
     ck_assert_str_eq(weir_error_string(err), want);
     weir_error_destroy(err);

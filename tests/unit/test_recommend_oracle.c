@@ -20,8 +20,7 @@ static const char *const INVENTORY =
 static rec_inventory_t *load_inventory(const rec_config_t *cfg)
 {
     weir_error_t *err = NULL;
-    rec_inventory_t *inv = rec_inventory_load(cfg->inventory_file, cfg,
-                                              &err);
+    rec_inventory_t *inv = rec_inventory_load(cfg->inventory_file, cfg, &err);
     ck_assert_ptr_null(err);
     return inv;
 }
@@ -31,17 +30,22 @@ START_TEST(test_recommend_oracle_hand_made_ground_truth)
     rt_t rt;
     rt_setup(&rt, INVENTORY, NULL);
     char gt_path[256];
-    rt_write_file("flink.sales.records\t500\t500\tuser-1\t1\t7\t1\t\xc2\xa3" "1\n"
-                  "flink.click.streams\t1000\t1000\tuser-1\t2\n"
-                  "flink.click.streams\t1500\t1500\tuser-2\t999\n"
-                  "flink.click.streams\t1600\t1600\t\t2\n"
-                  "flink.sales.records\t5000\t5000\tuser-1\t9\t8\t1\t\xc2\xa3" "1\n"
-                  "flink.click.streams\t5200\t5200\tuser-2\t5\n"
-                  "flink.sales.records\t6000\t6000\tuser-3\t1\t9\t1\t\xc2\xa3" "1\n"
-                  "flink.click.streams\t4000\t4000\tuser-3\t5\n"
-                  "flink.sales.records\t11000\t11000\tuser-3\t1\t9\t1\t\xc2\xa3" "1\n"
-                  "flink.click.streams\t11500\t11500\tuser-4\t5\n",
-                  gt_path, sizeof(gt_path));
+    rt_write_file(
+        "flink.sales.records\t500\t500\tuser-1\t1\t7\t1\t\xc2\xa3"
+        "1\n"
+        "flink.click.streams\t1000\t1000\tuser-1\t2\n"
+        "flink.click.streams\t1500\t1500\tuser-2\t999\n"
+        "flink.click.streams\t1600\t1600\t\t2\n"
+        "flink.sales.records\t5000\t5000\tuser-1\t9\t8\t1\t\xc2\xa3"
+        "1\n"
+        "flink.click.streams\t5200\t5200\tuser-2\t5\n"
+        "flink.sales.records\t6000\t6000\tuser-3\t1\t9\t1\t\xc2\xa3"
+        "1\n"
+        "flink.click.streams\t4000\t4000\tuser-3\t5\n"
+        "flink.sales.records\t11000\t11000\tuser-3\t1\t9\t1\t\xc2\xa3"
+        "1\n"
+        "flink.click.streams\t11500\t11500\tuser-4\t5\n",
+        gt_path, sizeof(gt_path));
     rec_inventory_t *inv = load_inventory(&rt.cfg);
     weir_error_t *err = NULL;
     rec_oracle_t *o = rec_oracle_new(&rt.cfg, inv, &err);
@@ -147,9 +151,9 @@ static size_t run_both(const workload_t *w, rec_oracle_stats_t *stats)
             rnd = rnd * 6364136223846793005u + 1442695040888963407u;
             uint64_t r = rnd >> 33;
             arr[i].at = recs[i].timestamp +
-                        (r % 3 == 0 ? (int64_t)((r / 3) %
-                                                (uint64_t)w->delay_up_to_ms)
-                                    : 0);
+                        (r % 3 == 0
+                             ? (int64_t)((r / 3) % (uint64_t)w->delay_up_to_ms)
+                             : 0);
             arr[i].idx = i;
         }
         qsort(arr, n, sizeof(*arr), arrival_cmp);
@@ -165,9 +169,10 @@ static size_t run_both(const workload_t *w, rec_oracle_stats_t *stats)
     FILE *f = fdopen(fd, "w");
     for (size_t i = 0; i < n; i++)
         ck_assert_ptr_null(rec_gt_write(f,
-            recs[i].kind == REC_GT_CLICK ? rt.cfg.topic_clicks
-                                         : rt.cfg.topic_sales,
-            &recs[i]));
+                                        recs[i].kind == REC_GT_CLICK
+                                            ? rt.cfg.topic_clicks
+                                            : rt.cfg.topic_sales,
+                                        &recs[i]));
     fclose(f);
 
     /* The topology gets the records in the same order. */
@@ -290,11 +295,12 @@ static Suite *suite(void)
     TCase *tc = tcase_create("oracle");
     tcase_set_timeout(tc, 120);
     tcase_add_test(tc, test_recommend_oracle_hand_made_ground_truth);
-    tcase_add_test(tc, test_recommend_oracle_agrees_with_topology_seed_traffic);
     tcase_add_test(tc,
-        test_recommend_oracle_agrees_with_topology_repeats_and_purchases);
-    tcase_add_test(tc,
-        test_recommend_oracle_agrees_with_topology_disorder_and_late);
+                   test_recommend_oracle_agrees_with_topology_seed_traffic);
+    tcase_add_test(
+        tc, test_recommend_oracle_agrees_with_topology_repeats_and_purchases);
+    tcase_add_test(
+        tc, test_recommend_oracle_agrees_with_topology_disorder_and_late);
     suite_add_tcase(s, tc);
     return s;
 }

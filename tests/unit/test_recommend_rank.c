@@ -30,9 +30,8 @@ static rec_product_t prod(const char *id, const char *cat, int64_t stock,
 
 /* Ranks @p n products for @p viewed and joins the result "a,b,c". */
 static void rank_str(const rec_product_t *ps, const bool *shown,
-                     const bool *bought, size_t n,
-                     const rec_product_t *viewed, size_t max, char *out,
-                     size_t size)
+                     const bool *bought, size_t n, const rec_product_t *viewed,
+                     size_t max, char *out, size_t size)
 {
     rec_rank_item_t items[32];
     ck_assert_uint_le(n, 32);
@@ -51,8 +50,8 @@ static void rank_str(const rec_product_t *ps, const bool *shown,
 START_TEST(test_recommend_rank_rating_desc_then_numeric_id)
 {
     rec_product_t ps[] = {
-        prod("10", "toys", 5, 7), prod("9", "toys", 5, 7),
-        prod("2", "toys", 5, 9),  prod("4", "toys", 5, 9),
+        prod("10", "toys", 5, 7),   prod("9", "toys", 5, 7),
+        prod("2", "toys", 5, 9),    prod("4", "toys", 5, 9),
         prod("100", "toys", 5, 10), prod("1", "toys", 5, 3),
         prod("20", "toys", 5, 3),
     };
@@ -101,7 +100,7 @@ END_TEST
 START_TEST(test_recommend_rank_same_result_for_any_input_order)
 {
     rec_product_t ps[] = {
-        prod("3", "a", 5, 7), prod("1", "a", 5, 7), prod("2", "a", 5, 7),
+        prod("3", "a", 5, 7),  prod("1", "a", 5, 7), prod("2", "a", 5, 7),
         prod("03", "a", 5, 7), prod("x", "a", 5, 7),
     };
     rec_product_t rev[] = {ps[4], ps[3], ps[2], ps[1], ps[0]};
@@ -120,8 +119,9 @@ START_TEST(test_recommend_product_id_cmp_numeric_then_bytes)
     ck_assert_int_gt(rec_product_id_cmp("200", "13"), 0);
     ck_assert_int_eq(rec_product_id_cmp("13", "13"), 0);
     ck_assert_int_lt(rec_product_id_cmp("99999999999999999999999", "a"), 0);
-    ck_assert_int_lt(rec_product_id_cmp("12345678901234567890",
-                                        "99999999999999999999999"), 0);
+    ck_assert_int_lt(
+        rec_product_id_cmp("12345678901234567890", "99999999999999999999999"),
+        0);
     ck_assert_int_lt(rec_product_id_cmp("a", "b"), 0);
     ck_assert_int_lt(rec_product_id_cmp("-1", "a"), 0); /* bytes: '-' < 'a' */
     ck_assert_int_gt(rec_product_id_cmp("-1", "5"), 0); /* not a number */
@@ -132,8 +132,8 @@ START_TEST(test_recommend_format_seed_value)
 {
     const char *ids[] = {"140", "13", "137", "95", "39", "138"};
     char *v = rec_format_value("user-27", ids, 6, INT64_C(1719579715000));
-    ck_assert_str_eq(v,
-                     "user-27,\"140,13,137,95,39,138\",\"2024-06-28 13:01:55\"");
+    ck_assert_str_eq(
+        v, "user-27,\"140,13,137,95,39,138\",\"2024-06-28 13:01:55\"");
     free(v);
     v = rec_format_value("user-1", NULL, 0, 5000);
     ck_assert_str_eq(v, "user-1,\"\",\"1970-01-01 00:00:05\"");
@@ -210,9 +210,9 @@ START_TEST(test_recommend_inventory_row_parse)
     ck_assert(p.rating == 4.5);
 
     const char *bad[] = {
-        "", "1,toys,5", "1,toys,5,9,extra", ",toys,5,9", "1,,5,9",
-        "1,toys,-1,9", "1,toys,x,9", "1,toys,5,nine", "1,toys,5,",
-        "1,toys,5,inf", "\"1,toys,5,9", "1,to\tys,5,9",
+        "",          "1,toys,5",     "1,toys,5,9,extra", ",toys,5,9",
+        "1,,5,9",    "1,toys,-1,9",  "1,toys,x,9",       "1,toys,5,nine",
+        "1,toys,5,", "1,toys,5,inf", "\"1,toys,5,9",     "1,to\tys,5,9",
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         weir_error_t *err = rec_product_parse(bad[i], strlen(bad[i]), &p);
@@ -233,8 +233,7 @@ START_TEST(test_recommend_inventory_row_parse)
 END_TEST
 
 static char logged[4096];
-static void capture(void *opaque, int level, const char *fac,
-                    const char *msg)
+static void capture(void *opaque, int level, const char *fac, const char *msg)
 {
     (void)opaque;
     (void)level;
@@ -248,8 +247,8 @@ START_TEST(test_recommend_inventory_load_shipped_csv)
     ck_assert_ptr_null(rec_config_init(&cfg));
     weir_error_t *err = NULL;
     rec_inventory_t *inv = rec_inventory_load(
-        WEIR_SOURCE_DIR "/apps/recommendation/data/productInventory.csv",
-        &cfg, &err);
+        WEIR_SOURCE_DIR "/apps/recommendation/data/productInventory.csv", &cfg,
+        &err);
     ck_assert_ptr_null(err);
     ck_assert_uint_eq(rec_inventory_count(inv), 201);
     ck_assert_uint_eq(rec_inventory_bad_rows(inv), 0);
@@ -327,8 +326,8 @@ START_TEST(test_recommend_config_keys_defaults_and_errors)
         weir_error_destroy(err);
     }
     ck_assert_int_eq(cfg.count, 3);
-    ck_assert_ptr_null(rec_config_set(&cfg, "topic.sales",
-                                      "flink.click.streams"));
+    ck_assert_ptr_null(
+        rec_config_set(&cfg, "topic.sales", "flink.click.streams"));
     err = rec_config_validate(&cfg);
     ck_assert_ptr_nonnull(strstr(weir_error_string(err), "twice"));
     weir_error_destroy(err);
@@ -414,20 +413,29 @@ START_TEST(test_recommend_groundtruth_roundtrip_and_errors)
     char *buf = NULL;
     size_t len = 0;
     FILE *f = open_memstream(&buf, &len);
-    rec_gt_record_t r = {REC_GT_SALE, 1234, "1234", "user-5", "17", "99",
-                         "2", "\xc2\xa3" "7"};
+    rec_gt_record_t r = {REC_GT_SALE,
+                         1234,
+                         "1234",
+                         "user-5",
+                         "17",
+                         "99",
+                         "2",
+                         "\xc2\xa3"
+                         "7"};
     ck_assert_ptr_null(rec_gt_write(f, "sales", &r));
     r.kind = REC_GT_CLICK;
     ck_assert_ptr_null(rec_gt_write(f, "clicks", &r));
     fclose(f);
-    ck_assert_str_eq(buf, "sales\t1234\t1234\tuser-5\t17\t99\t2\t\xc2\xa3" "7\n"
+    ck_assert_str_eq(buf, "sales\t1234\t1234\tuser-5\t17\t99\t2\t\xc2\xa3"
+                          "7\n"
                           "clicks\t1234\t1234\tuser-5\t17\n");
     rec_gt_record_t s;
     char *nl = strchr(buf, '\n');
     *nl = '\0';
     ck_assert_ptr_null(rec_gt_parse(buf, "clicks", "sales", &s));
     ck_assert_int_eq(s.kind, REC_GT_SALE);
-    ck_assert_str_eq(s.unit_cost, "\xc2\xa3" "7");
+    ck_assert_str_eq(s.unit_cost, "\xc2\xa3"
+                                  "7");
     ck_assert_ptr_null(rec_gt_parse(nl + 1, "clicks", "sales", &s));
     ck_assert_int_eq(s.kind, REC_GT_CLICK);
     ck_assert_int_eq(s.timestamp, 1234);
@@ -449,8 +457,8 @@ static Suite *suite(void)
     Suite *s = suite_create("recommend_rank");
     TCase *tc = tcase_create("rank");
     tcase_add_test(tc, test_recommend_rank_rating_desc_then_numeric_id);
-    tcase_add_test(tc,
-        test_recommend_rank_excludes_viewed_out_of_stock_other_category);
+    tcase_add_test(
+        tc, test_recommend_rank_excludes_viewed_out_of_stock_other_category);
     tcase_add_test(tc, test_recommend_rank_not_shown_first_then_bought);
     tcase_add_test(tc, test_recommend_rank_same_result_for_any_input_order);
     tcase_add_test(tc, test_recommend_product_id_cmp_numeric_then_bytes);

@@ -143,7 +143,9 @@ static weir_error_t *pipe_one(rt_t *rt, rec_gt_kind_t kind, const char *user,
     snprintf(r.product_id, sizeof(r.product_id), "%s", product);
     snprintf(r.invoice_id, sizeof(r.invoice_id), "42");
     snprintf(r.quantity, sizeof(r.quantity), "1");
-    snprintf(r.unit_cost, sizeof(r.unit_cost), "\xc2\xa3" "10");
+    snprintf(r.unit_cost, sizeof(r.unit_cost),
+             "\xc2\xa3"
+             "10");
     return rt_pipe_gt(rt, &r);
 }
 

@@ -20,16 +20,15 @@
 
 /* toys: 1(3) 2(9) 3(out of stock, 10) 4(9) 9(7) 10(7); garden: 5 6;
  * gaming: 7 alone. */
-static const char *const INVENTORY =
-    "1,toys,5,3\n"
-    "2,toys,5,9\n"
-    "3,toys,0,10\n"
-    "4,toys,5,9\n"
-    "10,toys,5,7\n"
-    "9,toys,5,7\n"
-    "5,garden,3,4\n"
-    "6,garden,2,8\n"
-    "7,gaming,1,5\n";
+static const char *const INVENTORY = "1,toys,5,3\n"
+                                     "2,toys,5,9\n"
+                                     "3,toys,0,10\n"
+                                     "4,toys,5,9\n"
+                                     "10,toys,5,7\n"
+                                     "9,toys,5,7\n"
+                                     "5,garden,3,4\n"
+                                     "6,garden,2,8\n"
+                                     "7,gaming,1,5\n";
 
 static rt_t rt;
 
@@ -66,12 +65,14 @@ START_TEST(test_recommend_topology_describe_and_stores)
     if (getenv("REC_PRINT_DESCRIBE"))
         fputs(d, stdout);
     /* The DSL's nodes, the app's processors in the chain, the stores. */
-    const char *want[] = {"KSTREAM-KEY-SELECT-", "KSTREAM-MAPVALUES-",
+    const char *want[] = {"KSTREAM-KEY-SELECT-",
+                          "KSTREAM-MAPVALUES-",
                           "clicks-by-user-repartition",
                           "sales-by-user-repartition",
                           "KSTREAM-FLATMAPVALUES-",
                           "(stores: [recent-recommendations])",
-                          "KSTREAM-AGGREGATE-", "(stores: [latest-clicks])",
+                          "KSTREAM-AGGREGATE-",
+                          "(stores: [latest-clicks])",
                           "Processor: record-purchase (stores: [purchases])",
                           "Processor: recommend (stores: [purchases, "
                           "recent-recommendations])",
@@ -103,8 +104,8 @@ START_TEST(test_recommend_topology_window_end_in_utc_as_the_seed)
     int64_t end = INT64_C(1719579715000); /* 2024-06-28 13:01:55 UTC */
     rt_click_ok(&rt, "user-27", "2", end - 10);
     rt_tick(&rt, end + 1000);
-    rt_expect(&rt, "user-27",
-              "user-27,\"4,9,10,1\",\"2024-06-28 13:01:55\"", end);
+    rt_expect(&rt, "user-27", "user-27,\"4,9,10,1\",\"2024-06-28 13:01:55\"",
+              end);
 }
 END_TEST
 
@@ -148,7 +149,7 @@ END_TEST
 
 START_TEST(test_recommend_topology_bought_before_by_event_time)
 {
-    rt_sale_ok(&rt, "user-1", "1", 500);  /* before the end: counts */
+    rt_sale_ok(&rt, "user-1", "1", 500); /* before the end: counts */
     rt_click_ok(&rt, "user-1", "2", 1000);
     rt_sale_ok(&rt, "user-1", "10", 4999); /* counts */
     rt_sale_ok(&rt, "user-1", "9", 5000);  /* at the end: does not */
@@ -194,8 +195,8 @@ START_TEST(test_recommend_topology_windows_closed_together_in_order)
 {
     /* One jump of event time closes two windows: they are answered
      * oldest first, whatever the users' names. */
-    rt_click_ok(&rt, "user-2", "1", 4000);  /* [0, 5000) */
-    rt_click_ok(&rt, "user-1", "5", 5500);  /* [5000, 10000) */
+    rt_click_ok(&rt, "user-2", "1", 4000); /* [0, 5000) */
+    rt_click_ok(&rt, "user-1", "5", 5500); /* [5000, 10000) */
     rt_expect_none(&rt);
     rt_tick(&rt, 20000);
     rt_expect(&rt, "user-2", "user-2,\"2,4,9,10\",\"1970-01-01 00:00:05\"",
@@ -224,9 +225,9 @@ START_TEST(test_recommend_topology_answered_window_stays_answered)
     ck_assert_ptr_null(weir_kv_store_put(recent, "user-1", 6, data, len));
     free(data);
 
-    rt_click_ok(&rt, "user-1", "1", 1000);  /* window ending 5000 */
-    rt_click_ok(&rt, "user-1", "1", 9999);  /* ending 10000 */
-    rt_click_ok(&rt, "user-2", "1", 9999);  /* another user: counts */
+    rt_click_ok(&rt, "user-1", "1", 1000); /* window ending 5000 */
+    rt_click_ok(&rt, "user-1", "1", 9999); /* ending 10000 */
+    rt_click_ok(&rt, "user-2", "1", 9999); /* another user: counts */
     ck_assert_uint_eq(weir_test_driver_dropped(rt.drv, "late"), 2);
     rt_click_ok(&rt, "user-1", "5", 10000); /* ending 15000: counts */
     rt_tick(&rt, 16000);
@@ -245,14 +246,14 @@ START_TEST(test_recommend_topology_latest_click_serde)
     weir_buf_init(&buf, 0);
     ck_assert_ptr_null(weir_serde_serialize(serde, "t", &c, sizeof(c), &buf));
     static const unsigned char want[] = {
-        1, 0, 0, 0x01, 0x90, 0x5e, 0xf0, 0x25, 0xb8, '1', '4', '0', 0,
-        'e', 'l', 'e', 'c', 't', 'r', 'o', 'n', 'i', 'c', 's', 0};
+        1,   0,   0,   0x01, 0x90, 0x5e, 0xf0, 0x25, 0xb8, '1', '4', '0', 0,
+        'e', 'l', 'e', 'c',  't',  'r',  'o',  'n',  'i',  'c', 's', 0};
     ck_assert_uint_eq(buf.len, sizeof(want));
     ck_assert_int_eq(memcmp(buf.data, want, sizeof(want)), 0);
     void *obj;
     size_t obj_len;
-    ck_assert_ptr_null(weir_serde_deserialize(serde, "t", buf.data, buf.len,
-                                              &obj, &obj_len));
+    ck_assert_ptr_null(
+        weir_serde_deserialize(serde, "t", buf.data, buf.len, &obj, &obj_len));
     ck_assert_uint_eq(obj_len, sizeof(rec_click_t));
     const rec_click_t *back = obj;
     ck_assert_int_eq(back->ts, c.ts);
@@ -294,24 +295,20 @@ START_TEST(test_recommend_topology_repeats_within_and_after_ttl)
     /* 5 s later: 2 and 4 were shown within the TTL, so they go last. */
     rt_click_ok(&rt, "user-1", "1", 6000);
     rt_tick(&rt, 11000);
-    rt_expect(&rt, "user-1", "user-1,\"9,10\",\"1970-01-01 00:00:10\"",
-              10000);
+    rt_expect(&rt, "user-1", "user-1,\"9,10\",\"1970-01-01 00:00:10\"", 10000);
     /* Window ending 15000: the one ending 5000 is exactly the TTL before,
      * so 2 and 4 are no longer recent; 9 and 10 are. */
     rt_click_ok(&rt, "user-1", "1", 11000);
     rt_tick(&rt, 16000);
-    rt_expect(&rt, "user-1", "user-1,\"2,4\",\"1970-01-01 00:00:15\"",
-              15000);
+    rt_expect(&rt, "user-1", "user-1,\"2,4\",\"1970-01-01 00:00:15\"", 15000);
     /* Window ending 20000: 2 and 4 are recent again, 9 and 10 no longer. */
     rt_click_ok(&rt, "user-1", "1", 16000);
     rt_tick(&rt, 21000);
-    rt_expect(&rt, "user-1", "user-1,\"9,10\",\"1970-01-01 00:00:20\"",
-              20000);
+    rt_expect(&rt, "user-1", "user-1,\"9,10\",\"1970-01-01 00:00:20\"", 20000);
     /* Another user is not affected by user-1's history. */
     rt_click_ok(&rt, "user-2", "1", 21000);
     rt_tick(&rt, 26000);
-    rt_expect(&rt, "user-2", "user-2,\"2,4\",\"1970-01-01 00:00:25\"",
-              25000);
+    rt_expect(&rt, "user-2", "user-2,\"2,4\",\"1970-01-01 00:00:25\"", 25000);
 }
 END_TEST
 
@@ -324,8 +321,7 @@ START_TEST(test_recommend_topology_repeat_ttl_zero_turns_it_off)
     rt_click_ok(&rt, "user-1", "1", 6000);
     rt_tick(&rt, 11000);
     rt_expect(&rt, "user-1", "user-1,\"2,4\",\"1970-01-01 00:00:05\"", 5000);
-    rt_expect(&rt, "user-1", "user-1,\"2,4\",\"1970-01-01 00:00:10\"",
-              10000);
+    rt_expect(&rt, "user-1", "user-1,\"2,4\",\"1970-01-01 00:00:10\"", 10000);
 }
 END_TEST
 
@@ -361,8 +357,8 @@ START_TEST(test_recommend_topology_bad_records_do_not_stop_it)
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
     weir_error_destroy(err);
     /* A tombstone. */
-    err = weir_test_driver_pipe(rt.drv, "flink.sales.records", "1", 1, NULL,
-                                0, 1000, NULL);
+    err = weir_test_driver_pipe(rt.drv, "flink.sales.records", "1", 1, NULL, 0,
+                                1000, NULL);
     expect_error(err, WEIR_ERR_PROCESSING, "null value");
     /* Good records still flow. */
     rt_click_ok(&rt, "user-1", "5", 1000);
@@ -403,12 +399,12 @@ START_TEST(test_recommend_topology_inventory_topic_keeps_it_current)
     const char *o[] = {"inventory.topic=inventory", NULL};
     rt_setup(&rt, INVENTORY, o);
     /* 2 runs out, 11 appears, 4 is deleted, 9 moves to garden. */
-    ck_assert_ptr_null(weir_test_driver_pipe_str(rt.drv, "inventory", "2",
-                                                 "2,toys,0,9", 0));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe_str(rt.drv, "inventory", "2", "2,toys,0,9", 0));
     ck_assert_ptr_null(weir_test_driver_pipe_str(rt.drv, "inventory", "11",
                                                  "11,toys,1,8", 0));
-    ck_assert_ptr_null(weir_test_driver_pipe(rt.drv, "inventory", "4", 1,
-                                             NULL, 0, 0, NULL));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe(rt.drv, "inventory", "4", 1, NULL, 0, 0, NULL));
     ck_assert_ptr_null(weir_test_driver_pipe_str(rt.drv, "inventory", "9",
                                                  "9,garden,1,1", 0));
     /* A bad row is skipped and counted, as on Kafka: the rest of the
@@ -420,8 +416,7 @@ START_TEST(test_recommend_topology_inventory_topic_keeps_it_current)
     rt_click_ok(&rt, "user-1", "1", 1000);
     rt_click_ok(&rt, "user-2", "5", 1000);
     rt_tick(&rt, 6000);
-    rt_expect(&rt, "user-1", "user-1,\"11,10\",\"1970-01-01 00:00:05\"",
-              5000);
+    rt_expect(&rt, "user-1", "user-1,\"11,10\",\"1970-01-01 00:00:05\"", 5000);
     rt_expect(&rt, "user-2", "user-2,\"6,9\",\"1970-01-01 00:00:05\"", 5000);
     err = rt_click(&rt, "user-1", "4", 7000);
     expect_error(err, WEIR_ERR_PROCESSING, "unknown product_id '4'");
@@ -431,9 +426,12 @@ END_TEST
 START_TEST(test_recommend_topology_config_window_grace_topics)
 {
     rt_teardown(&rt);
-    const char *o[] = {"recommend.window.ms=60000", "recommend.grace.ms=0",
-                       "topic.clicks=c", "topic.sales=s",
-                       "topic.recommendations=out", NULL};
+    const char *o[] = {"recommend.window.ms=60000",
+                       "recommend.grace.ms=0",
+                       "topic.clicks=c",
+                       "topic.sales=s",
+                       "topic.recommendations=out",
+                       NULL};
     rt_setup(&rt, INVENTORY, o);
     rt_click_ok(&rt, "user-1", "1", 1000);
     rt_click_ok(&rt, "user-1", "5", 59999);
@@ -475,12 +473,13 @@ static Suite *suite(void)
     TCase *tc = tcase_create("ranking");
     tcase_add_checked_fixture(tc, setup_default, teardown);
     tcase_add_test(tc, test_recommend_topology_describe_and_stores);
-    tcase_add_test(tc, test_recommend_topology_ranks_by_rating_then_numeric_id);
+    tcase_add_test(tc,
+                   test_recommend_topology_ranks_by_rating_then_numeric_id);
     tcase_add_test(tc, test_recommend_topology_window_end_in_utc_as_the_seed);
     tcase_add_test(tc, test_recommend_topology_fewer_than_six_and_empty);
     tcase_add_test(tc, test_recommend_topology_bought_before_by_event_time);
-    tcase_add_test(tc,
-        test_recommend_topology_sale_arriving_late_counts_by_its_time);
+    tcase_add_test(
+        tc, test_recommend_topology_sale_arriving_late_counts_by_its_time);
     tcase_add_test(tc, test_recommend_topology_repeats_within_and_after_ttl);
     tcase_add_test(tc, test_recommend_topology_repeat_ttl_zero_turns_it_off);
     tcase_add_test(tc, test_recommend_topology_shipped_inventory);
@@ -488,7 +487,8 @@ static Suite *suite(void)
     tc = tcase_create("windows");
     tcase_add_checked_fixture(tc, setup_default, teardown);
     tcase_add_test(tc, test_recommend_topology_latest_click_by_time_wins);
-    tcase_add_test(tc, test_recommend_topology_same_millisecond_larger_id_wins);
+    tcase_add_test(tc,
+                   test_recommend_topology_same_millisecond_larger_id_wins);
     tcase_add_test(tc, test_recommend_topology_late_click_dropped_and_counted);
     tcase_add_test(tc,
                    test_recommend_topology_windows_closed_together_in_order);
@@ -498,12 +498,13 @@ static Suite *suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("bad_input");
     tcase_add_checked_fixture(tc, setup_default, teardown);
-    tcase_add_test(tc,
-        test_recommend_topology_unknown_product_dead_lettered_not_counted);
+    tcase_add_test(
+        tc, test_recommend_topology_unknown_product_dead_lettered_not_counted);
     tcase_add_test(tc, test_recommend_topology_bad_records_do_not_stop_it);
+    tcase_add_test(
+        tc, test_recommend_topology_bad_inventory_rows_counted_and_logged);
     tcase_add_test(tc,
-        test_recommend_topology_bad_inventory_rows_counted_and_logged);
-    tcase_add_test(tc, test_recommend_topology_inventory_topic_keeps_it_current);
+                   test_recommend_topology_inventory_topic_keeps_it_current);
     suite_add_tcase(s, tc);
     return s;
 }

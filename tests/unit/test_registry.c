@@ -66,18 +66,18 @@ START_TEST(test_registry_memory_ids_follow_schema_text)
 {
     weir_registry_t *reg = memory_registry(NULL);
     int32_t a1, a2, a3, b;
-    ck_assert_ptr_null(weir_registry_register(reg, "t-value", NULL, schema_a,
-                                              &a1));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "t-value", NULL, schema_a, &a1));
     ck_assert_int_eq(a1, 1);
-    ck_assert_ptr_null(weir_registry_register(reg, "t-value", "AVRO",
-                                              schema_a, &a2));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "t-value", "AVRO", schema_a, &a2));
     ck_assert_int_eq(a2, a1);
     /* Same text under another subject: same id, as in Confluent. */
-    ck_assert_ptr_null(weir_registry_register(reg, "u-key", NULL, schema_a,
-                                              &a3));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "u-key", NULL, schema_a, &a3));
     ck_assert_int_eq(a3, a1);
-    ck_assert_ptr_null(weir_registry_register(reg, "t-value", NULL, schema_b,
-                                              &b));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "t-value", NULL, schema_b, &b));
     ck_assert_int_eq(b, 2);
 
     const weir_registry_schema_t *s;
@@ -94,22 +94,22 @@ START_TEST(test_registry_memory_lookup_does_not_register)
     weir_registry_t *reg = memory_registry(NULL);
     int32_t id = 7;
     bool found = true;
-    ck_assert_ptr_null(weir_registry_lookup(reg, "t-value", NULL, schema_a,
-                                            &id, &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "t-value", NULL, schema_a, &id, &found));
     ck_assert(!found);
     ck_assert_int_eq(id, -1);
-    ck_assert_ptr_null(weir_registry_lookup(reg, "t-value", NULL, schema_a,
-                                            &id, &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "t-value", NULL, schema_a, &id, &found));
     ck_assert(!found);
     int32_t reg_id;
-    ck_assert_ptr_null(weir_registry_register(reg, "other", NULL, schema_a,
-                                              &reg_id));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "other", NULL, schema_a, &reg_id));
     /* Registered elsewhere is still not under t-value. */
-    ck_assert_ptr_null(weir_registry_lookup(reg, "t-value", NULL, schema_a,
-                                            &id, &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "t-value", NULL, schema_a, &id, &found));
     ck_assert(!found);
-    ck_assert_ptr_null(weir_registry_lookup(reg, "other", NULL, schema_a, &id,
-                                            &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "other", NULL, schema_a, &id, &found));
     ck_assert(found);
     ck_assert_int_eq(id, reg_id);
     weir_registry_destroy(reg);
@@ -182,10 +182,13 @@ END_TEST
 
 START_TEST(test_registry_unavailable_retries_then_gives_up_retriable)
 {
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "20",
-        "schema.registry.retry.backoff.max.ms", "80",
-        "schema.registry.retry.max.ms", "400", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms",
+                                     "20",
+                                     "schema.registry.retry.backoff.max.ms",
+                                     "80",
+                                     "schema.registry.retry.max.ms",
+                                     "400",
+                                     NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_a, &id));
@@ -214,7 +217,8 @@ END_TEST
 
 START_TEST(test_registry_zero_retry_timeout_makes_one_attempt)
 {
-    static const char *const kv[] = {"schema.registry.retry.max.ms", "0", NULL};
+    static const char *const kv[] = {"schema.registry.retry.max.ms", "0",
+                                     NULL};
     weir_registry_t *reg = memory_registry(kv);
     CHECK_OK(weir_registry_memory_set_available(reg, false));
     int32_t id;
@@ -249,10 +253,13 @@ static void *later_thread(void *arg)
 
 START_TEST(test_registry_waits_for_registry_to_come_back)
 {
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "10",
-        "schema.registry.retry.backoff.max.ms", "50",
-        "schema.registry.retry.max.ms", "-1", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms",
+                                     "10",
+                                     "schema.registry.retry.backoff.max.ms",
+                                     "50",
+                                     "schema.registry.retry.max.ms",
+                                     "-1",
+                                     NULL};
     weir_registry_t *reg = memory_registry(kv);
     CHECK_OK(weir_registry_memory_set_available(reg, false));
     later_t l = {reg, 300, false};
@@ -271,9 +278,9 @@ END_TEST
 
 START_TEST(test_registry_interrupt_ends_an_endless_retry)
 {
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "5000",
-        "schema.registry.retry.max.ms", "-1", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms",
+                                     "5000", "schema.registry.retry.max.ms",
+                                     "-1", NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_a, &id));
@@ -283,8 +290,7 @@ START_TEST(test_registry_interrupt_ends_an_endless_retry)
     pthread_create(&th, NULL, later_thread, &l);
     int64_t t0 = now_ms();
     int32_t id2;
-    weir_error_t *err =
-        weir_registry_register(reg, "t", NULL, schema_b, &id2);
+    weir_error_t *err = weir_registry_register(reg, "t", NULL, schema_b, &id2);
     pthread_join(th, NULL);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CANCELLED);
     ck_assert_int_lt(now_ms() - t0, 3000);
@@ -314,10 +320,13 @@ static void *getter_thread(void *arg)
 
 START_TEST(test_registry_concurrent_misses_share_one_fetch)
 {
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "20",
-        "schema.registry.retry.backoff.max.ms", "20",
-        "schema.registry.retry.max.ms", "-1", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms",
+                                     "20",
+                                     "schema.registry.retry.backoff.max.ms",
+                                     "20",
+                                     "schema.registry.retry.max.ms",
+                                     "-1",
+                                     NULL};
     weir_registry_t *reg = memory_registry(kv);
     int32_t id;
     ck_assert_ptr_null(weir_registry_register(reg, "t", NULL, schema_b, &id));
@@ -352,9 +361,9 @@ END_TEST
 
 START_TEST(test_registry_concurrent_misses_share_one_failure)
 {
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "20",
-        "schema.registry.retry.max.ms", "300", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms", "20",
+                                     "schema.registry.retry.max.ms", "300",
+                                     NULL};
     weir_registry_t *reg = memory_registry(kv);
     CHECK_OK(weir_registry_memory_set_available(reg, false));
     getter_t g[N_THREADS];
@@ -443,13 +452,12 @@ START_TEST(test_registry_conf_rows_are_checked_when_set)
                      "100");
     ck_assert_str_eq(
         weir_conf_get(conf, "schema.registry.retry.backoff.max.ms"), "5000");
-    ck_assert_str_eq(
-        weir_conf_get(conf, "schema.registry.connect.timeout.ms"), "3000");
+    ck_assert_str_eq(weir_conf_get(conf, "schema.registry.connect.timeout.ms"),
+                     "3000");
     ck_assert_str_eq(weir_conf_get(conf, "schema.registry.timeout.ms"),
                      "10000");
-    ck_assert_str_eq(
-        weir_conf_get(conf, "schema.registry.max.response.bytes"),
-        "16777216");
+    ck_assert_str_eq(weir_conf_get(conf, "schema.registry.max.response.bytes"),
+                     "16777216");
     ck_assert_ptr_null(weir_conf_get(conf, "schema.registry.url"));
     weir_conf_destroy(conf);
 }
@@ -482,11 +490,15 @@ START_TEST(test_registry_conf_settings_and_log_reach_the_client)
     /* Retry settings, the log callback with the conf's opaque, and the
      * debug context "registry", all from one weir_conf_t, which the
      * client only reads. */
-    static const char *const kv[] = {
-        "schema.registry.retry.backoff.ms", "20",
-        "schema.registry.retry.backoff.max.ms", "20",
-        "schema.registry.retry.max.ms", "300",
-        "debug", "registry", NULL};
+    static const char *const kv[] = {"schema.registry.retry.backoff.ms",
+                                     "20",
+                                     "schema.registry.retry.backoff.max.ms",
+                                     "20",
+                                     "schema.registry.retry.max.ms",
+                                     "300",
+                                     "debug",
+                                     "registry",
+                                     NULL};
     weir_conf_t *conf = conf_with(kv);
     weir_conf_set_log_cb(conf, log_cb);
     weir_conf_set_opaque(conf, &log_seen);
@@ -520,8 +532,8 @@ START_TEST(test_registry_http_needs_an_http_url)
     weir_error_t *err = NULL;
     ck_assert_ptr_null(weir_registry_http_new(NULL, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_CONFIG);
-    ck_assert_ptr_nonnull(strstr(weir_error_string(err),
-                                 "schema.registry.url"));
+    ck_assert_ptr_nonnull(
+        strstr(weir_error_string(err), "schema.registry.url"));
     weir_error_destroy(err);
     weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(weir_registry_http_new(conf, &err));
@@ -558,9 +570,13 @@ START_TEST(test_registry_http_down_retries_then_retriable_error)
 {
     char url[64];
     snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
-    const char *const kv[] = {"schema.registry.url", url,
-                              "schema.registry.retry.backoff.ms", "50",
-                              "schema.registry.retry.max.ms", "500", NULL};
+    const char *const kv[] = {"schema.registry.url",
+                              url,
+                              "schema.registry.retry.backoff.ms",
+                              "50",
+                              "schema.registry.retry.max.ms",
+                              "500",
+                              NULL};
     weir_error_t *err = NULL;
     weir_conf_t *conf = conf_with(kv);
     weir_registry_t *reg = weir_registry_http_new(conf, &err);

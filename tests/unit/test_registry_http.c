@@ -29,8 +29,8 @@
 
 static char *clicks_schema(void)
 {
-    return weir_test_read_file(WEIR_SOURCE_DIR
-                     "/apps/recommendation/schemas/clickStream.avsc");
+    return weir_test_read_file(
+        WEIR_SOURCE_DIR "/apps/recommendation/schemas/clickStream.avsc");
 }
 
 static int64_t now_ms(void)
@@ -95,7 +95,8 @@ START_TEST(test_registry_http_register_fetch_and_cache)
 
     weir_registry_t *reg = client(NULL, NULL); /* probes for the API */
     int32_t id, id2;
-    weir_error_t *err = weir_registry_register(reg, subject, NULL, schema, &id);
+    weir_error_t *err = weir_registry_register(reg, subject, NULL, schema,
+                                               &id);
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
     ck_assert_int_gt(id, 0);
     /* root /subjects is a 404 on Apicurio, then ccompat/v7 answers. */
@@ -110,9 +111,8 @@ START_TEST(test_registry_http_register_fetch_and_cache)
     ck_assert_uint_eq(requests(reg), 4);
     ck_assert_str_eq(weir_registry_schema_type(s), "AVRO");
     avro_schema_t want, got;
-    ck_assert_int_eq(avro_schema_from_json_length(schema, strlen(schema),
-                                                  &want),
-                     0);
+    ck_assert_int_eq(
+        avro_schema_from_json_length(schema, strlen(schema), &want), 0);
     const char *text = weir_registry_schema_text(s);
     ck_assert_int_eq(avro_schema_from_json_length(text, strlen(text), &got),
                      0);
@@ -194,8 +194,8 @@ START_TEST(test_registry_http_wrong_api_path_is_a_clear_error)
     /* A path that is not an API: every request answers 404. */
     weir_registry_t *reg = client("/nothing/here", NULL);
     int32_t id;
-    weir_error_t *err = weir_registry_register(reg, "t", NULL,
-                                               "\"string\"", &id);
+    weir_error_t *err = weir_registry_register(reg, "t", NULL, "\"string\"",
+                                               &id);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
     ck_assert(!weir_error_is_retriable(err));
     ck_assert_int_eq(weir_error_origin_code(err), 404);
@@ -255,10 +255,13 @@ START_TEST(test_registry_http_stopped_retries_then_clear_error)
 {
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
-    static const char *const kv[] = {
-        "schema.registry.timeout.ms", "300",
-        "schema.registry.retry.backoff.ms", "100",
-        "schema.registry.retry.max.ms", "1500", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms",
+                                     "300",
+                                     "schema.registry.retry.backoff.ms",
+                                     "100",
+                                     "schema.registry.retry.max.ms",
+                                     "1500",
+                                     NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     int64_t t0 = now_ms();
@@ -305,10 +308,13 @@ START_TEST(test_registry_http_stopped_then_resumed_succeeds)
 {
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
-    static const char *const kv[] = {
-        "schema.registry.timeout.ms", "300",
-        "schema.registry.retry.backoff.ms", "100",
-        "schema.registry.retry.max.ms", "-1", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms",
+                                     "300",
+                                     "schema.registry.retry.backoff.ms",
+                                     "100",
+                                     "schema.registry.retry.max.ms",
+                                     "-1",
+                                     NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     resumer_t r = {pid, 1200};
@@ -348,25 +354,26 @@ START_TEST(test_registry_http_avro_record_waits_out_a_stopped_registry)
     err = weir_serde_serialize(writer, topic, &v, 0, &buf);
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
 
-    static const char *const kv[] = {
-        "schema.registry.timeout.ms", "300",
-        "schema.registry.retry.backoff.ms", "100",
-        "schema.registry.retry.max.ms", "800", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms",
+                                     "300",
+                                     "schema.registry.retry.backoff.ms",
+                                     "100",
+                                     "schema.registry.retry.max.ms",
+                                     "800",
+                                     NULL};
     weir_registry_t *rreg = client("/apis/ccompat/v7", kv);
     weir_serde_t *reader = weir_serde_avro_new(rreg, schema, 0, &err);
     ck_assert_ptr_nonnull(reader);
     pid_t guard = stop_registry(pid, 10000);
     void *obj;
     size_t len;
-    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj,
-                                 &len);
+    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj, &len);
     resume_registry(pid, guard);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
     ck_assert(weir_error_is_retriable(err));
     weir_error_destroy(err);
 
-    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj,
-                                 &len);
+    err = weir_serde_deserialize(reader, topic, buf.data, buf.len, &obj, &len);
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
     ck_assert(avro_value_equal(&v, obj));
     weir_serde_free_obj(reader, obj, len);
@@ -403,8 +410,8 @@ START_TEST(test_registry_http_concurrent_misses_send_one_request)
     pid_t pid = registry_pid();
     int32_t id = fresh_id();
     /* Long enough that the one request outlives the stop. */
-    static const char *const kv[] = {
-        "schema.registry.timeout.ms", "20000", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms", "20000",
+                                     NULL};
     weir_registry_t *reg = client("/apis/ccompat/v7", kv);
     pid_t guard = stop_registry(pid, 10000);
     getter_t g[N_THREADS];
@@ -514,15 +521,16 @@ static Suite *registry_http_suite(void)
     tcase_add_test(tc, test_registry_http_lookup_finds_only_registered);
     tcase_add_test(tc, test_registry_http_unknown_id_and_invalid_schema);
     tcase_add_test(tc, test_registry_http_wrong_api_path_is_a_clear_error);
-    tcase_add_test(tc, test_registry_http_avro_serde_round_trip_and_resolution);
+    tcase_add_test(tc,
+                   test_registry_http_avro_serde_round_trip_and_resolution);
     suite_add_tcase(s, tc);
     tc = tcase_create("stopped");
     tcase_set_timeout(tc, 60);
     tcase_add_test(tc, test_registry_http_stopped_retries_then_clear_error);
     tcase_add_test(tc, test_registry_http_stopped_then_resumed_succeeds);
     tcase_add_test(tc, test_registry_http_concurrent_misses_send_one_request);
-    tcase_add_test(tc,
-                   test_registry_http_avro_record_waits_out_a_stopped_registry);
+    tcase_add_test(
+        tc, test_registry_http_avro_record_waits_out_a_stopped_registry);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -27,7 +27,7 @@ typedef struct server_s {
     int port;
     pthread_mutex_t lock;
     int requests;
-    int fail_first; /* answer 503 to this many requests first */
+    int fail_first;  /* answer 503 to this many requests first */
     bool ui_at_root; /* a web page at the root, the API under ccompat/v7 */
     char last_url[512];
     char last_raw[512]; /* the path as sent, before unescaping */
@@ -170,11 +170,11 @@ static void server_start(void)
     pthread_mutex_init(&srv.lock, NULL);
     srv.daemon = MHD_start_daemon(
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD, 0,
-        NULL, NULL, handle, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed,
-        NULL, MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
+        NULL, NULL, handle, NULL, MHD_OPTION_NOTIFY_COMPLETED, completed, NULL,
+        MHD_OPTION_UNESCAPE_CALLBACK, unescape, NULL, MHD_OPTION_END);
     ck_assert_ptr_nonnull(srv.daemon);
-    const union MHD_DaemonInfo *info =
-        MHD_get_daemon_info(srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
+    const union MHD_DaemonInfo *info = MHD_get_daemon_info(
+        srv.daemon, MHD_DAEMON_INFO_BIND_PORT);
     srv.port = info->port;
 }
 
@@ -202,8 +202,8 @@ static weir_registry_t *client(const char *const *kv)
 
 START_TEST(test_registry_protocol_confluent_root_auth_and_body)
 {
-    static const char *const kv[] = {
-        "schema.registry.basic.auth.user.info", "alice:s3cret", NULL};
+    static const char *const kv[] = {"schema.registry.basic.auth.user.info",
+                                     "alice:s3cret", NULL};
     weir_registry_t *reg = client(kv);
     int32_t id;
     ck_assert_ptr_null(
@@ -218,7 +218,8 @@ START_TEST(test_registry_protocol_confluent_root_auth_and_body)
 
     ck_assert_ptr_null(weir_registry_register(reg, "p", "PROTOBUF",
                                               "syntax = \"proto3\";", &id));
-    ck_assert_ptr_nonnull(strstr(srv.last_body, "\"schemaType\":\"PROTOBUF\""));
+    ck_assert_ptr_nonnull(
+        strstr(srv.last_body, "\"schemaType\":\"PROTOBUF\""));
 
     const weir_registry_schema_t *s;
     ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s));
@@ -258,9 +259,8 @@ static int closed_port(void)
 START_TEST(test_registry_protocol_fails_over_to_the_next_url)
 {
     char urls[128];
-    snprintf(urls, sizeof(urls),
-             "http://127.0.0.1:%d/, http://127.0.0.1:%d", closed_port(),
-             srv.port);
+    snprintf(urls, sizeof(urls), "http://127.0.0.1:%d/, http://127.0.0.1:%d",
+             closed_port(), srv.port);
     weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(weir_conf_set(conf, "schema.registry.url", urls));
     weir_error_t *err = NULL;
@@ -325,8 +325,8 @@ START_TEST(test_registry_protocol_subject_is_escaped)
     weir_registry_t *reg = client(NULL);
     int32_t id;
     bool found;
-    ck_assert_ptr_null(weir_registry_lookup(reg, "a/b c?d", NULL, "\"int\"",
-                                            &id, &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "a/b c?d", NULL, "\"int\"", &id, &found));
     ck_assert(found);
     ck_assert_str_eq(srv.last_raw, "/subjects/a%2Fb%20c%3Fd");
     ck_assert_str_eq(srv.last_url, "/subjects/a/b c?d");
@@ -381,8 +381,8 @@ END_TEST
 
 START_TEST(test_registry_protocol_response_over_cap_is_an_error)
 {
-    static const char *const kv[] = {
-        "schema.registry.max.response.bytes", "1024", NULL};
+    static const char *const kv[] = {"schema.registry.max.response.bytes",
+                                     "1024", NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     weir_error_t *err = weir_registry_get_by_id(reg, 2, &s);
@@ -396,7 +396,8 @@ END_TEST
 START_TEST(test_registry_protocol_slow_answer_times_out_retriable)
 {
     static const char *const kv[] = {"schema.registry.timeout.ms", "200",
-                                     "schema.registry.retry.max.ms", "0", NULL};
+                                     "schema.registry.retry.max.ms", "0",
+                                     NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s)); /* probes */
@@ -455,8 +456,8 @@ static void *interrupter(void *arg)
 
 START_TEST(test_registry_protocol_interrupt_aborts_request_in_flight)
 {
-    static const char *const kv[] = {
-        "schema.registry.timeout.ms", "10000", NULL};
+    static const char *const kv[] = {"schema.registry.timeout.ms", "10000",
+                                     NULL};
     weir_registry_t *reg = client(kv);
     const weir_registry_schema_t *s;
     ck_assert_ptr_null(weir_registry_get_by_id(reg, 1, &s)); /* probes */

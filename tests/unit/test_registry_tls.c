@@ -99,9 +99,8 @@ static void setup(void)
         int devnull = open("/dev/null", 1);
         dup2(devnull, 1);
         dup2(devnull, 2);
-        execlp("openssl", "openssl", "s_server", "-quiet", "-WWW",
-               "-accept", accept, "-cert", "cert.pem", "-key", "key.pem",
-               (char *)NULL);
+        execlp("openssl", "openssl", "s_server", "-quiet", "-WWW", "-accept",
+               accept, "-cert", "cert.pem", "-key", "key.pem", (char *)NULL);
         _exit(127);
     }
     for (int i = 0; i < 100 && !accepts(port); i++) {
@@ -164,8 +163,7 @@ START_TEST(test_registry_tls_unknown_ca_fails_and_is_not_retried)
     const char *text;
     weir_error_t *err = fetch(NULL, "true", &text);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_REGISTRY);
-    ck_assert_msg(!weir_error_is_retriable(err), "%s",
-                  weir_error_string(err));
+    ck_assert_msg(!weir_error_is_retriable(err), "%s", weir_error_string(err));
     weir_error_destroy(err);
 }
 END_TEST

@@ -58,7 +58,8 @@ START_TEST(test_serde_null_bytes_give_null_object_and_back)
         ck_assert_uint_eq(len, 0);
         weir_buf_t buf;
         weir_buf_init(&buf, 0);
-        ck_assert_ptr_null(weir_serde_serialize(serdes[i], "t", NULL, 0, &buf));
+        ck_assert_ptr_null(
+            weir_serde_serialize(serdes[i], "t", NULL, 0, &buf));
         ck_assert_uint_eq(buf.len, 0);
         weir_serde_free_obj(serdes[i], NULL, 0);
         weir_serde_destroy(serdes[i]);
@@ -71,7 +72,8 @@ START_TEST(test_serde_string_round_trip_and_strlen_default)
     weir_serde_t *serde = weir_serde_string();
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
-    const char *s = "gr\xc3\xbc\xc3\x9f" "e, \xe2\x82\xac 5";
+    const char *s = "gr\xc3\xbc\xc3\x9f"
+                    "e, \xe2\x82\xac 5";
     ck_assert_ptr_null(weir_serde_serialize(serde, "t", s, 0, &buf));
     ck_assert_uint_eq(buf.len, strlen(s));
     void *obj;
@@ -147,16 +149,16 @@ START_TEST(test_serde_int64_rejects_wrong_length)
     for (size_t i = 0; i < 3; i++) {
         void *obj;
         size_t len;
-        weir_error_t *err =
-            weir_serde_deserialize(serde, "t", data, lens[i], &obj, &len);
+        weir_error_t *err = weir_serde_deserialize(serde, "t", data, lens[i],
+                                                   &obj, &len);
         ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
         weir_error_destroy(err);
     }
     int32_t small = 3;
     weir_buf_t buf;
     weir_buf_init(&buf, 0);
-    weir_error_t *err =
-        weir_serde_serialize(serde, "t", &small, sizeof(small), &buf);
+    weir_error_t *err = weir_serde_serialize(serde, "t", &small, sizeof(small),
+                                             &buf);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
     weir_error_destroy(err);
     weir_buf_free(&buf);
@@ -194,9 +196,8 @@ static weir_error_t *fail_deser(void *opaque, const char *topic,
     return weir_error_new(WEIR_ERR_SERDE, "always fails");
 }
 
-static weir_error_t *half_ser(void *opaque, const char *topic,
-                              const void *obj, size_t obj_len,
-                              weir_buf_t *out)
+static weir_error_t *half_ser(void *opaque, const char *topic, const void *obj,
+                              size_t obj_len, weir_buf_t *out)
 {
     (void)opaque;
     (void)topic;
@@ -237,7 +238,8 @@ START_TEST(test_serde_custom_refcount_and_failed_calls_leave_nothing)
     ck_assert_ptr_eq(weir_serde_ref(serde), serde);
     void *obj;
     size_t len;
-    weir_error_t *err = weir_serde_deserialize(serde, "in", "x", 1, &obj, &len);
+    weir_error_t *err = weir_serde_deserialize(serde, "in", "x", 1, &obj,
+                                               &len);
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
     ck_assert_str_eq(weir_error_string(err), "topic in: always fails");
     ck_assert_ptr_null(obj);

@@ -25,8 +25,8 @@ static weir_registry_t *reg;
 
 static void setup(void)
 {
-    clicks_json = weir_test_read_file(WEIR_SOURCE_DIR
-                            "/apps/recommendation/schemas/clickStream.avsc");
+    clicks_json = weir_test_read_file(
+        WEIR_SOURCE_DIR "/apps/recommendation/schemas/clickStream.avsc");
     weir_conf_t *conf = weir_conf_new();
     ck_assert_ptr_null(
         weir_conf_set(conf, "schema.registry.retry.max.ms", "0"));
@@ -109,13 +109,12 @@ static void value_free(avro_schema_t schema, avro_value_iface_t *iface,
     avro_schema_decref(schema);
 }
 
-static weir_err_t deser_code(weir_serde_t *serde, const void *data,
-                             size_t len)
+static weir_err_t deser_code(weir_serde_t *serde, const void *data, size_t len)
 {
     void *obj = (void *)1;
     size_t obj_len;
-    weir_error_t *err =
-        weir_serde_deserialize(serde, "t", data, len, &obj, &obj_len);
+    weir_error_t *err = weir_serde_deserialize(serde, "t", data, len, &obj,
+                                               &obj_len);
     weir_err_t code = weir_error_code(err);
     if (err)
         ck_assert_ptr_null(obj);
@@ -185,8 +184,8 @@ START_TEST(test_serde_avro_key_serde_uses_key_subject)
     ck_assert_ptr_null(
         weir_registry_lookup(reg, "t-key", NULL, "\"string\"", &id, &found));
     ck_assert(found);
-    ck_assert_ptr_null(weir_registry_lookup(reg, "t-value", NULL,
-                                            "\"string\"", &id, &found));
+    ck_assert_ptr_null(
+        weir_registry_lookup(reg, "t-value", NULL, "\"string\"", &id, &found));
     ck_assert(!found);
     avro_value_decref(&v);
     weir_buf_free(&buf);
@@ -383,8 +382,8 @@ START_TEST(test_serde_avro_resolves_writer_into_reader_with_defaults)
     weir_serde_t *serde = serde_for(reader_v2, 0);
     void *obj;
     size_t len;
-    weir_error_t *err =
-        weir_serde_deserialize(serde, "t", data, n, &obj, &len);
+    weir_error_t *err = weir_serde_deserialize(serde, "t", data, n, &obj,
+                                               &len);
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
     avro_value_t *v = obj, f, c;
     ck_assert_str_eq(get_str(v, "user_id"), "user-3");
@@ -472,8 +471,8 @@ START_TEST(test_serde_avro_unresolvable_writer_is_schema_error)
         weir_serde_t *serde = serde_for(readers[i], 0);
         void *obj;
         size_t len;
-        weir_error_t *err =
-            weir_serde_deserialize(serde, "t", data, n, &obj, &len);
+        weir_error_t *err = weir_serde_deserialize(serde, "t", data, n, &obj,
+                                                   &len);
         ck_assert_msg(weir_error_code(err) == WEIR_ERR_SCHEMA,
                       "reader %zu: %s", i, weir_error_string(err));
         ck_assert(!weir_error_is_retriable(err));
@@ -513,8 +512,8 @@ START_TEST(test_serde_avro_resolves_renames_by_aliases_and_enum_default)
     weir_serde_t *serde = serde_for(reader, 0);
     void *obj;
     size_t len;
-    weir_error_t *err =
-        weir_serde_deserialize(serde, "t", data, n, &obj, &len);
+    weir_error_t *err = weir_serde_deserialize(serde, "t", data, n, &obj,
+                                               &len);
     ck_assert_msg(err == NULL, "%s", weir_error_string(err));
     ck_assert_str_eq(get_str(obj, "user_id"), "user-9");
     int e;
@@ -545,8 +544,7 @@ START_TEST(test_serde_avro_short_wrong_magic_unknown_id)
     ck_assert_int_eq(deser_code(serde, "\0\0\0\1", 4), WEIR_ERR_SERDE);
     ck_assert_int_eq(deser_code(serde, "\1\0\0\0\1\2ab\2cd", 11),
                      WEIR_ERR_SERDE);
-    ck_assert_int_eq(deser_code(serde, "{\"user_id\":1}", 13),
-                     WEIR_ERR_SERDE);
+    ck_assert_int_eq(deser_code(serde, "{\"user_id\":1}", 13), WEIR_ERR_SERDE);
     /* Magic right, id nobody registered. */
     void *obj;
     size_t len;
@@ -585,16 +583,17 @@ END_TEST
 START_TEST(test_serde_avro_hostile_lengths_and_counts_fail_fast)
 {
     int32_t sid, aid, uid;
-    ck_assert_ptr_null(weir_registry_register(reg, "s", NULL, "\"string\"",
-                                              &sid));
+    ck_assert_ptr_null(
+        weir_registry_register(reg, "s", NULL, "\"string\"", &sid));
     const char *arr = "{\"type\":\"array\",\"items\":\"null\"}";
     ck_assert_ptr_null(weir_registry_register(reg, "a", NULL, arr, &aid));
     const char *uni = "[\"null\",\"int\"]";
     ck_assert_ptr_null(weir_registry_register(reg, "u", NULL, uni, &uid));
     weir_serde_t *serde = serde_for(NULL, 0);
     /* A string claiming 2^62 bytes. */
-    unsigned char s[] = {0, 0, 0, 0, (unsigned char)sid, 0xfe, 0xff, 0xff,
-                         0xff, 0xff, 0xff, 0xff, 0xff, 0x7f};
+    unsigned char s[] = {0,    0,    0,    0,    (unsigned char)sid,
+                         0xfe, 0xff, 0xff, 0xff, 0xff,
+                         0xff, 0xff, 0xff, 0x7f};
     ck_assert_int_eq(deser_code(serde, s, sizeof(s)), WEIR_ERR_SERDE);
     /* A negative string length. */
     unsigned char neg[] = {0, 0, 0, 0, (unsigned char)sid, 0x01, 'a'};
@@ -604,8 +603,8 @@ START_TEST(test_serde_avro_hostile_lengths_and_counts_fail_fast)
     memset(vi + 5, 0xff, sizeof(vi) - 5);
     ck_assert_int_eq(deser_code(serde, vi, sizeof(vi)), WEIR_ERR_SERDE);
     /* An array of 2^40 nulls in 10 bytes. */
-    unsigned char a[] = {0,    0,    0,    0,    (unsigned char)aid,
-                         0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0};
+    unsigned char a[] = {
+        0, 0, 0, 0, (unsigned char)aid, 0x80, 0x80, 0x80, 0x80, 0x80, 0x40, 0};
     ck_assert_int_eq(deser_code(serde, a, sizeof(a)), WEIR_ERR_SERDE);
     /* A union branch that does not exist. */
     unsigned char u[] = {0, 0, 0, 0, (unsigned char)uid, 0x04};
@@ -836,8 +835,8 @@ static void *worker(void *arg)
     for (int i = 0; i < 500; i++) {
         void *obj;
         size_t len;
-        weir_error_t *err = weir_serde_deserialize(
-            w->serde, "t", w->in->data, w->in->len, &obj, &len);
+        weir_error_t *err = weir_serde_deserialize(w->serde, "t", w->in->data,
+                                                   w->in->len, &obj, &len);
         if (err) {
             weir_error_destroy(err);
             continue;
@@ -892,8 +891,8 @@ START_TEST(test_serde_avro_out_of_memory_never_crashes)
         weir__alloc_fail_after(-1);
         bool done = s2 && !err;
         if (!done)
-            ck_assert_msg(weir_error_code(err) == WEIR_ERR_NOMEM, "%ld: %s",
-                          k, weir_error_string(err));
+            ck_assert_msg(weir_error_code(err) == WEIR_ERR_NOMEM, "%ld: %s", k,
+                          weir_error_string(err));
         weir_error_destroy(err);
         weir_serde_free_obj(s2, obj, len);
         weir_serde_destroy(s2);
@@ -933,10 +932,11 @@ static Suite *serde_avro_suite(void)
     tcase_add_test(tc, test_serde_avro_writer_schema_not_avro_is_schema_error);
     tcase_add_test(tc, test_serde_avro_oversize_value_is_too_large);
     tcase_add_test(tc, test_serde_avro_value_of_other_schema_is_rejected);
-    tcase_add_test(tc, test_serde_avro_bad_schema_or_default_fails_at_creation);
-    tcase_add_test(tc, test_serde_avro_no_register_needs_a_registered_schema);
     tcase_add_test(tc,
-                   test_serde_avro_registry_down_is_retriable_never_data_error);
+                   test_serde_avro_bad_schema_or_default_fails_at_creation);
+    tcase_add_test(tc, test_serde_avro_no_register_needs_a_registered_schema);
+    tcase_add_test(
+        tc, test_serde_avro_registry_down_is_retriable_never_data_error);
     tcase_add_test(tc, test_serde_avro_out_of_memory_never_crashes);
     suite_add_tcase(s, tc);
     return s;

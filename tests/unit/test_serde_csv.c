@@ -41,9 +41,9 @@ START_TEST(test_serde_csv_parse_plain_and_quoted)
     weir_csv_row_destroy(row);
 
     row = parse_ok("user-27,\"140,13,137\",\"2024-06-28 13:01:55\"", ',');
-    assert_fields(row, 3,
-                  (const char *const[]){"user-27", "140,13,137",
-                                        "2024-06-28 13:01:55"});
+    assert_fields(
+        row, 3,
+        (const char *const[]){"user-27", "140,13,137", "2024-06-28 13:01:55"});
     weir_csv_row_destroy(row);
 
     /* Doubled quotes, line breaks inside quotes, kept spaces, empties. */
@@ -67,11 +67,11 @@ END_TEST
 START_TEST(test_serde_csv_parse_rejects_malformed)
 {
     static const char *const bad[] = {
-        "a,b\"c",        /* quote inside an unquoted field */
-        "\"ab\"c,d",     /* text after a closing quote */
+        "a,b\"c",         /* quote inside an unquoted field */
+        "\"ab\"c,d",      /* text after a closing quote */
         "\"unterminated", /* quote never closed */
-        "a,b\nc,d",      /* two records */
-        "a\rb",          /* two records, CR alone */
+        "a,b\nc,d",       /* two records */
+        "a\rb",           /* two records, CR alone */
     };
     for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
         weir_csv_row_t *row = (void *)1;
@@ -187,8 +187,8 @@ START_TEST(test_serde_csv_bad_values_are_serde_errors)
         size_t n;
         weir_error_t *err = weir_serde_deserialize(serde, "inventory", bad[i],
                                                    strlen(bad[i]), &obj, &n);
-        ck_assert_msg(weir_error_code(err) == WEIR_ERR_SERDE, "%s: %s",
-                      bad[i], weir_error_string(err));
+        ck_assert_msg(weir_error_code(err) == WEIR_ERR_SERDE, "%s: %s", bad[i],
+                      weir_error_string(err));
         ck_assert_ptr_null(obj);
         ck_assert_ptr_nonnull(strstr(weir_error_string(err), "inventory"));
         weir_error_destroy(err);
@@ -220,9 +220,8 @@ END_TEST
 
 START_TEST(test_serde_csv_seed_inventory_file_parses)
 {
-    FILE *f = fopen(WEIR_SOURCE_DIR
-                    "/apps/recommendation/data/productInventory.csv",
-                    "r");
+    FILE *f = fopen(
+        WEIR_SOURCE_DIR "/apps/recommendation/data/productInventory.csv", "r");
     ck_assert_ptr_nonnull(f);
     weir_serde_t *serde = weir_serde_csv_new(',', 0, 4);
     char line[512];
@@ -280,8 +279,8 @@ START_TEST(test_serde_csv_random_bytes_never_crash)
             in[i] = alphabet[rand_r(&seed) % (sizeof(alphabet) - 1)];
         void *obj = NULL;
         size_t len;
-        weir_error_t *err =
-            weir_serde_deserialize(serde, "t", in, n, &obj, &len);
+        weir_error_t *err = weir_serde_deserialize(serde, "t", in, n, &obj,
+                                                   &len);
         if (err) {
             ck_assert_int_eq(weir_error_code(err), WEIR_ERR_SERDE);
             weir_error_destroy(err);
@@ -323,7 +322,8 @@ static Suite *serde_csv_suite(void)
     suite_add_tcase(s, tc);
     tc = tcase_create("serde");
     tcase_add_test(tc, test_serde_csv_round_trip_through_serde);
-    tcase_add_test(tc, test_serde_csv_single_empty_field_differs_from_no_field);
+    tcase_add_test(tc,
+                   test_serde_csv_single_empty_field_differs_from_no_field);
     tcase_add_test(tc, test_serde_csv_bad_values_are_serde_errors);
     tcase_add_test(tc,
                    test_serde_csv_oversize_is_too_large_and_buffer_unchanged);

@@ -37,8 +37,8 @@ static void make_click(Weirtest__Click *click, char **tags)
 
 START_TEST(test_serde_protobuf_round_trip)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     ck_assert_str_eq(weir_serde_name(serde), "protobuf");
     char *tags[] = {"a", "b"};
     Weirtest__Click click;
@@ -65,8 +65,7 @@ START_TEST(test_serde_protobuf_round_trip)
 }
 END_TEST
 
-static weir_err_t deser_code(weir_serde_t *serde, const void *data,
-                             size_t len)
+static weir_err_t deser_code(weir_serde_t *serde, const void *data, size_t len)
 {
     void *obj = (void *)1;
     size_t n;
@@ -82,8 +81,8 @@ static weir_err_t deser_code(weir_serde_t *serde, const void *data,
 
 START_TEST(test_serde_protobuf_bad_and_truncated_bytes)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     char *tags[] = {"a", "b"};
     Weirtest__Click click;
     make_click(&click, tags);
@@ -94,10 +93,13 @@ START_TEST(test_serde_protobuf_bad_and_truncated_bytes)
     for (size_t n = 0; n < 14; n++)
         ck_assert_int_eq(deser_code(serde, buf.data, n), WEIR_ERR_SERDE);
     ck_assert_int_eq(deser_code(serde, buf.data, 14), WEIR_ERR_OK);
-    ck_assert_int_eq(deser_code(serde, buf.data, buf.len - 1),
-                     WEIR_ERR_SERDE);
+    ck_assert_int_eq(deser_code(serde, buf.data, buf.len - 1), WEIR_ERR_SERDE);
     /* A length that runs past the end; an invalid wire type. */
-    ck_assert_int_eq(deser_code(serde, "\x0a\x7f" "abc", 5), WEIR_ERR_SERDE);
+    ck_assert_int_eq(deser_code(serde,
+                                "\x0a\x7f"
+                                "abc",
+                                5),
+                     WEIR_ERR_SERDE);
     ck_assert_int_eq(deser_code(serde, "\x0f\x01", 2), WEIR_ERR_SERDE);
     /* Valid protobuf, but not a Click: the required fields are missing. */
     ck_assert_int_eq(deser_code(serde, "\x08\x05", 2), WEIR_ERR_SERDE);
@@ -108,8 +110,8 @@ END_TEST
 
 START_TEST(test_serde_protobuf_wrong_type_and_missing_required)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     Weirtest__Other other;
     weirtest__other__init(&other);
     weir_buf_t buf;
@@ -132,8 +134,8 @@ END_TEST
 
 START_TEST(test_serde_protobuf_oversize_is_too_large)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     char *tags[] = {"a", "b"};
     Weirtest__Click click;
     make_click(&click, tags);
@@ -150,8 +152,8 @@ END_TEST
 
 START_TEST(test_serde_protobuf_out_of_memory_is_an_error)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     char *tags[] = {"a", "b"};
     Weirtest__Click click;
     make_click(&click, tags);
@@ -178,8 +180,8 @@ END_TEST
 
 START_TEST(test_serde_protobuf_random_corruption_never_crashes)
 {
-    weir_serde_t *serde =
-        weir_serde_protobuf_new(&weirtest__click__descriptor);
+    weir_serde_t *serde = weir_serde_protobuf_new(
+        &weirtest__click__descriptor);
     char *tags[] = {"a", "b"};
     Weirtest__Click click;
     make_click(&click, tags);

@@ -59,13 +59,13 @@ static const weir_changelog_sink_t test_sink = {.send = sink_send};
 #define OK(expr) CHECK_OK(expr)
 
 /* Expects an error with a code, and frees it. */
-#define FAILS(expr, code)                                                \
-    do {                                                                 \
-        weir_error_t *f_err_ = (expr);                                   \
-        ck_assert_msg(f_err_, "%s succeeded", #expr);                    \
+#define FAILS(expr, code)                                                 \
+    do {                                                                  \
+        weir_error_t *f_err_ = (expr);                                    \
+        ck_assert_msg(f_err_, "%s succeeded", #expr);                     \
         ck_assert_msg(weir_error_code(f_err_) == (code), "%s: %s", #expr, \
-                      weir_error_string(f_err_));                        \
-        weir_error_destroy(f_err_);                                      \
+                      weir_error_string(f_err_));                         \
+        weir_error_destroy(f_err_);                                       \
     } while (0)
 
 /* A changelog record, its fields named so that reserved stays zero. */

@@ -11,7 +11,11 @@
 #include "test_store_common.h"
 #include "tmpdir.h"
 
-enum { ENGINE_MEMORY = 0, ENGINE_ROCKSDB = 1, ENGINE_COUNT = 2 };
+enum {
+    ENGINE_MEMORY = 0,
+    ENGINE_ROCKSDB = 1,
+    ENGINE_COUNT = 2
+};
 
 static char *engine_dir;
 static weir_store_env_t *engine_env;
@@ -24,8 +28,7 @@ static void engine_setup(void)
     weir_error_t *err = NULL;
     engine_env = weir_store_env_new(64u << 20, &err);
     ck_assert_msg(engine_env, "env: %s", weir_error_string(err));
-    engine_td = weir_task_dir_open(engine_env, engine_dir, "app", "0_0",
-                                   &err);
+    engine_td = weir_task_dir_open(engine_env, engine_dir, "app", "0_0", &err);
     ck_assert_msg(engine_td, "task dir: %s", weir_error_string(err));
 }
 
@@ -52,8 +55,7 @@ static inline weir_kv_store_t *engine_kv_open(int engine, const char *name)
     return kv;
 }
 
-static inline weir_window_store_t *engine_ws_open(int engine,
-                                                  const char *name,
+static inline weir_window_store_t *engine_ws_open(int engine, const char *name,
                                                   int64_t retention,
                                                   int64_t segment)
 {

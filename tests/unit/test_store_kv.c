@@ -312,9 +312,8 @@ START_TEST(test_store_kv_restore_applies_in_order)
                                 &prog));
     FAILS(weir_store_begin(weir_kv_store_as_store(kv)), WEIR_ERR_STATE);
     weir_changelog_record_t recs[] = {
-        crec("a", 1, "1", 1),
-        crec("b", 1, "2", 1),
-        crec("a", 1, "3", 1),     /* later record wins */
+        crec("a", 1, "1", 1),      crec("b", 1, "2", 1),
+        crec("a", 1, "3", 1),      /* later record wins */
         crec("stale", 5, NULL, 0), /* tombstone */
         crec("c", 1, "", 0),
     };
@@ -538,8 +537,8 @@ static void *hammer_queries(void *arg)
     hammer_t *h = arg;
     while (!h->stop && !h->failure[0]) {
         weir_kv_iter_t *it = NULL;
-        weir_error_t *err = weir_kv_store_query_range(h->kv, "x", 1, true,
-                                                      "y", 1, true, &it);
+        weir_error_t *err = weir_kv_store_query_range(h->kv, "x", 1, true, "y",
+                                                      1, true, &it);
         if (err) {
             snprintf(h->failure, sizeof(h->failure), "%s",
                      weir_error_string(err));
@@ -621,9 +620,9 @@ START_TEST(test_store_kv_iterator_in_transaction_sees_own_writes)
         n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%.*s=%.*s",
                               n ? "," : "", (int)kl, k, (int)vl, v);
         if (kl == 1 && k[0] == 'a') {
-            put_s(kv, "b", "2");          /* ahead: must be seen */
+            put_s(kv, "b", "2");                  /* ahead: must be seen */
             OK(weir_kv_store_delete(kv, "c", 1)); /* ahead: must vanish */
-            put_s(kv, "a", "overwritten");  /* current: already read */
+            put_s(kv, "a", "overwritten");        /* current: already read */
             put_s(kv, "d", "4");
         }
         weir_kv_iter_next(it);
@@ -663,9 +662,8 @@ static Suite *store_kv_suite(void)
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
     tcase_add_loop_test(tc, test_store_kv_transaction_abort_discards, 0,
                         ENGINE_COUNT);
-    tcase_add_loop_test(tc,
-                        test_store_kv_transaction_commit_sets_position,
-                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_transaction_commit_sets_position, 0,
+                        ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_kv_random_ops_match_model, 0,
                         ENGINE_COUNT);
     tcase_add_test(tc, test_store_kv_memory_allocation_failures_are_clean);
@@ -675,16 +673,15 @@ static Suite *store_kv_suite(void)
     tcase_add_loop_test(tc, test_store_kv_query_sees_committed_data_only, 0,
                         ENGINE_COUNT);
     tcase_add_loop_test(tc,
-                        test_store_kv_query_from_another_thread_never_tears,
-                        0, ENGINE_COUNT);
+                        test_store_kv_query_from_another_thread_never_tears, 0,
+                        ENGINE_COUNT);
     suite_add_tcase(s, tc);
     tc = tcase_create("changelog_restore");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
     tcase_add_loop_test(tc, test_store_kv_changelog_records_each_write, 0,
                         ENGINE_COUNT);
-    tcase_add_loop_test(tc,
-                        test_store_kv_restore_applies_in_order,
-                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_kv_restore_applies_in_order, 0,
+                        ENGINE_COUNT);
     suite_add_tcase(s, tc);
     return s;
 }

@@ -237,7 +237,7 @@ START_TEST(test_store_rocksdb_crash_mid_restore_is_consistent)
                 recs[i] = crec(keys[i], 7, "v", 1);
             }
             OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 1000,
-                                           5 + (b + 1) * 1000));
+                                        5 + (b + 1) * 1000));
         }
         _exit(0); /* before restore_end's flush */
     }
@@ -297,16 +297,16 @@ START_TEST(test_store_rocksdb_window_reopen_keeps_time_and_expiry)
     ck_assert_int_eq(weir_window_store_observed_time(ws), 20000);
     /* Reopening with another segment width is refused. */
     weir_error_t *err = NULL;
-    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win2",
-                                                      30000, 0, &err));
+    ck_assert_ptr_null(
+        weir_window_store_rocksdb_open(engine_td, "win2", 30000, 0, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
     OK(weir_store_begin(weir_window_store_as_store(ws)));
     OK(weir_window_store_put(ws, "k", 1, 45000, "c", 1));
     OK(weir_store_commit(weir_window_store_as_store(ws), 3));
     weir_store_destroy(weir_window_store_as_store(ws));
-    ck_assert_ptr_null(weir_window_store_rocksdb_open(engine_td, "win",
-                                                      30000, 5000, &err));
+    ck_assert_ptr_null(
+        weir_window_store_rocksdb_open(engine_td, "win", 30000, 5000, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE);
     ck_assert(strstr(weir_error_string(err), "win"));
     weir_error_destroy(err);
@@ -332,8 +332,8 @@ START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
 {
     weir_error_t *err = NULL;
     /* A second open in this process. */
-    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
-                                          "0_0", &err));
+    ck_assert_ptr_null(
+        weir_task_dir_open(engine_env, engine_dir, "app", "0_0", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_STORE_LOCKED);
     ck_assert(strstr(weir_error_string(err), "0_0"));
     weir_error_destroy(err);
@@ -342,8 +342,8 @@ START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         weir_error_t *cerr = NULL;
-        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir,
-                                                 "app", "0_0", &cerr);
+        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir, "app",
+                                                 "0_0", &cerr);
         _exit(!td && weir_error_code(cerr) == WEIR_ERR_STORE_LOCKED ? 0 : 1);
     }
     reap(pid);
@@ -356,8 +356,8 @@ START_TEST(test_store_rocksdb_task_dir_lock_excludes_other_opens)
     weir_kv_store_t *kv = weir_kv_store_rocksdb_open(other, "s", &err);
     ck_assert_ptr_nonnull(kv);
     weir_task_dir_destroy(other);
-    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "app",
-                                          "0_1", &err));
+    ck_assert_ptr_null(
+        weir_task_dir_open(engine_env, engine_dir, "app", "0_1", &err));
     weir_error_destroy(err);
     weir_store_destroy(weir_kv_store_as_store(kv));
     other = weir_task_dir_open(engine_env, engine_dir, "app", "0_1", &err);
@@ -374,14 +374,13 @@ START_TEST(test_store_rocksdb_lock_released_when_holder_dies)
     ck_assert_int_ge(pid, 0);
     if (pid == 0) {
         weir_error_t *cerr = NULL;
-        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir,
-                                                 "app", "0_0", &cerr);
+        weir_task_dir_t *td = weir_task_dir_open(engine_env, engine_dir, "app",
+                                                 "0_0", &cerr);
         _exit(td ? 0 : 1); /* dies holding the lock */
     }
     reap(pid);
     weir_error_t *err = NULL;
-    engine_td = weir_task_dir_open(engine_env, engine_dir, "app", "0_0",
-                                   &err);
+    engine_td = weir_task_dir_open(engine_env, engine_dir, "app", "0_0", &err);
     ck_assert_msg(engine_td, "%s", weir_error_string(err));
 }
 END_TEST
@@ -489,7 +488,8 @@ START_TEST(test_store_rocksdb_corrupt_table_file_is_detected)
         recs[i] = crec(keys[i], 9, "value-value-value-value", 23);
     }
     OK(weir_store_restore_apply(weir_kv_store_as_store(kv), recs, 2000, 2000));
-    OK(weir_store_restore_end(weir_kv_store_as_store(kv))); /* flushes an SST */
+    OK(weir_store_restore_end(
+        weir_kv_store_as_store(kv))); /* flushes an SST */
     weir_store_destroy(weir_kv_store_as_store(kv));
     char *dbdir = store_file("sst", "rocksdb");
     DIR *d = opendir(dbdir);
@@ -557,8 +557,8 @@ START_TEST(test_store_rocksdb_delete_store_and_bad_names)
     ck_assert_ptr_null(weir_kv_store_rocksdb_open(engine_td, "x/y", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
-    ck_assert_ptr_null(weir_task_dir_open(engine_env, engine_dir, "..", "0_0",
-                                          &err));
+    ck_assert_ptr_null(
+        weir_task_dir_open(engine_env, engine_dir, "..", "0_0", &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
     weir_error_destroy(err);
     ck_assert_ptr_null(weir_store_env_new(1024, &err));
@@ -629,8 +629,7 @@ START_TEST(test_store_rocksdb_checkpoint_opens_elsewhere)
           WEIR_ERR_UNSUPPORTED);
     weir_store_destroy(weir_kv_store_as_store(kv));
     /* Window stores checkpoint too, segment width included. */
-    weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wsnap", 100,
-                                             10);
+    weir_window_store_t *ws = engine_ws_open(ENGINE_ROCKSDB, "wsnap", 100, 10);
     OK(weir_window_store_put(ws, "k", 1, 50, "v", 1));
     OK(weir_store_commit(weir_window_store_as_store(ws), 1));
     snprintf(cp, sizeof(cp), "%s/wsnap-copy", engine_dir);
@@ -744,8 +743,7 @@ static Suite *store_rocksdb_suite(void)
     tcase_add_test(tc, test_store_rocksdb_crash_between_batch_and_commit);
     tcase_add_test(tc, test_store_rocksdb_crash_after_commit_keeps_it);
     tcase_add_test(tc, test_store_rocksdb_sigkill_leaves_committed_prefix);
-    tcase_add_test(tc,
-                   test_store_rocksdb_crash_mid_restore_is_consistent);
+    tcase_add_test(tc, test_store_rocksdb_crash_mid_restore_is_consistent);
     tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
     tcase_add_test(tc, test_store_rocksdb_restore_in_many_files_matches_model);
     tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);

@@ -27,8 +27,8 @@ static void assert_witer(weir_window_iter_t *it, const char *expect)
         for (size_t i = 0; i < kl && i < sizeof(kbuf) - 1; i++)
             kbuf[i] = k[i] ? k[i] : '0';
         kbuf[kl < sizeof(kbuf) - 1 ? kl : sizeof(kbuf) - 1] = 0;
-        n += (size_t)snprintf(out + n, sizeof(out) - n, "%s%s@%" PRId64
-                              "=%.*s", n ? "," : "", kbuf,
+        n += (size_t)snprintf(out + n, sizeof(out) - n,
+                              "%s%s@%" PRId64 "=%.*s", n ? "," : "", kbuf,
                               weir_window_iter_window_start(it), (int)vl, v);
         weir_window_iter_next(it);
     }
@@ -200,8 +200,7 @@ START_TEST(test_store_window_changelog_key_carries_window_start)
     size_t kl;
     int64_t t;
     ck_assert(weir_window_changelog_key_decode(log.recs[0].key,
-                                               log.recs[0].klen, &k, &kl,
-                                               &t));
+                                               log.recs[0].klen, &k, &kl, &t));
     ck_assert_uint_eq(kl, 6);
     ck_assert_int_eq(t, 0x0102030405060708LL);
     ck_assert(!weir_window_changelog_key_decode("short", 5, &k, &kl, &t));
@@ -229,7 +228,8 @@ START_TEST(test_store_window_restore_rebuilds_and_skips_expired)
         crec(k3, l3, "a45", 3),
         crec(k4, l4, "b2", 2),
     };
-    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 4, NULL, NULL));
+    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 4, NULL,
+                                NULL));
     OK(weir_store_restore_apply(weir_window_store_as_store(ws), recs, 4, 4));
     weir_changelog_record_t bad = crec("short", 5, "x", 1);
     FAILS(weir_store_restore_apply(weir_window_store_as_store(ws), &bad, 1, 5),
@@ -275,8 +275,7 @@ END_TEST
 START_TEST(test_store_window_random_ops_match_model)
 {
     const int64_t retention = 200, segment = 50, step = 10;
-    weir_window_store_t *ws = engine_ws_open(_i, "wmodel", retention,
-                                             segment);
+    weir_window_store_t *ws = engine_ws_open(_i, "wmodel", retention, segment);
     int model[MK][MT], saved[MK][MT];
     int64_t observed = INT64_MIN, saved_observed = INT64_MIN;
     for (int k = 0; k < MK; k++)
@@ -435,7 +434,8 @@ START_TEST(test_store_window_owner_time_drives_expiry)
     size_t cl;
     void *ck = weir_window_changelog_key_encode("r", 1, 100000, &cl);
     weir_changelog_record_t rec = crec(ck, cl, "x", 1);
-    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 1, NULL, NULL));
+    OK(weir_store_restore_begin(weir_window_store_as_store(ws), 1, NULL,
+                                NULL));
     OK(weir_store_restore_apply(weir_window_store_as_store(ws), &rec, 1, 7));
     OK(weir_store_restore_end(weir_window_store_as_store(ws)));
     weir_free(ck);
@@ -526,9 +526,8 @@ static Suite *store_window_suite(void)
     TCase *tc = tcase_create("window");
     tcase_add_checked_fixture(tc, engine_setup, engine_teardown);
     tcase_add_loop_test(tc, test_store_window_put_get_fetch, 0, ENGINE_COUNT);
-    tcase_add_loop_test(tc,
-                        test_store_window_prefix_keys_stay_apart,
-                        0, ENGINE_COUNT);
+    tcase_add_loop_test(tc, test_store_window_prefix_keys_stay_apart, 0,
+                        ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_negative_times_order_correctly,
                         0, ENGINE_COUNT);
     tcase_add_loop_test(tc, test_store_window_segments_expire_past_retention,

@@ -58,8 +58,8 @@ START_TEST(test_test_driver_forward_and_metadata)
 
     weir_headers_t *h = weir_headers_new();
     ck_assert_ptr_null(weir_headers_add(h, "h", "v1", 3)); /* with NUL */
-    ck_assert_ptr_null(weir_test_driver_pipe(drv, "in", "k", 1, "a", 1, 100,
-                                             h));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe(drv, "in", "k", 1, "a", 1, 100, h));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k2", "b", 50));
     ck_assert_str_eq(seen, "in/0@0:a ts=100 h=v1 task=0_0\n"
                            "in/0@1:b ts=50 task=0_0\n");
@@ -91,8 +91,8 @@ END_TEST
 
 /* ---- forward_to: route to a named child ---- */
 
-static weir_error_t *route_process(weir_processor_context_t *pctx,
-                                   void *state, const weir_record_t *rec)
+static weir_error_t *route_process(weir_processor_context_t *pctx, void *state,
+                                   const weir_record_t *rec)
 {
     (void)state;
     const char *v = rec->value;
@@ -109,8 +109,8 @@ static weir_error_t *bad_route_process(weir_processor_context_t *pctx,
     return weir_processor_forward_to(pctx, "nobody", rec);
 }
 
-static const weir_processor_ops_t bad_route_ops = {.process =
-                                                       bad_route_process};
+static const weir_processor_ops_t bad_route_ops = {
+    .process = bad_route_process};
 
 START_TEST(test_test_driver_forward_to_named_child)
 {
@@ -156,8 +156,8 @@ typedef struct counter_state_s {
     weir_kv_store_t *kv;
 } counter_state_t;
 
-static weir_error_t *counter_init(weir_processor_context_t *pctx,
-                                  void *opaque, void **statep)
+static weir_error_t *counter_init(weir_processor_context_t *pctx, void *opaque,
+                                  void **statep)
 {
     counter_state_t *st = calloc(1, sizeof(*st));
     weir_error_t *err = weir_processor_kv_store(pctx, opaque, &st->kv);
@@ -176,8 +176,8 @@ static weir_error_t *counter_process(weir_processor_context_t *pctx,
     void *old;
     size_t len;
     bool found;
-    weir_error_t *err = weir_kv_store_get(st->kv, rec->key, rec->key_len,
-                                          &old, &len, &found);
+    weir_error_t *err = weir_kv_store_get(st->kv, rec->key, rec->key_len, &old,
+                                          &len, &found);
     if (err)
         return err;
     int64_t n = found ? *(int64_t *)old + 1 : 1;
@@ -286,8 +286,8 @@ static weir_error_t *punct_init(weir_processor_context_t *pctx, void *opaque,
     return weir_processor_schedule(pctx, cfg->type, cfg->interval, 7);
 }
 
-static weir_error_t *punct_process(weir_processor_context_t *pctx,
-                                   void *state, const weir_record_t *rec)
+static weir_error_t *punct_process(weir_processor_context_t *pctx, void *state,
+                                   const weir_record_t *rec)
 {
     (void)pctx;
     (void)state;
@@ -296,8 +296,7 @@ static weir_error_t *punct_process(weir_processor_context_t *pctx,
 }
 
 static weir_error_t *punct_punctuate(weir_processor_context_t *pctx,
-                                     void *state,
-                                     weir_punctuation_type_t type,
+                                     void *state, weir_punctuation_type_t type,
                                      int64_t timestamp, int tag)
 {
     (void)state;
@@ -342,9 +341,9 @@ static void expect_values(weir_test_driver_t *drv, const char *const *want)
 {
     char *v;
     for (int i = 0; want[i]; i++) {
-        ck_assert_msg(weir_test_driver_read_output_str(drv, "out", NULL, &v,
-                                                       NULL),
-                      "missing %s", want[i]);
+        ck_assert_msg(
+            weir_test_driver_read_output_str(drv, "out", NULL, &v, NULL),
+            "missing %s", want[i]);
         ck_assert_str_eq(v, want[i]);
         weir_free(v);
     }
@@ -471,8 +470,8 @@ static weir_error_t *clock_init(weir_processor_context_t *pctx, void *opaque,
     return weir_processor_schedule(pctx, WEIR_PUNCTUATE_STREAM_TIME, 1, 0);
 }
 
-static weir_error_t *clock_process(weir_processor_context_t *pctx,
-                                   void *state, const weir_record_t *rec)
+static weir_error_t *clock_process(weir_processor_context_t *pctx, void *state,
+                                   const weir_record_t *rec)
 {
     (void)pctx;
     (void)state;
@@ -481,8 +480,7 @@ static weir_error_t *clock_process(weir_processor_context_t *pctx,
 }
 
 static weir_error_t *clock_punctuate(weir_processor_context_t *pctx,
-                                     void *state,
-                                     weir_punctuation_type_t type,
+                                     void *state, weir_punctuation_type_t type,
                                      int64_t now, int tag)
 {
     (void)state;
@@ -605,8 +603,8 @@ END_TEST
 
 /* ---- global store from a file ---- */
 
-static weir_error_t *global_init(weir_processor_context_t *pctx,
-                                 void *opaque, void **statep)
+static weir_error_t *global_init(weir_processor_context_t *pctx, void *opaque,
+                                 void **statep)
 {
     (void)opaque;
     weir_kv_store_t *kv;
@@ -683,15 +681,15 @@ START_TEST(test_test_driver_global_store_from_file_and_topic)
     ck_assert_msg(drv != NULL, "%s", weir_error_string(err));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "2", 1));
     /* The topic keeps the store current. */
-    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "inventory", NULL,
-                                                 "3,toys", 2));
+    ck_assert_ptr_null(
+        weir_test_driver_pipe_str(drv, "inventory", NULL, "3,toys", 2));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "3", 3));
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "clicks", "u", "9", 4));
     const char *want[] = {"games", "toys", "?"};
     for (int i = 0; i < 3; i++) {
         char *v;
-        ck_assert(weir_test_driver_read_output_str(drv, "out", NULL, &v,
-                                                   NULL));
+        ck_assert(
+            weir_test_driver_read_output_str(drv, "out", NULL, &v, NULL));
         ck_assert_str_eq(v, want[i]);
         weir_free(v);
     }
@@ -741,8 +739,8 @@ static int64_t stored_count(weir_test_driver_t *drv, const char *key)
     size_t len;
     bool found;
     ck_assert_ptr_null(weir_test_driver_kv_store(drv, "counts", &kv));
-    ck_assert_ptr_null(weir_kv_store_get(kv, key, strlen(key), &v, &len,
-                                         &found));
+    ck_assert_ptr_null(
+        weir_kv_store_get(kv, key, strlen(key), &v, &len, &found));
     int64_t n = found ? *(int64_t *)v : 0;
     weir_free(v);
     return n;
@@ -809,11 +807,10 @@ START_TEST(test_test_driver_rocksdb_windowed_count)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
-    weir_kstream_to(weir_kwindowed_count(
-                        weir_kgrouped_windowed_by(
-                            weir_kstream_group_by_key(s),
-                            weir_tumbling_windows(1000, 0)),
-                        "counts"),
+    weir_kstream_to(weir_kwindowed_count(weir_kgrouped_windowed_by(
+                                             weir_kstream_group_by_key(s),
+                                             weir_tumbling_windows(1000, 0)),
+                                         "counts"),
                     "out", NULL, NULL);
     weir_test_driver_opts_t opts = WEIR_TEST_DRIVER_OPTS_INIT;
     opts.rocksdb_stores = true;
@@ -939,9 +936,11 @@ START_TEST(test_test_driver_user_topic_loop_and_multiple_parents)
     char *d = weir_topology_describe(topo);
     ck_assert_msg(strstr(d, "    Processor: meta (stores: [])\n"
                             "      --> none\n"
-                            "      <-- sb, once\n") != NULL, "%s", d);
+                            "      <-- sb, once\n") != NULL,
+                  "%s", d);
     ck_assert_msg(strstr(d, "    Processor: once (stores: [])\n"
-                            "      --> to-b, meta\n") != NULL, "%s", d);
+                            "      --> to-b, meta\n") != NULL,
+                  "%s", d);
     weir_free(d);
     weir_error_t *err = NULL;
     weir_test_driver_t *drv = weir_test_driver_new(topo, NULL, &err);
@@ -990,8 +989,7 @@ START_TEST(test_test_driver_cancel_and_processing_error)
     ck_assert_ptr_nonnull(drv);
     ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 100));
     ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
-    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "cancel",
-                                                 1));
+    ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k", "cancel", 1));
     ck_assert_ptr_null(weir_test_driver_advance_wall_clock(drv, 1000));
     ck_assert_int_eq(weir_test_driver_output_size(drv, "out"), 1);
     err = weir_test_driver_pipe_str(drv, "in", "k9", "fail", 2);
@@ -1040,10 +1038,9 @@ START_TEST(test_test_driver_handlers_and_dead_letters)
      * dead-letter topic with headers saying why and where; the others
      * go on. */
     weir_conf_t *conf = weir_conf_new();
-    ck_assert_ptr_null(weir_conf_set(conf, "processing.exception.handler",
-                                     "dead_letter"));
-    ck_assert_ptr_null(weir_conf_set(conf,
-                                     "deserialization.exception.handler",
+    ck_assert_ptr_null(
+        weir_conf_set(conf, "processing.exception.handler", "dead_letter"));
+    ck_assert_ptr_null(weir_conf_set(conf, "deserialization.exception.handler",
                                      "log_and_continue"));
     weir_topology_t *topo = weir_topology_new();
     weir_topology_add_source(topo, "src", "in", weir_serde_string(),
@@ -1060,8 +1057,7 @@ START_TEST(test_test_driver_handlers_and_dead_letters)
     /* Not 8 bytes: not an int64. */
     ck_assert_ptr_null(weir_test_driver_pipe_str(drv, "in", "k1", "bad", 1));
     ck_assert_ptr_null(
-        weir_test_driver_pipe(drv, "in", "k2", 2, "fail\0\0\0\0", 8, 2,
-                              NULL));
+        weir_test_driver_pipe(drv, "in", "k2", 2, "fail\0\0\0\0", 8, 2, NULL));
     ck_assert_ptr_null(weir_test_driver_pipe(drv, "in", "k3", 2,
                                              "\0\0\0\0\0\0\0\3", 8, 3, NULL));
     ck_assert_uint_eq(weir_test_driver_output_size(drv, "out"), 1);

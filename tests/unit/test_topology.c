@@ -91,8 +91,7 @@ END_TEST
 START_TEST(test_topology_cycle_detected)
 {
     weir_topology_t *topo = src_proc();
-    weir_topology_add_processor(topo, "a", &noop_ops, NULL, "proc", "b",
-                                NULL);
+    weir_topology_add_processor(topo, "a", &noop_ops, NULL, "proc", "b", NULL);
     weir_topology_add_processor(topo, "b", &noop_ops, NULL, "a", NULL);
     expect_error(topo, "is part of a cycle");
 }

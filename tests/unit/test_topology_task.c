@@ -92,8 +92,8 @@ static weir_error_t *c_send(void *opaque, const weir__sink_record_t *rec)
 static weir__input_record_t in(const char *topic, int32_t part, int64_t off,
                                const char *value, int64_t ts)
 {
-    weir__input_record_t r = {topic, part, off, "k", 1, value,
-                              strlen(value), ts, NULL, NULL};
+    weir__input_record_t r = {topic, part,          off, "k",  1,
+                              value, strlen(value), ts,  NULL, NULL};
     return r;
 }
 
@@ -114,7 +114,8 @@ START_TEST(test_topology_task_orders_partitions_by_timestamp)
     provider_t prov = {0};
     weir__store_provider_t sp = {&prov, p_open_kv, p_open_window, p_release};
     weir__record_collector_t rc = {NULL, c_send};
-    weir__task_conf_t conf = {.app_id = "app", .stores = &sp,
+    weir__task_conf_t conf = {.app_id = "app",
+                              .stores = &sp,
                               .collector = &rc,
                               .log = weir__logger_default()};
     weir_error_t *err = NULL;
@@ -151,8 +152,8 @@ START_TEST(test_topology_task_orders_partitions_by_timestamp)
                            "a:a2@10 st=30\n");
     ck_assert_int_eq(weir__task_stream_time(task), 30);
     /* Internal topics get the application id; the collector is told. */
-    ck_assert(strstr(sent, "app-rp-repartition(rp-repartition,1) k=b1@20\n")
-              == sent);
+    ck_assert(strstr(sent, "app-rp-repartition(rp-repartition,1) k=b1@20\n") ==
+              sent);
 
     /* Unknown topic: a clear error. Other partitions of a known topic get
      * their own queue. */
@@ -196,8 +197,8 @@ START_TEST(test_topology_task_timestamp_extractor_and_invalid)
     provider_t prov = {0};
     weir__store_provider_t sp = {&prov, p_open_kv, p_open_window, p_release};
     weir__record_collector_t rc = {NULL, c_send};
-    weir__task_conf_t conf = {.stores = &sp, .collector = &rc,
-                              .log = weir__logger_default()};
+    weir__task_conf_t conf = {
+        .stores = &sp, .collector = &rc, .log = weir__logger_default()};
     weir_error_t *err = NULL;
     weir__task_t *task = weir__task_new(topo, 0, 0, &conf, &err);
     ck_assert_ptr_nonnull(task);
@@ -230,8 +231,8 @@ START_TEST(test_topology_task_bad_subtopology_rejected)
     ck_assert_ptr_null(weir_topology_build(topo));
     weir__record_collector_t rc = {NULL, c_send};
     weir__store_provider_t sp = {NULL, p_open_kv, p_open_window, p_release};
-    weir__task_conf_t conf = {.stores = &sp, .collector = &rc,
-                              .log = weir__logger_default()};
+    weir__task_conf_t conf = {
+        .stores = &sp, .collector = &rc, .log = weir__logger_default()};
     weir_error_t *err = NULL;
     ck_assert_ptr_null(weir__task_new(topo, 5, 0, &conf, &err));
     ck_assert_int_eq(weir_error_code(err), WEIR_ERR_INVALID_ARG);
@@ -294,18 +295,18 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
-    weir_kstream_to(weir_kwindowed_count(
-                        weir_kgrouped_windowed_by(
-                            weir_kstream_group_by_key(s),
-                            weir_tumbling_windows(1024, 1500)),
-                        "counts"),
-                    "out", NULL, NULL);
+    weir_kstream_to(
+        weir_kwindowed_count(
+            weir_kgrouped_windowed_by(weir_kstream_group_by_key(s),
+                                      weir_tumbling_windows(1024, 1500)),
+            "counts"),
+        "out", NULL, NULL);
     ck_assert_ptr_null(weir_topology_build(topo));
     weir__store_provider_t sp = {NULL, p_open_kv, keep_open_window,
                                  keep_release};
     weir__record_collector_t rc = {NULL, final_send};
-    weir__task_conf_t conf = {.stores = &sp, .collector = &rc,
-                              .log = weir__logger_default()};
+    weir__task_conf_t conf = {
+        .stores = &sp, .collector = &rc, .log = weir__logger_default()};
     weir_error_t *err = NULL;
     weir__task_t *task = weir__task_new(topo, 0, 0, &conf, &err);
     ck_assert_ptr_nonnull(task);
@@ -314,8 +315,8 @@ START_TEST(test_topology_task_restart_does_not_reemit_final_results)
     const char *keys[] = {"k", "k", "j"};
     int64_t times[] = {10, 20, 2600};
     for (int i = 0; i < 3; i++) {
-        weir__input_record_t r = {"in", 0, i, keys[i], 1, "v", 1, times[i],
-                                  NULL, NULL};
+        weir__input_record_t r = {"in", 0, i,        keys[i], 1,
+                                  "v",  1, times[i], NULL,    NULL};
         ck_assert_ptr_null(weir__task_add_record(task, &r));
     }
     process_all(task);
