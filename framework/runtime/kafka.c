@@ -58,12 +58,12 @@ weir_error_t *weir__kafka_conf_new(const weir_conf_t *conf, const char *kind,
     return NULL;
 }
 
-weir_error_t *weir__kafka_conf_set_pairs(rd_kafka_conf_t *rkc,
-                                         const char *const *pairs)
+weir_error_t *weir__kafka_conf_set_all(rd_kafka_conf_t *rkc,
+                                       const weir__kafka_setting_t *settings)
 {
     weir_error_t *err = NULL;
-    for (size_t i = 0; !err && pairs[i]; i += 2)
-        err = weir__kafka_conf_set(rkc, pairs[i], pairs[i + 1]);
+    for (size_t i = 0; !err && settings[i].key; i++)
+        err = weir__kafka_conf_set(rkc, settings[i].key, settings[i].value);
     return err;
 }
 

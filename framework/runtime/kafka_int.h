@@ -37,10 +37,16 @@ weir_error_t *weir__kafka_conf_new(const weir_conf_t *conf, const char *kind,
 weir_error_t *weir__kafka_conf_set(rd_kafka_conf_t *rkc, const char *key,
                                    const char *value);
 
-/* The same for NULL-terminated key, value pairs; stops at the first
- * error. */
-weir_error_t *weir__kafka_conf_set_pairs(rd_kafka_conf_t *rkc,
-                                         const char *const *pairs);
+/* One client setting. */
+typedef struct weir__kafka_setting_s {
+    const char *key;
+    const char *value;
+} weir__kafka_setting_t;
+
+/* The same for each setting up to one with a NULL key; stops at the
+ * first error. */
+weir_error_t *weir__kafka_conf_set_all(rd_kafka_conf_t *rkc,
+                                       const weir__kafka_setting_t *settings);
 
 /* rd_kafka_new; takes @p rkc in every case. */
 weir_error_t *weir__kafka_new(rd_kafka_type_t type, rd_kafka_conf_t *rkc,

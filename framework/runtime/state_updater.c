@@ -716,18 +716,14 @@ static weir_error_t *consumer_new(weir__updater_t *u)
     /* Partitions read one by one from explicit offsets: no group, no
      * offsets stored. A restore reads to the end and stops: a fetch that
      * waits for more data only delays the end of it. */
-    static const char *const pairs[] = {"enable.auto.commit",
-                                        "false",
-                                        "enable.auto.offset.store",
-                                        "false",
-                                        "enable.partition.eof",
-                                        "true",
-                                        "isolation.level",
-                                        "read_committed",
-                                        "fetch.wait.max.ms",
-                                        "10",
-                                        NULL};
-    err = weir__kafka_conf_set_pairs(rkc, pairs);
+    static const weir__kafka_setting_t settings[] = {
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"isolation.level", "read_committed"},
+        {"fetch.wait.max.ms", "10"},
+        {NULL, NULL}};
+    err = weir__kafka_conf_set_all(rkc, settings);
     if (err) {
         rd_kafka_conf_destroy(rkc);
         return err;

@@ -91,21 +91,16 @@ static weir_error_t *consumer_new(weir__thread_t *th)
     /* The end-of-partition events say when an input is caught up (see
      * weir__rt_input_t.at_end); librdkafka raises one when its fetch
      * position meets the end offset, past transaction markers. */
-    const char *const pairs[] = {"group.id",
-                                 rt->eng.app_id,
-                                 "partition.assignment.strategy",
-                                 "range",
-                                 "enable.auto.commit",
-                                 "false",
-                                 "enable.auto.offset.store",
-                                 "false",
-                                 "enable.partition.eof",
-                                 "true",
-                                 "isolation.level",
-                                 rt->eng.eos ? "read_committed"
-                                             : "read_uncommitted",
-                                 NULL};
-    err = weir__kafka_conf_set_pairs(rkc, pairs);
+    const weir__kafka_setting_t settings[] = {
+        {"group.id", rt->eng.app_id},
+        {"partition.assignment.strategy", "range"},
+        {"enable.auto.commit", "false"},
+        {"enable.auto.offset.store", "false"},
+        {"enable.partition.eof", "true"},
+        {"isolation.level",
+         rt->eng.eos ? "read_committed" : "read_uncommitted"},
+        {NULL, NULL}};
+    err = weir__kafka_conf_set_all(rkc, settings);
     if (!err)
         err = set_default(th, rkc, "consumer", "auto.offset.reset",
                           "earliest");
@@ -302,6 +297,23 @@ static int topic_index(weir__thread_t *th, const rd_kafka_message_t *m)
     return idx;
 }
 
+/* The host's view of consumed message @p m (handle not set). */
+static weir__host_in_t host_in(const rd_kafka_message_t *m, int topic,
+                               const weir_headers_t *hdrs, bool marker)
+{
+    return (weir__host_in_t){.topic = topic,
+                             .topic_name = rd_kafka_topic_name(m->rkt),
+                             .partition = m->partition,
+                             .offset = m->offset,
+                             .key = m->key,
+                             .key_len = m->key_len,
+                             .value = m->payload,
+                             .value_len = m->len,
+                             .timestamp = rd_kafka_message_timestamp(m, NULL),
+                             .headers = hdrs,
+                             .marker = marker};
+}
+
 /* Hands one consumed message to the host; takes @p m. */
 static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
 {
@@ -313,18 +325,8 @@ static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
         rd_kafka_message_destroy(m);
         return err;
     }
-    weir__host_in_t in = {topic_index(th, m),
-                          rd_kafka_topic_name(m->rkt),
-                          m->partition,
-                          m->offset,
-                          m->key,
-                          m->key_len,
-                          m->payload,
-                          m->len,
-                          rd_kafka_message_timestamp(m, NULL),
-                          hdrs,
-                          marker,
-                          m};
+    weir__host_in_t in = host_in(m, topic_index(th, m), hdrs, marker);
+    in.handle = m;
     err = weir__host_route(th->host, &in);
     weir_headers_destroy(hdrs);
     return err;
@@ -385,18 +387,7 @@ static weir_error_t *globals_poll(weir__thread_t *th, bool to_end)
                       "%s: global topic: %s", th->name,
                       rd_kafka_message_errstr(m));
         } else {
-            weir__host_in_t in = {-1,
-                                  rd_kafka_topic_name(m->rkt),
-                                  m->partition,
-                                  m->offset,
-                                  m->key,
-                                  m->key_len,
-                                  m->payload,
-                                  m->len,
-                                  rd_kafka_message_timestamp(m, NULL),
-                                  NULL,
-                                  false,
-                                  NULL};
+            weir__host_in_t in = host_in(m, -1, NULL, false);
             err = weir__host_global_record(th->host, &in);
         }
         rd_kafka_message_destroy(m);
@@ -422,15 +413,12 @@ static weir_error_t *globals_start(weir__thread_t *th)
     rd_kafka_conf_t *rkc;
     weir_error_t *err = weir__kafka_conf_new(th->rt->conf, "consumer",
                                              &th->kop_global, &rkc);
-    const char *const pairs[] = {"enable.partition.eof",
-                                 "true",
-                                 "enable.auto.commit",
-                                 "false",
-                                 "group.id",
-                                 th->rt->eng.app_id,
-                                 NULL};
+    const weir__kafka_setting_t settings[] = {{"enable.partition.eof", "true"},
+                                              {"enable.auto.commit", "false"},
+                                              {"group.id", th->rt->eng.app_id},
+                                              {NULL, NULL}};
     if (!err)
-        err = weir__kafka_conf_set_pairs(rkc, pairs);
+        err = weir__kafka_conf_set_all(rkc, settings);
     if (err) {
         rd_kafka_conf_destroy(rkc);
         return err;
