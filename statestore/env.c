@@ -104,10 +104,12 @@ weir_store_env_t *weir_store_env_new(uint64_t memory_bytes,
         return NULL;
     }
     atomic_init(&env->refs, 1);
+    atomic_init(&env->rocks_open, 0);
     env->memory_bytes = memory_bytes;
     env->restore_buffer = memory_bytes / 4 < (64u << 20)
                               ? (size_t)(memory_bytes / 4)
                               : (64u << 20);
+    env->row_cache_bytes = WEIR_STORE_ROW_CACHE_DEFAULT;
     env->log = weir__logger_default();
     env->cache = rocksdb_cache_create_lru((size_t)memory_bytes);
     env->wbm = weir__wbm_new((size_t)(memory_bytes / 2), env->cache);
@@ -174,6 +176,11 @@ void weir_store_env_set_log_cb(weir_store_env_t *env, weir_log_cb_t *cb,
 void weir_store_env_set_restore_buffer(weir_store_env_t *env, size_t bytes)
 {
     env->restore_buffer = bytes < 4096 ? 4096 : bytes;
+}
+
+void weir_store_env_set_row_cache(weir_store_env_t *env, size_t bytes)
+{
+    env->row_cache_bytes = bytes;
 }
 
 void weir_store_env_memory(weir_store_env_t *env, weir_store_memory_t *mem)

@@ -87,21 +87,30 @@ static weir_error_t *copy_out(kv_rocks_t *r, const char *v, size_t vlen,
     return NULL;
 }
 
-static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
+/* Remembers a row in the cache, within the store's share of the
+ * environment's row-cache memory. */
+static void cache_put(kv_rocks_t *r, const void *key, size_t klen,
+                      const void *val, size_t vlen)
+{
+    const weir_store_env_t *env = r->td->env;
+    int open = atomic_load(&env->rocks_open);
+    weir__row_cache_set_max(r->cache, env->row_cache_bytes /
+                                          (size_t)(open > 0 ? open : 1));
+    weir__row_cache_put(r->cache, key, klen, val, vlen);
+}
+
+/* Reads through the open transaction, or the DB. */
+static weir_error_t *db_get(kv_rocks_t *r, const char *k, size_t klen,
                             void **valp, size_t *vlenp, bool *foundp)
 {
-    kv_rocks_t *r = (kv_rocks_t *)kv;
-    const char *k = data_key(r, key, klen);
-    if (!k)
-        return nomem(r);
     char *rerr = NULL;
     weir_error_t *err = NULL;
     if (r->wb) {
         size_t vlen = 0;
         char *v = rocksdb_writebatch_wi_get_from_batch_and_db(
-            r->wb, r->db, r->ro, k, klen + 1, &vlen, &rerr);
+            r->wb, r->db, r->ro, k, klen, &vlen, &rerr);
         if (rerr)
-            return weir__rocks_error(kv->name, "get", rerr);
+            return weir__rocks_error(r->base.name, "get", rerr);
         if (v) {
             err = copy_out(r, v, vlen, valp, vlenp);
             *foundp = !err;
@@ -109,10 +118,10 @@ static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
         }
         return err;
     }
-    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k, klen + 1,
+    rocksdb_pinnableslice_t *ps = rocksdb_get_pinned(r->db, r->ro, k, klen,
                                                      &rerr);
     if (rerr)
-        return weir__rocks_error(kv->name, "get", rerr);
+        return weir__rocks_error(r->base.name, "get", rerr);
     if (ps) {
         size_t vlen = 0;
         const char *v = rocksdb_pinnableslice_value(ps, &vlen);
@@ -122,6 +131,31 @@ static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
         }
         rocksdb_pinnableslice_destroy(ps);
     }
+    return err;
+}
+
+static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
+                            void **valp, size_t *vlenp, bool *foundp)
+{
+    kv_rocks_t *r = (kv_rocks_t *)kv;
+    if (r->cache) {
+        const void *v;
+        size_t vlen;
+        bool found;
+        if (weir__row_cache_get(r->cache, key, klen, &v, &vlen, &found)) {
+            if (!found)
+                return NULL;
+            weir_error_t *err = copy_out(r, v, vlen, valp, vlenp);
+            *foundp = !err;
+            return err;
+        }
+    }
+    const char *k = data_key(r, key, klen);
+    if (!k)
+        return nomem(r);
+    weir_error_t *err = db_get(r, k, klen + 1, valp, vlenp, foundp);
+    if (!err && r->cache)
+        cache_put(r, key, klen, *foundp ? *valp : NULL, *foundp ? *vlenp : 0);
     return err;
 }
 
@@ -138,6 +172,8 @@ static weir_error_t *rk_write(weir_kv_store_t *kv, const void *key,
         else
             rocksdb_writebatch_wi_delete(r->wb, k, klen + 1);
         r->gen++;
+        if (r->cache)
+            cache_put(r, key, klen, val, vlen);
         return NULL;
     }
     char *rerr = NULL;
@@ -145,8 +181,14 @@ static weir_error_t *rk_write(weir_kv_store_t *kv, const void *key,
         rocksdb_put(r->db, r->wo, k, klen + 1, val, vlen, &rerr);
     else
         rocksdb_delete(r->db, r->wo, k, klen + 1, &rerr);
-    return rerr ? weir__rocks_error(kv->name, val ? "put" : "delete", rerr)
-                : NULL;
+    if (rerr) {
+        /* The DB may or may not hold it now: ask it next time. */
+        weir__row_cache_clear(r->cache);
+        return weir__rocks_error(kv->name, val ? "put" : "delete", rerr);
+    }
+    if (r->cache)
+        cache_put(r, key, klen, val, vlen);
+    return NULL;
 }
 
 static weir_error_t *rk_count(weir_kv_store_t *kv, uint64_t *countp)
@@ -207,6 +249,8 @@ static weir_error_t *rk_abort(weir_kv_store_t *kv)
         rocksdb_writebatch_wi_destroy(r->wb);
         r->wb = NULL;
         r->gen++;
+        /* The cache holds the batch's writes. */
+        weir__row_cache_clear(r->cache);
     }
     return NULL;
 }
@@ -224,6 +268,7 @@ static weir_error_t *rk_delete_range(weir_kv_store_t *kv, const void *from,
     b[flen + 1] = NS_DATA;
     if (tlen)
         memcpy(b + flen + 2, to, tlen);
+    weir__row_cache_clear(r->cache);
     rocksdb_writebatch_t *wb = rocksdb_writebatch_create();
     rocksdb_writebatch_delete_range(wb, (const char *)b, flen + 1,
                                     (const char *)b + flen + 1, tlen + 1);
@@ -252,6 +297,7 @@ static weir_error_t *rk_restore_write(weir_kv_store_t *kv,
                                       int64_t extra)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
+    weir__row_cache_clear(r->cache);
     if (!r->ing) {
         r->ing = weir__ingest_new(r->td->env->restore_buffer);
         if (!r->ing)
@@ -327,6 +373,9 @@ void weir__rocks_destroy(weir_kv_store_t *kv)
 {
     kv_rocks_t *r = (kv_rocks_t *)kv;
     weir__rocks_close_db(r);
+    if (r->counted)
+        atomic_fetch_sub(&r->td->env->rocks_open, 1);
+    weir__row_cache_destroy(r->cache);
     weir__ingest_destroy(r->ing);
     if (r->ro)
         rocksdb_readoptions_destroy(r->ro);

@@ -8,6 +8,7 @@
 
 #include "ingest_int.h"
 #include "rocks_int.h"
+#include "row_cache_int.h"
 
 /* Key namespaces inside a store's DB (see kv_rocksdb.c). */
 #define NS_META 0x00
@@ -31,6 +32,8 @@ typedef struct kv_rocks_s {
     int64_t ing_pos, ing_extra; /* position the buffer reaches */
     bool ing_dirty;             /* records or position not ingested */
     uint64_t gen;               /* bumped by every transactional write */
+    weir__row_cache_t *cache;   /* recent rows, NULL when off */
+    bool counted;               /* in the env's rocks_open */
     unsigned char *kbuf;        /* scratch for namespaced keys */
     size_t kcap;
 } kv_rocks_t;

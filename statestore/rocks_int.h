@@ -24,6 +24,8 @@ struct weir_store_env_s {
     rocksdb_options_t *opts; /* shared by every open (RocksDB copies it) */
     rocksdb_options_t *ingest_opts; /* restore table files: no compression */
     size_t restore_buffer;          /* bytes buffered per restoring store */
+    size_t row_cache_bytes;         /* shared by open stores; 0: none */
+    atomic_int rocks_open;          /* open RocksDB stores */
     weir__logger_t log;
 };
 

@@ -221,6 +221,13 @@ static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
     }
     r->ro = rocksdb_readoptions_create();
     r->wo = rocksdb_writeoptions_create();
+    if (td->env->row_cache_bytes) {
+        r->cache = weir__row_cache_new(0); /* its share: at each use */
+        if (!r->cache) {
+            *errp = nomem(r);
+            goto fail;
+        }
+    }
 
     if (mkdir(r->dir, 0755) && errno != EEXIST) {
         *errp = weir_error_new(
@@ -255,6 +262,8 @@ static kv_rocks_t *rocks_open(weir_task_dir_t *td, const char *name,
     }
     if (*errp)
         goto fail;
+    atomic_fetch_add(&td->env->rocks_open, 1);
+    r->counted = true;
     weir__dbg(&r->base.log, STORE, "STORE",
               "%s: opened %s (%s), position %" PRId64, name, r->dir, kind,
               r->base.has_position ? r->base.position : -1);

@@ -284,6 +284,9 @@ weir_error_t *weir_app_start(weir_app_t *app)
             (uint64_t)weir__conf_get_int(app->conf, "statestore.memory.bytes"),
             &err);
         if (rt->eng.env) {
+            weir_store_env_set_row_cache(
+                rt->eng.env, (size_t)weir__conf_get_int(
+                                 app->conf, "statestore.row.cache.bytes"));
             const weir__logger_t *log = &rt->eng.log;
             weir_store_env_set_log_cb(rt->eng.env, weir__engine_store_log,
                                       &rt->eng,

@@ -40,6 +40,12 @@ const weir__prop_t weir__props[] = {
      NULL, false,
      "Memory budget shared by every RocksDB store of the process: one block "
      "cache and one write-buffer budget, however many tasks it holds."},
+    {"statestore.row.cache.bytes", WEIR__PROP_INT, "16777216", 0, I64MAX, NULL,
+     false,
+     "Memory of the RocksDB stores' row caches, shared evenly by the open "
+     "stores: recently read and written rows (and keys known to be absent) "
+     "answered from a hash table instead of RocksDB. Outside "
+     "`statestore.memory.bytes`; 0 turns them off."},
     {"replication.factor", WEIR__PROP_INT, "-1", -1, 32767, NULL, false,
      "Replication factor of the internal topics weir creates; -1 uses the "
      "broker's `default.replication.factor`."},

@@ -389,6 +389,25 @@ WEIR_EXPORT void weir_store_env_set_log_cb(weir_store_env_t *env,
 WEIR_EXPORT void weir_store_env_set_restore_buffer(weir_store_env_t *env,
                                                    size_t bytes);
 
+/** @brief Default of weir_store_env_set_row_cache(): 16 MiB. */
+#define WEIR_STORE_ROW_CACHE_DEFAULT ((size_t)16 << 20)
+
+/**
+ * @brief Sets the memory of the RocksDB stores' row caches: each open
+ *        store keeps its most recently read and written rows (and keys
+ *        known to be absent) in a hash table in front of RocksDB, so
+ *        repeated gets of the same keys skip the memtable and table
+ *        lookups. The open stores share @p bytes evenly (a store holds at
+ *        most @p bytes / open stores; it shrinks to a new share the next
+ *        time it is used). 0 turns row caches off. This memory is outside
+ *        statestore.memory.bytes.
+ * @remark Call before opening stores. Writes go through the cache, and an
+ *         abort, a restore or a range delete clears it, so a read always
+ *         sees what the store holds.
+ */
+WEIR_EXPORT void weir_store_env_set_row_cache(weir_store_env_t *env,
+                                              size_t bytes);
+
 /** @brief Current memory figures (for metrics). Thread-safe. */
 WEIR_EXPORT void weir_store_env_memory(weir_store_env_t *env,
                                        weir_store_memory_t *mem);

@@ -734,6 +734,74 @@ START_TEST(test_store_rocksdb_restore_in_many_files_matches_model)
 }
 END_TEST
 
+/* The row cache answers gets for recent keys; it must never serve a row
+ * the store no longer holds: after an abort, a restore, or evictions
+ * under a tiny budget, every get equals what RocksDB says. */
+START_TEST(test_store_rocksdb_row_cache_never_serves_stale_rows)
+{
+    weir_kv_store_t *kv = kv_open("cached");
+    weir_store_t *st = weir_kv_store_as_store(kv);
+    assert_get(kv, "a", NULL); /* absence cached */
+    OK(weir_store_begin(st));
+    put_s(kv, "a", "1");
+    assert_get(kv, "a", "1");
+    OK(weir_store_abort(st));
+    assert_get(kv, "a", NULL);
+    OK(weir_store_begin(st));
+    put_s(kv, "a", "2");
+    OK(weir_kv_store_delete(kv, "b", 1));
+    OK(weir_store_commit(st, 5));
+    assert_get(kv, "a", "2");
+    assert_get(kv, "b", NULL);
+    /* A restore rewrites rows under the cache. */
+    OK(weir_store_restore_begin(st, 2, NULL, NULL));
+    weir_changelog_record_t recs[2] = {crec("a", 1, "restored", 8),
+                                       crec("b", 1, "new", 3)};
+    OK(weir_store_restore_apply(st, recs, 2, 7));
+    OK(weir_store_restore_end(st));
+    assert_get(kv, "a", "restored");
+    assert_get(kv, "b", "new");
+    weir_store_destroy(st);
+
+    /* A budget that holds a handful of rows: constant eviction, and
+     * every answer still right, in and out of transactions. */
+    weir_store_env_set_row_cache(engine_env, 2048);
+    kv = kv_open("churn");
+    st = weir_kv_store_as_store(kv);
+    char key[16], val[16];
+    for (int round = 0; round < 3; round++) {
+        OK(weir_store_begin(st));
+        for (int i = 0; i < 500; i++) {
+            snprintf(key, sizeof(key), "k%d", i);
+            snprintf(val, sizeof(val), "%d-%d", round, i);
+            if (i % 7 == round)
+                OK(weir_kv_store_delete(kv, key, strlen(key)));
+            else
+                put_s(kv, key, val);
+        }
+        if (round == 1) {
+            OK(weir_store_abort(st));
+            continue;
+        }
+        OK(weir_store_commit(st, round));
+    }
+    for (int i = 499; i >= 0; i--) {
+        snprintf(key, sizeof(key), "k%d", i);
+        snprintf(val, sizeof(val), "2-%d", i);
+        assert_get(kv, key, i % 7 == 2 ? NULL : val);
+    }
+    weir_store_destroy(st);
+
+    /* Off: the same answers from RocksDB alone. */
+    weir_store_env_set_row_cache(engine_env, 0);
+    kv = kv_open("churn");
+    assert_get(kv, "k3", "2-3");
+    assert_get(kv, "k2", NULL);
+    weir_store_destroy(weir_kv_store_as_store(kv));
+    weir_store_env_set_row_cache(engine_env, WEIR_STORE_ROW_CACHE_DEFAULT);
+}
+END_TEST
+
 static Suite *store_rocksdb_suite(void)
 {
     Suite *s = suite_create("store_rocksdb");
@@ -746,6 +814,7 @@ static Suite *store_rocksdb_suite(void)
     tcase_add_test(tc, test_store_rocksdb_crash_mid_restore_is_consistent);
     tcase_add_test(tc, test_store_rocksdb_restore_is_durable_after_end);
     tcase_add_test(tc, test_store_rocksdb_restore_in_many_files_matches_model);
+    tcase_add_test(tc, test_store_rocksdb_row_cache_never_serves_stale_rows);
     tcase_add_test(tc, test_store_rocksdb_window_reopen_keeps_time_and_expiry);
     tcase_add_test(tc, test_store_rocksdb_checkpoint_opens_elsewhere);
     tcase_add_test(tc,
