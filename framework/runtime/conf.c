@@ -256,16 +256,18 @@ static weir_error_t *check_rdkafka(const char *name, const char *value)
         if (!strcmp(key, managed_keys[i].key))
             return weir_error_new(WEIR_ERR_CONFIG, "%s: cannot be set: %s",
                                   name, managed_keys[i].why);
-    if (weir__prop_find(key))
-        return weir_error_new(WEIR_ERR_CONFIG,
-                              "%s: %s is a weir property; set it without "
-                              "the prefix",
-                              name, key);
     rd_kafka_conf_t *rkc = rd_kafka_conf_new();
     char errstr[512];
     rd_kafka_conf_res_t res = rd_kafka_conf_set(rkc, key, value, errstr,
                                                 sizeof(errstr));
     rd_kafka_conf_destroy(rkc);
+    /* A prefixed name librdkafka knows is librdkafka's even when weir has
+     * a property of that name (consumer.debug is librdkafka's debug). */
+    if (weir__prop_find(key) && (key == name || res == RD_KAFKA_CONF_UNKNOWN))
+        return weir_error_new(WEIR_ERR_CONFIG,
+                              "%s: %s is a weir property; set it without "
+                              "the prefix",
+                              name, key);
     if (res == RD_KAFKA_CONF_UNKNOWN)
         return weir_error_new(WEIR_ERR_CONFIG,
                               "%s: unknown property (neither weir's nor "

@@ -88,6 +88,11 @@ START_TEST(test_conf_passes_librdkafka_keys_and_rejects_unknown)
     assert_rejected("producer.transactional.id", "x",
                     "producer.transactional.id: cannot be set");
     assert_rejected("consumer.num.stream.threads", "2", "is a weir property");
+    /* ... but librdkafka's namesake of a weir property goes to librdkafka,
+     * which judges its value. */
+    ck_assert_ptr_null(weir_conf_set(conf, "consumer.debug", "fetch"));
+    ck_assert_str_eq(weir_conf_get(conf, "consumer.debug"), "fetch");
+    assert_rejected("producer.debug", "nonsense", "producer.debug");
 }
 END_TEST
 
