@@ -59,7 +59,8 @@ weir_error_t *rec_store_get_product(weir_kv_store_t *inv, const char *id,
     weir_error_t *err = weir_kv_store_get(inv, key, klen, &val, &vlen, &found);
     if (err || !found)
         return err;
-    err = rec_product_parse(val, vlen, p);
+    /* Parsing costs more than the lookup: only when asked. */
+    err = p ? rec_product_parse(val, vlen, p) : NULL;
     weir_free(val);
     if (err)
         return weir_error_prefix(

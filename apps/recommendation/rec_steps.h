@@ -97,7 +97,8 @@ extern const weir_processor_ops_t rec_inventory_loader_ops;
 /* ---- shared helpers (proc_common.c) ---- */
 
 /**
- * @brief Looks product @p id up in the global inventory store.
+ * @brief Looks product @p id up in the global inventory store; @p p NULL
+ *        only says whether it is there.
  * @returns NULL with *foundp; WEIR_ERR_STORE for a row that does not
  *          parse (the loader only writes canonical rows).
  */
@@ -106,7 +107,8 @@ weir_error_t *rec_store_get_product(weir_kv_store_t *inv, const char *id,
 
 /**
  * @brief The product @p id of the current record of @p pctx (a DSL
- *        callback's weir_dsl_context()), from the global inventory store.
+ *        callback's weir_dsl_context()), from the global inventory store
+ *        (@p p NULL: only checks that the inventory knows it).
  * @returns NULL with *p set; a WEIR_ERR_PROCESSING error naming the
  *          record, "<kind> of user '<user>': unknown product_id '<id>'",
  *          when the inventory does not know it; a store error.

@@ -73,8 +73,7 @@ weir_error_t *rec_user_of(void *ctx, const weir_record_t *rec, void **keyp,
     if (!product || plen == 0)
         return rec_record_error(pctx, "%s of user '%s' without a product_id",
                                 kind, user);
-    rec_product_t p;
-    weir_error_t *err = rec_record_product(pctx, kind, user, product, &p);
+    weir_error_t *err = rec_record_product(pctx, kind, user, product, NULL);
     if (err)
         return err;
     /* The string serde frees keys with free(). */
