@@ -38,6 +38,8 @@
 
 #define POLL_BATCH 2000
 #define POLL_MS 20
+#define NUDGE_MS 50
+#define NUDGE_TIMEOUT_MS 1000
 
 static void set_state(weir__thread_t *th, weir__thread_state_t state)
 {
@@ -245,15 +247,9 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t code,
     th->assignment = NULL;
 }
 
-/* Converts librdkafka headers for the host (which copies them); *hdrsp
- * is NULL when the message has none. */
-static weir_error_t *headers_of(const rd_kafka_message_t *m,
-                                weir_headers_t **hdrsp)
+/* Converts librdkafka headers @p rh for the host (which copies them). */
+static weir_error_t *headers_of(rd_kafka_headers_t *rh, weir_headers_t **hdrsp)
 {
-    *hdrsp = NULL;
-    rd_kafka_headers_t *rh = NULL;
-    if (rd_kafka_message_headers(m, &rh) || !rh)
-        return NULL;
     weir_headers_t *hdrs = weir_headers_new();
     if (!hdrs)
         return weir_error_new(WEIR_ERR_NOMEM, "record headers");
@@ -269,15 +265,6 @@ static weir_error_t *headers_of(const rd_kafka_message_t *m,
     else
         *hdrsp = hdrs;
     return err;
-}
-
-static bool is_marker(const rd_kafka_message_t *m)
-{
-    rd_kafka_headers_t *rh = NULL;
-    const void *v;
-    size_t len;
-    return !rd_kafka_message_headers(m, &rh) && rh &&
-           !rd_kafka_header_get_last(rh, WEIR__WM_HEADER, &v, &len);
 }
 
 /* The plan's index of the topic of @p m, remembered by its handle. */
@@ -317,9 +304,16 @@ static weir__host_in_t host_in(const rd_kafka_message_t *m, int topic,
 /* Hands one consumed message to the host; takes @p m. */
 static weir_error_t *route(weir__thread_t *th, rd_kafka_message_t *m)
 {
-    bool marker = is_marker(m);
+    /* One look at the headers: librdkafka parses them on each call. */
+    rd_kafka_headers_t *rh = NULL;
+    if (rd_kafka_message_headers(m, &rh))
+        rh = NULL;
+    const void *v;
+    size_t len;
+    bool marker = rh &&
+                  !rd_kafka_header_get_last(rh, WEIR__WM_HEADER, &v, &len);
     weir_headers_t *hdrs = NULL;
-    weir_error_t *err = marker ? NULL : headers_of(m, &hdrs);
+    weir_error_t *err = marker || !rh ? NULL : headers_of(rh, &hdrs);
     if (err) {
         /* The host never had it: the message is still ours. */
         rd_kafka_message_destroy(m);
@@ -474,6 +468,50 @@ static void purge_repartition(weir__thread_t *th)
     rd_kafka_topic_partition_list_destroy(before);
 }
 
+/*
+ * librdkafka before 2.1 stops fetching every partition of a consumer once
+ * its queue holds queued.min.messages (they share one queue), and looks
+ * again only when its broker thread wakes: on network activity, or after
+ * a second. A thread that drains the queue faster than that starves for
+ * the rest of the second with records waiting on the broker (measured: a
+ * backlog read at about queued.min.messages records per second). A
+ * request on that broker's connection wakes its thread: when a poll found
+ * nothing although the last fetches saw records waiting, ask the broker
+ * for the watermarks of one partition with the most waiting, at most
+ * every NUDGE_MS, rotating so that every leader is reached.
+ */
+static void nudge_fetcher(weir__thread_t *th)
+{
+    int64_t now = weir__mono_ms();
+    if (!th->assignment || !th->assignment->cnt ||
+        now - th->last_nudge_ms < NUDGE_MS)
+        return;
+    th->last_nudge_ms = now;
+    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_copy(
+        th->assignment);
+    if (rd_kafka_position(th->consumer, pos)) {
+        rd_kafka_topic_partition_list_destroy(pos);
+        return;
+    }
+    for (int k = 0; k < pos->cnt; k++) {
+        int i = (th->nudge_next + k) % pos->cnt;
+        const rd_kafka_topic_partition_t *tp = &pos->elems[i];
+        int64_t lo = -1, hi = -1;
+        if (tp->offset < 0 ||
+            rd_kafka_get_watermark_offsets(th->consumer, tp->topic,
+                                           tp->partition, &lo, &hi) ||
+            hi <= tp->offset)
+            continue;
+        th->nudge_next = i + 1;
+        /* The answer is not needed: the request is the point. */
+        rd_kafka_query_watermark_offsets(th->consumer, tp->topic,
+                                         tp->partition, &lo, &hi,
+                                         NUDGE_TIMEOUT_MS);
+        break;
+    }
+    rd_kafka_topic_partition_list_destroy(pos);
+}
+
 static weir_error_t *commit(weir__thread_t *th)
 {
     int64_t start = weir__mono_ms();
@@ -493,8 +531,12 @@ static weir_error_t *run_once(weir__thread_t *th)
 {
     weir_error_t *err = take_restored(th);
     for (int n = 0; n < POLL_BATCH && !err && !atomic_load(&th->stop); n++) {
-        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer,
-                                                       n ? 0 : POLL_MS);
+        rd_kafka_message_t *m = rd_kafka_consumer_poll(th->consumer, 0);
+        if (!m && !n) {
+            /* Nothing queued: wake a stalled fetcher, then wait a bit. */
+            nudge_fetcher(th);
+            m = rd_kafka_consumer_poll(th->consumer, POLL_MS);
+        }
         if (!m)
             break;
         if (!m->err) {

@@ -45,6 +45,8 @@ struct weir__thread_s {
     weir_error_t *production_error;             /* from a delivery report */
     int64_t last_commit_ms;
     int64_t last_purge_ms;
+    int64_t last_nudge_ms; /* see nudge_fetcher() */
+    int nudge_next;        /* round robin over the assignment */
     weir__rkt_index_t *rkts;
     size_t rkt_cnt;
 
