@@ -129,6 +129,7 @@ weir_app_t *weir_app_new(weir_topology_t *topo, weir_conf_t *conf,
     rt->conf = conf;
     rt->bootstrap = weir_conf_get(conf, "bootstrap.servers");
     rt->commit_interval_ms = weir__conf_commit_interval_ms(conf);
+    rt->commit_interval_max_ms = weir__conf_commit_interval_max_ms(conf);
     rt->purge_interval_ms = weir__conf_get_int(
         conf, "repartition.purge.interval.ms");
     *errp = weir__engine_from_conf(&rt->eng, topo, conf, NULL);

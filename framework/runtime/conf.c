@@ -466,6 +466,16 @@ int64_t weir__conf_commit_interval_ms(const weir_conf_t *conf)
     return weir__conf_is_eos(conf) ? 100 : 30000;
 }
 
+int64_t weir__conf_commit_interval_max_ms(const weir_conf_t *conf)
+{
+    int64_t base = weir__conf_commit_interval_ms(conf);
+    int64_t max = weir_conf_get(conf, "commit.interval.max.ms")
+                      ? weir__conf_get_int(conf, "commit.interval.max.ms")
+                  : weir__conf_is_eos(conf) ? 1000
+                                            : base;
+    return max > base ? max : base;
+}
+
 weir__logger_t weir__conf_logger(const weir_conf_t *conf)
 {
     weir__logger_t log = weir__logger_default();

@@ -40,6 +40,9 @@ bool weir__conf_get_bool(const weir_conf_t *conf, const char *name);
  * exactly_once_v2 and 30 s under at_least_once. */
 int64_t weir__conf_commit_interval_ms(const weir_conf_t *conf);
 
+/* commit.interval.max.ms, or its default; never below the interval. */
+int64_t weir__conf_commit_interval_max_ms(const weir_conf_t *conf);
+
 bool weir__conf_is_eos(const weir_conf_t *conf);
 
 /* The logger this conf describes (callback, opaque, log.level, debug). */

@@ -33,6 +33,16 @@ const weir__prop_t weir__props[] = {
     {"commit.interval.ms", WEIR__PROP_INT, NULL, 1, I64MAX, NULL, false,
      "How often tasks commit. Unset: 100 under `exactly_once_v2`, 30000 "
      "under `at_least_once`."},
+    {"commit.interval.max.ms", WEIR__PROP_INT, NULL, 1, I64MAX, NULL, false,
+     "How far apart commits may grow while a stream thread works through a "
+     "backlog (its consumer had records waiting at every poll since the last "
+     "commit, more than it processed in that time): the interval then "
+     "stretches so that committing takes about a tenth of the thread's "
+     "time, up to this. Once caught up, commits come every "
+     "`commit.interval.ms` again, so latency at a steady rate is unchanged. "
+     "Unset: 1000 under `exactly_once_v2`, `commit.interval.ms` under "
+     "`at_least_once`; never less than `commit.interval.ms` (equal turns "
+     "stretching off)."},
     {"state.dir", WEIR__PROP_STR, "/tmp/weir", 0, 0, NULL, false,
      "Folder of the local state stores: "
      "`<state.dir>/<application.id>/<task id>/<store>/`."},

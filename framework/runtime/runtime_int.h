@@ -34,6 +34,7 @@ typedef struct weir__rt_s {
     const weir_conf_t *conf;
     const char *bootstrap;
     int64_t commit_interval_ms;
+    int64_t commit_interval_max_ms; /* stretched to under a backlog */
     int64_t purge_interval_ms;
     char process_id[40];
 

@@ -468,6 +468,40 @@ static void purge_repartition(weir__thread_t *th)
     rd_kafka_topic_partition_list_destroy(before);
 }
 
+/* The assignment with each partition's offset replaced by its lag: the
+ * records waiting, from the consumer's position and the high watermark
+ * of its last fetch (no request); 0 when unknown. NULL when there is
+ * none. */
+static rd_kafka_topic_partition_list_t *lags(weir__thread_t *th)
+{
+    if (!th->assignment || !th->assignment->cnt)
+        return NULL;
+    rd_kafka_topic_partition_list_t *l = rd_kafka_topic_partition_list_copy(
+        th->assignment);
+    bool known = !rd_kafka_position(th->consumer, l);
+    for (int i = 0; i < l->cnt; i++) {
+        rd_kafka_topic_partition_t *tp = &l->elems[i];
+        int64_t lo = -1, hi = -1;
+        bool waiting = known && tp->offset >= 0 &&
+                       !rd_kafka_get_watermark_offsets(
+                           th->consumer, tp->topic, tp->partition, &lo, &hi) &&
+                       hi > tp->offset;
+        tp->offset = waiting ? hi - tp->offset : 0;
+    }
+    return l;
+}
+
+static int64_t consumer_lag(weir__thread_t *th)
+{
+    rd_kafka_topic_partition_list_t *l = lags(th);
+    int64_t lag = 0;
+    for (int i = 0; l && i < l->cnt; i++)
+        lag += l->elems[i].offset;
+    if (l)
+        rd_kafka_topic_partition_list_destroy(l);
+    return lag;
+}
+
 /*
  * librdkafka before 2.1 stops fetching every partition of a consumer once
  * its queue holds queued.min.messages (they share one queue), and looks
@@ -483,33 +517,49 @@ static void purge_repartition(weir__thread_t *th)
 static void nudge_fetcher(weir__thread_t *th)
 {
     int64_t now = weir__mono_ms();
-    if (!th->assignment || !th->assignment->cnt ||
-        now - th->last_nudge_ms < NUDGE_MS)
+    if (now - th->last_nudge_ms < NUDGE_MS)
         return;
     th->last_nudge_ms = now;
-    rd_kafka_topic_partition_list_t *pos = rd_kafka_topic_partition_list_copy(
-        th->assignment);
-    if (rd_kafka_position(th->consumer, pos)) {
-        rd_kafka_topic_partition_list_destroy(pos);
-        return;
-    }
-    for (int k = 0; k < pos->cnt; k++) {
-        int i = (th->nudge_next + k) % pos->cnt;
-        const rd_kafka_topic_partition_t *tp = &pos->elems[i];
-        int64_t lo = -1, hi = -1;
-        if (tp->offset < 0 ||
-            rd_kafka_get_watermark_offsets(th->consumer, tp->topic,
-                                           tp->partition, &lo, &hi) ||
-            hi <= tp->offset)
+    rd_kafka_topic_partition_list_t *l = lags(th);
+    for (int k = 0; l && k < l->cnt; k++) {
+        int i = (th->nudge_next + k) % l->cnt;
+        const rd_kafka_topic_partition_t *tp = &l->elems[i];
+        if (!tp->offset)
             continue;
         th->nudge_next = i + 1;
         /* The answer is not needed: the request is the point. */
+        int64_t lo, hi;
         rd_kafka_query_watermark_offsets(th->consumer, tp->topic,
                                          tp->partition, &lo, &hi,
                                          NUDGE_TIMEOUT_MS);
         break;
     }
-    rd_kafka_topic_partition_list_destroy(pos);
+    if (l)
+        rd_kafka_topic_partition_list_destroy(l);
+}
+
+/*
+ * The interval until the next commit. Caught up, it is commit.interval.ms,
+ * which bounds how late a result becomes readable. Behind — every poll
+ * since the last commit found records waiting, and more wait than the
+ * thread took in that time — the wait for each commit (flush, offsets,
+ * the transaction's end) is overhead that delays the whole backlog:
+ * commits are then spaced to about ten times their own duration, so they
+ * take about a tenth of the thread's time, up to commit.interval.max.ms.
+ */
+static int64_t next_commit_interval(weir__thread_t *th, int64_t took_ms)
+{
+    const weir__rt_t *rt = th->rt;
+    int64_t every = rt->commit_interval_ms;
+    if (rt->commit_interval_max_ms > every && !th->drained &&
+        consumer_lag(th) > (int64_t)th->polled) {
+        int64_t stretched = 9 * took_ms;
+        every = stretched < every ? every
+                : stretched > rt->commit_interval_max_ms
+                    ? rt->commit_interval_max_ms
+                    : stretched;
+    }
+    return every;
 }
 
 static weir_error_t *commit(weir__thread_t *th)
@@ -519,9 +569,13 @@ static weir_error_t *commit(weir__thread_t *th)
     th->last_commit_ms = weir__mono_ms();
     if (err)
         return err;
+    int64_t took = th->last_commit_ms - start;
+    th->commit_every_ms = next_commit_interval(th, took);
+    th->drained = false;
+    th->polled = 0;
     weir__dbg(&th->rt->eng.log, EOS, "COMMIT",
-              "%s: committed in %" PRId64 " ms", th->name,
-              th->last_commit_ms - start);
+              "%s: committed in %" PRId64 " ms; next in %" PRId64 " ms",
+              th->name, took, th->commit_every_ms);
     purge_repartition(th);
     return NULL;
 }
@@ -537,8 +591,11 @@ static weir_error_t *run_once(weir__thread_t *th)
             nudge_fetcher(th);
             m = rd_kafka_consumer_poll(th->consumer, POLL_MS);
         }
-        if (!m)
+        if (!m) {
+            th->drained = true;
             break;
+        }
+        th->polled++;
         if (!m->err) {
             err = route(th, m); /* takes m */
             continue;
@@ -566,7 +623,7 @@ static weir_error_t *run_once(weir__thread_t *th)
         err = globals_poll(th, false);
     if (!err && active_tasks(th) &&
         (weir__host_commit_requested(th->host) ||
-         weir__mono_ms() - th->last_commit_ms >= th->rt->commit_interval_ms))
+         weir__mono_ms() - th->last_commit_ms >= th->commit_every_ms))
         err = commit(th);
     if (!err && th->idx == 0)
         weir__standbys_maybe_replan(th->rt->standbys);
@@ -617,6 +674,7 @@ static void *thread_main(void *arg)
     if (!err && weir__thread_state(th) == WEIR__THREAD_STARTING)
         set_state(th, WEIR__THREAD_REBALANCING);
     th->last_commit_ms = weir__mono_ms();
+    th->commit_every_ms = th->rt->commit_interval_ms;
     while (!err && !atomic_load(&th->stop)) {
         err = run_once(th);
         if (err && (weir_error_txn_requires_abort(err) ||

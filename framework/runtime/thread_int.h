@@ -44,6 +44,9 @@ struct weir__thread_s {
     rd_kafka_topic_partition_list_t *committed; /* the last committed() */
     weir_error_t *production_error;             /* from a delivery report */
     int64_t last_commit_ms;
+    int64_t commit_every_ms; /* this interval: see next_commit_interval() */
+    bool drained;            /* a poll found no record since the commit */
+    uint64_t polled;         /* records polled since the commit */
     int64_t last_purge_ms;
     int64_t last_nudge_ms; /* see nudge_fetcher() */
     int nudge_next;        /* round robin over the assignment */
