@@ -24,7 +24,13 @@
 #   bench/kstreams-peer/check.sh [--partitions 3] [--duration 500]
 #       [--clicks-per-sec 1] [--sales-per-sec 100] [--seed 42]
 #       [--peer-threads 1[,2...]] [--weir-threads 1]
-#       [--idle-timeout-ms 5000] [--keep] [--work DIR]
+#       [--idle-timeout-ms 5000] [--datagen-args "ARGS"]
+#       [--peer-args "ARGS"] [--keep] [--work DIR]
+#
+# --datagen-args adds weir-datagen flags (e.g. "--unknown-product-every
+# 50"); --peer-args adds peer flags: "--event-time task" runs the peer
+# on Kafka Streams' own stream time instead of weir's watermarks, and the
+# check then fails on a catch-up, which shows that it can.
 #
 # WEIR_BUILD_DIR (default: <repo>/build) holds weir's Release build
 # (apps/recommendation/weir-recommend and weir-datagen). --keep leaves
@@ -36,7 +42,7 @@ root="$(cd "$here/../.." && pwd)"
 build="${WEIR_BUILD_DIR:-$root/build}"
 
 partitions=3 duration=500 cps=1 sps=100 seed=42 peer_threads=1 weir_threads=1
-idle_ms=5000 keep=0 work=""
+idle_ms=5000 keep=0 work="" datagen_args="" peer_args=""
 while [[ $# -gt 0 ]]; do
     case "$1" in
     --partitions) partitions="$2"; shift 2 ;;
@@ -47,6 +53,8 @@ while [[ $# -gt 0 ]]; do
     --peer-threads) peer_threads="$2"; shift 2 ;;
     --weir-threads) weir_threads="$2"; shift 2 ;;
     --idle-timeout-ms) idle_ms="$2"; shift 2 ;;
+    --datagen-args) datagen_args="$2"; shift 2 ;;
+    --peer-args) peer_args="$2"; shift 2 ;;
     --keep) keep=1; shift ;;
     --work) work="$2"; shift 2 ;;
     -h | --help) sed -n '2,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'; exit 0 ;;
@@ -96,7 +104,7 @@ echo "== $id: $partitions partitions, $duration s of event time at $cps clicks/s
 "$build/apps/recommendation/weir-datagen" -b "$KAFKA_BOOTSTRAP" -r "$ccompat" \
     --topic-clicks "$clicks" --topic-sales "$sales" -p "$partitions" \
     --clicks-per-sec "$cps" --sales-per-sec "$sps" --seed "$seed" \
-    --event-time-start 1719579600000 --speedup 0 -d "$duration" -q
+    --event-time-start 1719579600000 --speedup 0 -d "$duration" -q $datagen_args
 n_clicks=$(tool end "$KAFKA_BOOTSTRAP" "$clicks")
 n_sales=$(tool end "$KAFKA_BOOTSTRAP" "$sales")
 echo "input: $n_clicks clicks, $n_sales sales"
@@ -161,7 +169,7 @@ for t in ${peer_threads//,/ }; do
         "$here/run.sh" --bootstrap "$KAFKA_BOOTSTRAP" --registry "$ccompat" \
         --application-id "$id-peer-t$t" --threads "$t" --clicks-topic "$clicks" \
         --sales-topic "$sales" --output-topic "$id-out-peer-t$t" \
-        --idle-timeout-ms "$idle_ms" --state-dir "$work/peer-t$t-state"
+        --idle-timeout-ms "$idle_ms" --state-dir "$work/peer-t$t-state" $peer_args
     if cmp -s "$work/weir.txt" "$work/peer-t$t.txt"; then
         echo "   peer ($t thread(s)): IDENTICAL to weir ($(wc -l <"$work/weir.txt") records)"
     else

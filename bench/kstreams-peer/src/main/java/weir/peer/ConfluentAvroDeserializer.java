@@ -53,6 +53,12 @@ public final class ConfluentAvroDeserializer implements Deserializer<GenericReco
     }
 
     public ConfluentAvroDeserializer(String registryUrl) {
+        this(registryUrl, Map.of());
+    }
+
+    /** With schemas already known by id (tests). */
+    public ConfluentAvroDeserializer(String registryUrl, Map<Integer, Schema> known) {
+        schemas.putAll(known);
         String u = registryUrl;
         while (u.endsWith("/"))
             u = u.substring(0, u.length() - 1);

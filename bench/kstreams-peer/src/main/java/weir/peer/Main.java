@@ -57,6 +57,10 @@ public final class Main {
             "                             time after the repartition (default 30000; -1 never)",
             "  --duration-s S             close after S seconds (default: until SIGTERM)",
             "  --progress-interval-s S    progress line on stderr every S s (default 5; 0 none)",
+            "  --event-time MODE          watermarks (default): weir's event time across the",
+            "                             repartition; task: Kafka Streams' own stream time",
+            "                             (each task's largest timestamp seen), wrong during a",
+            "                             catch-up: only for showing why (check.sh --peer-args)",
             "  --describe                 print the topology and exit");
 
     public static void main(String[] args) throws Exception {
@@ -101,6 +105,12 @@ public final class Main {
         Recommend.Config rc = new Recommend.Config();
         rc.clicksTopic = appId + "-clicks-by-user-repartition";
         rc.salesTopic = appId + "-sales-by-user-repartition";
+        String eventTime = o.getOrDefault("event-time", "watermarks");
+        if (!eventTime.equals("watermarks") && !eventTime.equals("task")) {
+            System.err.println("run.sh: --event-time is watermarks or task");
+            System.exit(2);
+        }
+        rc.taskTime = eventTime.equals("task");
         if (describe) {
             rc.clickTasks = rc.salesTasks = 1;
         } else {
@@ -108,8 +118,8 @@ public final class Main {
             rc.clickTasks = parts[0];
             rc.salesTasks = parts[1];
         }
-        Topology topo = topology(clicks, sales, output, o.getOrDefault("registry", "http://unused"), inv, rc,
-                commitMs, idleMs);
+        Topology topo = topology(clicks, sales, output,
+                new ConfluentAvroDeserializer(o.getOrDefault("registry", "http://unused")), inv, rc, commitMs, idleMs);
         if (describe) {
             System.out.println(topo.describe());
             return;
@@ -195,7 +205,7 @@ public final class Main {
 
     private static final List<String> KNOWN = List.of("--bootstrap", "--registry", "--application-id", "--threads",
             "--clicks-topic", "--sales-topic", "--output-topic", "--inventory", "--state-dir",
-            "--commit-interval-ms", "--idle-timeout-ms", "--duration-s", "--progress-interval-s");
+            "--commit-interval-ms", "--idle-timeout-ms", "--duration-s", "--progress-interval-s", "--event-time");
 
     /** Partitions of the two input topics: the upstream task counts. */
     static int[] partitions(String bootstrap, String clicks, String sales) throws Exception {
@@ -213,10 +223,10 @@ public final class Main {
      * keyed by user through repartition topics named as weir names them,
      * then one processor per user task.
      */
-    static Topology topology(String clicks, String sales, String output, String registry, Inventory inv,
+    static Topology topology(String clicks, String sales, String output,
+            org.apache.kafka.common.serialization.Deserializer<GenericRecord> avro, Inventory inv,
             Recommend.Config rc, long markerIntervalMs, long idleTimeoutMs) {
         StreamsBuilder b = new StreamsBuilder();
-        ConfluentAvroDeserializer avro = new ConfluentAvroDeserializer(registry);
         var avroSerde = Serdes.serdeFrom(new org.apache.kafka.common.serialization.Serializer<GenericRecord>() {
             @Override
             public byte[] serialize(String topic, GenericRecord data) {

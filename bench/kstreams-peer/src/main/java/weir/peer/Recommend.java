@@ -65,6 +65,10 @@ public final class Recommend implements Processor<String, String, String, String
         public int count = 6;
         public String clicksTopic, salesTopic; // the repartition topics
         public int clickTasks, salesTasks;     // upstream tasks (input partitions)
+        /** Kafka Streams' own stream time (the task's largest timestamp
+         *  seen) instead of the markers: wrong on purpose, for showing
+         *  what the markers are for (--event-time task). */
+        public boolean taskTime;
     }
 
     private static final DateTimeFormatter UTC = DateTimeFormatter.ofPattern("uuuu-MM-dd HH:mm:ss")
@@ -96,9 +100,12 @@ public final class Recommend implements Processor<String, String, String, String
     public void process(Record<String, String> rec) {
         Header wm = rec.headers().lastHeader(Watermarks.HEADER);
         if (wm != null) {
-            marker(wm.value());
+            if (!cfg.taskTime)
+                marker(wm.value());
             return;
         }
+        if (cfg.taskTime && ctx.currentStreamTimeMs() > now)
+            now = ctx.currentStreamTimeMs();
         String topic = ctx.recordMetadata().map(RecordMetadata::topic).orElse("");
         if (rec.key() == null || rec.key().isEmpty() || rec.value() == null) {
             Stats.dropped.increment();
@@ -110,6 +117,8 @@ public final class Recommend implements Processor<String, String, String, String
             click(rec);
         else
             Stats.dropped.increment();
+        if (cfg.taskTime)
+            closeWindows();
     }
 
     // ---- sales ----

@@ -148,11 +148,28 @@ public final class Tool {
         return total;
     }
 
+    /** Seconds since process @p pid started (/proc/PID/stat starttime
+     *  against /proc/uptime), or -1. */
+    static double age(long pid) {
+        try {
+            String stat = java.nio.file.Files.readString(java.nio.file.Path.of("/proc/" + pid + "/stat"));
+            String[] f = stat.substring(stat.lastIndexOf(')') + 2).split(" ");
+            double start = Long.parseLong(f[19]) / 100.0; // CLK_TCK 100
+            double up = Double.parseDouble(java.nio.file.Files.readString(java.nio.file.Path.of("/proc/uptime"))
+                    .split(" ")[0]);
+            return up - start;
+        } catch (Exception e) {
+            return -1;
+        }
+    }
+
     /**
-     * Caught up: the inputs' lag is 0 and every repartition partition is
-     * at most 2 offsets behind its end (the end moves on by itself: the
+     * Times are seconds since the process started. Caught up: the first
+     * moment the inputs' lag is 0 and every repartition partition is at
+     * most 2 offsets behind its end (the end moves on by itself: the
      * watermark markers, each in a transaction of its own with a commit
-     * marker, keep coming once a second).
+     * marker, keep coming once a second, and weir's commits stop before
+     * the commit marker of the last transaction).
      */
     static void watch(Admin admin, String[] a) throws Exception {
         String group = a[2];
@@ -162,16 +179,15 @@ public final class Tool {
         String out = a[6];
         List<String> in = List.of(a).subList(7, a.length);
         List<String> rep = List.of(group + "-clicks-by-user-repartition", group + "-sales-by-user-repartition");
-        long t0 = System.nanoTime();
         double caughtUp = -1, lastOutChange = 0;
         double[] atCaughtUp = null, last = null;
         long lastOut = -1, lastOutAt = System.nanoTime();
         long[] max = new long[1];
         while (true) {
-            double t = (System.nanoTime() - t0) / 1e9;
+            double t = age(pid);
             double[] u = usage(pid);
-            if (u == null) {
-                System.out.println("result=exited t=" + t);
+            if (u == null || t < 0) {
+                System.out.println("result=exited");
                 System.exit(1);
             }
             last = u;
@@ -191,18 +207,16 @@ public final class Tool {
                 lastOutAt = System.nanoTime();
                 lastOutChange = t;
             }
-            boolean up = inLag == 0 && repLag >= 0 && repMax <= 2;
-            if (up && caughtUp < 0) {
+            if (caughtUp < 0 && inLag == 0 && repLag >= 0 && repMax <= 2) {
                 caughtUp = t;
                 atCaughtUp = u;
-            } else if (!up) {
-                caughtUp = -1;
             }
             System.err.printf("  [%6.1fs] input lag %d | repartition lag %d (max %d) | output end %d | cpu %.1fs | rss %d MB%n",
                     t, inLag, repLag, repMax, o, u[0], (long) u[1] / 1024);
             if (caughtUp >= 0 && (System.nanoTime() - lastOutAt) / 1e6 >= stableMs) {
-                System.out.printf("result=done caught_up_s=%.1f cpu_at_caught_up_s=%.2f last_output_s=%.1f cpu_s=%.2f peak_rss_kb=%d output_end=%d%n",
-                        caughtUp, atCaughtUp[0], lastOutChange, last[0], (long) last[1], o);
+                System.out.printf("result=done caught_up_s=%.1f cpu_at_caught_up_s=%.2f peak_rss_at_caught_up_kb=%d"
+                        + " last_output_s=%.1f cpu_s=%.2f peak_rss_kb=%d%n",
+                        caughtUp, atCaughtUp[0], (long) atCaughtUp[1], lastOutChange, last[0], (long) last[1]);
                 return;
             }
             if (t > timeoutS) {
