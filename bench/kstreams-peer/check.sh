@@ -16,8 +16,12 @@
 #      the idle timeout + 5 s (the last windows close when the inputs have
 #      been quiet for idle.timeout.ms), then stops it with SIGTERM;
 #   4. reads every output read_committed with kcat ('%k %s %T': key,
-#      value, timestamp), sorts, and compares with weir's: identical and
-#      non-empty, or it fails.
+#      value, timestamp) and with the Java client (which must agree, and
+#      hold as many records as the app's own count says it wrote), sorts,
+#      and compares with weir's: identical and non-empty, or it fails.
+# Output topics are made with retention.ms=-1, as weir-datagen makes the
+# inputs: the records carry 2024 timestamps, which the broker's time
+# retention (7 days by default) would delete within minutes.
 # It prints, per contender, the wall time from the start of the process
 # until it had caught up, its CPU seconds then and its peak RSS.
 #
@@ -149,8 +153,21 @@ run() {
     app_pid=""
     kcat -C -b "$KAFKA_BOOTSTRAP" -t "$out" -X isolation.level=read_committed -e -q \
         -f '%k %s %T\n' | LC_ALL=C sort >"$work/$name.txt"
-    local n
+    # A second reader (the Java client) must see the same records, and
+    # their number must be what the app says it wrote.
+    tool read "$KAFKA_BOOTSTRAP" "$out" | LC_ALL=C sort >"$work/$name.java.txt"
+    if ! cmp -s "$work/$name.txt" "$work/$name.java.txt"; then
+        echo "FAIL: kcat and the Java consumer read $name's output differently" \
+            "($(wc -l <"$work/$name.txt") vs $(wc -l <"$work/$name.java.txt") records)" >&2
+        exit 1
+    fi
+    local n said
     n=$(wc -l <"$work/$name.txt")
+    said=$(grep -o 'recommendations out [0-9]*' "$work/$name.log" | tail -1 | grep -o '[0-9]*$' || true)
+    if [[ "$said" != "$n" ]]; then
+        echo "FAIL: $name says it wrote ${said:-?} recommendations, its output topic holds $n" >&2
+        exit 1
+    fi
     echo "   $res records=$n"
     summary+=("$name $res records=$n")
 }

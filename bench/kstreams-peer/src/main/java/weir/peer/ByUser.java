@@ -66,7 +66,7 @@ public final class ByUser implements Processor<byte[], GenericRecord, String, St
         GenericRecord v = rec.value();
         String user = v == null ? null : field(v, "user_id");
         if (user == null || user.isEmpty() || user.indexOf('\0') >= 0
-                || user.getBytes(StandardCharsets.UTF_8).length > USER_MAX) {
+                || (user.length() > USER_MAX / 3 && user.getBytes(StandardCharsets.UTF_8).length > USER_MAX)) {
             Stats.dropped.increment();
             return;
         }

@@ -114,7 +114,15 @@ public final class Main {
         if (describe) {
             rc.clickTasks = rc.salesTasks = 1;
         } else {
-            int[] parts = partitions(o.get("bootstrap"), clicks, sales);
+            int[] parts;
+            try {
+                parts = partitions(o.get("bootstrap"), clicks, sales);
+            } catch (java.util.concurrent.ExecutionException | java.util.concurrent.TimeoutException e) {
+                System.err.println("run.sh: cannot describe the input topics " + clicks + " and " + sales + " at "
+                        + o.get("bootstrap") + ": " + (e.getCause() != null ? e.getCause() : e));
+                System.exit(2);
+                return;
+            }
             rc.clickTasks = parts[0];
             rc.salesTasks = parts[1];
         }
@@ -149,6 +157,10 @@ public final class Main {
         // (the broker's default), no standby replicas. Kafka Streams'
         // documentation recommends no other setting for throughput.
 
+        System.err.printf("Kafka Streams %s, application.id %s, %s thread(s), exactly_once_v2, commit every %d ms,"
+                + " idle timeout %d ms; inputs %s (%d partitions), %s (%d partitions)%n",
+                org.apache.kafka.common.utils.AppInfoParser.getVersion(), appId, o.get("threads"), commitMs, idleMs,
+                clicks, rc.clickTasks, sales, rc.salesTasks);
         KafkaStreams streams = new KafkaStreams(topo, p, new LagAwareClientSupplier());
         CountDownLatch done = new CountDownLatch(1);
         long t0 = System.nanoTime();

@@ -23,7 +23,8 @@ import org.apache.kafka.common.errors.TopicExistsException;
  * Small admin commands for check.sh (java -cp kstreams-peer.jar
  * weir.peer.Tool ...):
  *
- *   create BOOTSTRAP PARTITIONS TOPIC...   create topics (ok if they exist)
+ *   create BOOTSTRAP PARTITIONS TOPIC...   create topics with retention.ms=-1
+ *                                          (ok if they exist)
  *   end BOOTSTRAP TOPIC...                 sum of read_committed end offsets
  *   lag BOOTSTRAP GROUP TOPIC...           "total max" lag of the group's
  *                                          committed offsets behind the
@@ -40,6 +41,10 @@ import org.apache.kafka.common.errors.TopicExistsException;
  *                                          STABLE_MS; prints progress on
  *                                          stderr and one summary line
  *                                          (key=value) on stdout
+ *   read BOOTSTRAP TOPIC                   print every record read_committed,
+ *                                          one line "key value timestamp"
+ *                                          (kcat's -f '%k %s %T\n'), up to
+ *                                          the end offsets of when it starts
  *   delete BOOTSTRAP PREFIX                delete the topics whose name
  *                                          starts with PREFIX (check.sh
  *                                          passes its own run's prefix)
@@ -58,7 +63,10 @@ public final class Tool {
                 int parts = Integer.parseInt(a[2]);
                 List<NewTopic> nt = new ArrayList<>();
                 for (int i = 3; i < a.length; i++)
-                    nt.add(new NewTopic(a[i], parts, (short) -1));
+                    // retention.ms=-1, as weir-datagen makes the inputs: the
+                    // records carry 2024 event times, which the broker's
+                    // time retention would otherwise delete within minutes.
+                    nt.add(new NewTopic(a[i], parts, (short) -1).configs(Map.of("retention.ms", "-1")));
                 try {
                     admin.createTopics(nt).all().get(60, TimeUnit.SECONDS);
                 } catch (java.util.concurrent.ExecutionException e) {
@@ -95,6 +103,9 @@ public final class Tool {
                 System.out.println(total + " " + max);
                 break;
             }
+            case "read":
+                read(a[1], a[2], admin);
+                break;
             case "watch":
                 watch(admin, a);
                 break;
@@ -116,6 +127,46 @@ public final class Tool {
                 System.exit(2);
             }
         }
+    }
+
+    /**
+     * Reads TOPIC read_committed with the Java client from the beginning
+     * to the read_committed end offsets (taken first), and prints each
+     * record as kcat's '%k %s %T' would (a null key or value prints as
+     * an empty string).
+     */
+    static void read(String bootstrap, String topic, Admin admin) throws Exception {
+        Map<TopicPartition, Long> end = ends(admin, List.of(topic));
+        Properties cp = new Properties();
+        cp.put(org.apache.kafka.clients.consumer.ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrap);
+        cp.put(org.apache.kafka.clients.consumer.ConsumerConfig.ISOLATION_LEVEL_CONFIG, "read_committed");
+        cp.put(org.apache.kafka.clients.consumer.ConsumerConfig.ENABLE_AUTO_COMMIT_CONFIG, "false");
+        var de = new org.apache.kafka.common.serialization.ByteArrayDeserializer();
+        java.io.PrintStream out = new java.io.PrintStream(new java.io.BufferedOutputStream(System.out, 1 << 16), false,
+                java.nio.charset.StandardCharsets.UTF_8);
+        try (var c = new org.apache.kafka.clients.consumer.KafkaConsumer<byte[], byte[]>(cp, de, de)) {
+            c.assign(end.keySet());
+            c.seekToBeginning(end.keySet());
+            long deadline = System.nanoTime() + java.time.Duration.ofMinutes(5).toNanos();
+            while (true) {
+                boolean done = true;
+                for (Map.Entry<TopicPartition, Long> e : end.entrySet())
+                    if (c.position(e.getKey()) < e.getValue())
+                        done = false;
+                if (done)
+                    break;
+                if (System.nanoTime() > deadline)
+                    throw new IllegalStateException("read " + topic + ": end offsets not reached in 5 minutes");
+                for (var r : c.poll(java.time.Duration.ofMillis(500))) {
+                    out.print(r.key() == null ? "" : new String(r.key(), java.nio.charset.StandardCharsets.UTF_8));
+                    out.print(' ');
+                    out.print(r.value() == null ? "" : new String(r.value(), java.nio.charset.StandardCharsets.UTF_8));
+                    out.print(' ');
+                    out.println(r.timestamp());
+                }
+            }
+        }
+        out.flush();
     }
 
     /** utime+stime in seconds and VmHWM in kB of a live process. */
