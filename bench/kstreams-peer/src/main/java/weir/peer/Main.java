@@ -154,8 +154,10 @@ public final class Main {
         // default options, the 10 MB record cache
         // (statestore.cache.max.bytes), the producer's and consumer's
         // Streams defaults (linger.ms=100 etc.), replication.factor -1
-        // (the broker's default), no standby replicas. Kafka Streams'
-        // documentation recommends no other setting for throughput.
+        // (the broker's default), no standby replicas. The settings Kafka
+        // Streams' documentation recommends are for resiliency
+        // (replication, acks), which a single broker makes moot, not for
+        // throughput.
 
         System.err.printf("Kafka Streams %s, application.id %s, %s thread(s), exactly_once_v2, commit every %d ms,"
                 + " idle timeout %d ms; inputs %s (%d partitions), %s (%d partitions)%n",
