@@ -750,6 +750,13 @@ weir_error_t *weir__updater_start(weir__rt_t *rt, const char *thread_name,
     weir_error_t *err = consumer_new(u);
     if (!err && pthread_create(&u->tid, NULL, updater_main, u))
         err = weir_error_new(WEIR_ERR_IO, "could not start a state updater");
+    else if (!err) {
+        /* "weir-restore-<n>" for thread-<n>, for top -H and perf. */
+        char tname[16];
+        const char *dash = strrchr(thread_name, '-');
+        snprintf(tname, sizeof(tname), "weir-restore%s", dash ? dash : "");
+        pthread_setname_np(u->tid, tname);
+    }
     if (err) {
         weir__updater_destroy(u);
         return err;

@@ -730,6 +730,10 @@ weir_error_t *weir__thread_start(weir__rt_t *rt, int idx,
         return weir_error_new(WEIR_ERR_IO, "could not start a stream thread");
     }
     th->started = true;
+    /* Named for top -H, perf and gdb (at most 15 characters). */
+    char tname[16];
+    snprintf(tname, sizeof(tname), "weir-stream-%d", idx);
+    pthread_setname_np(th->tid, tname);
     *threadp = th;
     return NULL;
 }
