@@ -21,6 +21,15 @@
  * tells an iterator whether its node pointer is still safe to follow; if
  * not, next() re-seeks past the copied key (O(log n)).
  *
+ * A hash index (open addressing, linear probing, the key's 64-bit hash
+ * kept beside each node pointer) finds a key's node without walking the
+ * list: a get, an overwrite and the undo of an overwrite are one probe
+ * instead of ~log2(n) pointer chases that miss the cache (the skip list
+ * alone ran 1 M-key gets at the speed of RocksDB's memtable). The list
+ * stays for order: scans, range deletes, inserts. A restore batch inserts
+ * its new keys in key order, each search starting from the previous
+ * one's path (a finger), so consecutive inserts touch neighbouring nodes.
+ *
  * Interactive queries read from other threads, so every engine operation
  * holds the store's mutex (uncontended: a few tens of nanoseconds against
  * microseconds of skip-list work). Queries see committed data only: a key
@@ -46,6 +55,12 @@ typedef struct mnode_s {
 
 #define NODE_KEY(n) ((unsigned char *)&(n)->next[(n)->height])
 
+/* One slot of the hash index: the node and its key's hash; n NULL: free. */
+typedef struct hslot_s {
+    uint64_t hash;
+    mnode_t *n;
+} hslot_t;
+
 typedef struct undo_s {
     unsigned char *key;
     size_t klen;
@@ -65,6 +80,8 @@ typedef struct kv_memory_s {
     undo_t *undo;
     size_t nundo;
     size_t capundo;
+    hslot_t *slots; /* hash index: a power of two, at most half full */
+    size_t nslots;
 } kv_memory_t;
 
 static weir_error_t *nomem(const kv_memory_t *mem)
@@ -89,6 +106,100 @@ static int random_height(kv_memory_t *mem)
     }
 }
 
+/* Hash index ---------------------------------------------------------- */
+
+static uint64_t key_hash(const void *key, size_t klen)
+{
+    /* 8 bytes at a time, multiply-xorshift mixing (as in splitmix64). */
+    const unsigned char *p = key;
+    uint64_t h = 0x9e3779b97f4a7c15ull ^ klen;
+    while (klen >= 8) {
+        uint64_t w;
+        memcpy(&w, p, 8);
+        h = (h ^ w) * 0xbf58476d1ce4e5b9ull;
+        h ^= h >> 31;
+        p += 8;
+        klen -= 8;
+    }
+    uint64_t w = 0;
+    memcpy(&w, p, klen);
+    h = (h ^ w) * 0x94d049bb133111ebull;
+    h ^= h >> 29;
+    h *= 0xbf58476d1ce4e5b9ull;
+    return h ^ (h >> 32);
+}
+
+/* The slot of @p key: its node's, or the free one where it would go. */
+static hslot_t *hash_slot(const kv_memory_t *mem, const void *key, size_t klen,
+                          uint64_t h)
+{
+    size_t mask = mem->nslots - 1;
+    for (size_t i = (size_t)h & mask;; i = (i + 1) & mask) {
+        hslot_t *sl = &mem->slots[i];
+        if (!sl->n ||
+            (sl->hash == h &&
+             !weir__key_cmp(NODE_KEY(sl->n), sl->n->klen, key, klen)))
+            return sl;
+    }
+}
+
+static mnode_t *hash_find(const kv_memory_t *mem, const void *key, size_t klen)
+{
+    if (!mem->nslots)
+        return NULL;
+    return hash_slot(mem, key, klen, key_hash(key, klen))->n;
+}
+
+/* Room for one more node: doubles the table beyond half full. */
+static bool hash_reserve(kv_memory_t *mem)
+{
+    if (mem->nslots && (mem->count + 1) * 2 <= mem->nslots)
+        return true;
+    size_t cap = mem->nslots ? mem->nslots * 2 : 64;
+    hslot_t *old = mem->slots;
+    size_t oldn = mem->nslots;
+    mem->slots = weir__calloc(cap, sizeof(*mem->slots));
+    if (!mem->slots) {
+        mem->slots = old;
+        return false;
+    }
+    mem->nslots = cap;
+    for (size_t i = 0; i < oldn; i++)
+        if (old[i].n)
+            *hash_slot(mem, NODE_KEY(old[i].n), old[i].n->klen,
+                       old[i].hash) = old[i];
+    weir__free(old);
+    return true;
+}
+
+static void hash_add(kv_memory_t *mem, mnode_t *n)
+{
+    uint64_t h = key_hash(NODE_KEY(n), n->klen);
+    *hash_slot(mem, NODE_KEY(n), n->klen, h) = (hslot_t){h, n};
+}
+
+/* Removes @p n, shifting later entries of its run back (no tombstones). */
+static void hash_del(kv_memory_t *mem, const mnode_t *n)
+{
+    size_t mask = mem->nslots - 1;
+    hslot_t *sl = hash_slot(mem, NODE_KEY(n), n->klen,
+                            key_hash(NODE_KEY(n), n->klen));
+    size_t i = (size_t)(sl - mem->slots);
+    for (size_t j = (i + 1) & mask; mem->slots[j].n; j = (j + 1) & mask) {
+        size_t home = (size_t)mem->slots[j].hash & mask;
+        /* Move j into the hole at i unless its home lies in (i, j]. */
+        bool stays = i <= j ? (home > i && home <= j)
+                            : (home > i || home <= j);
+        if (!stays) {
+            mem->slots[i] = mem->slots[j];
+            i = j;
+        }
+    }
+    mem->slots[i] = (hslot_t){0, NULL};
+}
+
+/* Skip list ---------------------------------------------------------- */
+
 /* First node >= key (or > key when !incl); fills update[] when given. */
 static mnode_t *seek(const kv_memory_t *mem, const void *key, size_t klen,
                      bool incl, mnode_t **update)
@@ -111,45 +222,28 @@ static mnode_t *seek(const kv_memory_t *mem, const void *key, size_t klen,
     return x->next[0];
 }
 
-static bool node_is(const mnode_t *n, const void *key, size_t klen)
+/* Takes @p n (found with update[]) out of the list and the index. */
+static void unlink_node(kv_memory_t *mem, mnode_t *n, mnode_t **update)
 {
-    return n && !weir__key_cmp(NODE_KEY(n), n->klen, key, klen);
+    for (int lvl = 0; lvl < n->height; lvl++)
+        update[lvl]->next[lvl] = n->next[lvl];
+    while (mem->height > 1 && !mem->head->next[mem->height - 1])
+        mem->height--;
+    hash_del(mem, n);
+    mem->count--;
 }
 
-/*
- * Sets key to val (taking ownership of val; NULL deletes). The previous
- * value buffer is returned through *oldp (NULL when the key was absent);
- * the caller frees it or keeps it for undo.
- */
-static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
-                             unsigned char *val, size_t vlen,
-                             unsigned char **oldp, size_t *oldlenp)
+/* A new node for @p key with value @p val (taken), linked after update[]
+ * and indexed. */
+static weir_error_t *insert_node(kv_memory_t *mem, const void *key,
+                                 size_t klen, unsigned char *val, size_t vlen,
+                                 mnode_t **update)
 {
-    mnode_t *update[MAX_HEIGHT];
-    mnode_t *n = seek(mem, key, klen, true, update);
-    *oldp = NULL;
-    *oldlenp = 0;
-    mem->gen++;
-    if (node_is(n, key, klen)) {
-        *oldp = n->val;
-        *oldlenp = n->vlen;
-        if (val) {
-            n->val = val;
-            n->vlen = vlen;
-            return NULL;
-        }
-        for (int lvl = 0; lvl < n->height; lvl++)
-            update[lvl]->next[lvl] = n->next[lvl];
-        while (mem->height > 1 && !mem->head->next[mem->height - 1])
-            mem->height--;
-        weir__free(n);
-        mem->count--;
-        return NULL;
-    }
-    if (!val)
-        return NULL;
+    if (!hash_reserve(mem))
+        return nomem(mem);
     int h = random_height(mem);
-    n = weir__malloc(sizeof(*n) + (size_t)h * sizeof(n->next[0]) + klen);
+    mnode_t *n = weir__malloc(sizeof(*n) + (size_t)h * sizeof(n->next[0]) +
+                              klen);
     if (!n)
         return nomem(mem);
     n->val = val;
@@ -166,8 +260,46 @@ static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
         n->next[lvl] = update[lvl]->next[lvl];
         update[lvl]->next[lvl] = n;
     }
+    hash_add(mem, n);
     mem->count++;
     return NULL;
+}
+
+/*
+ * Sets key to val (taking ownership of val; NULL deletes). The previous
+ * value buffer is returned through *oldp (NULL when the key was absent);
+ * the caller frees it or keeps it for undo.
+ */
+static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
+                             unsigned char *val, size_t vlen,
+                             unsigned char **oldp, size_t *oldlenp)
+{
+    *oldp = NULL;
+    *oldlenp = 0;
+    mnode_t *n = hash_find(mem, key, klen);
+    if (n && val) {
+        /* An overwrite: the list does not change. */
+        mem->gen++;
+        *oldp = n->val;
+        *oldlenp = n->vlen;
+        n->val = val;
+        n->vlen = vlen;
+        return NULL;
+    }
+    if (!n && !val)
+        return NULL;
+    mnode_t *update[MAX_HEIGHT];
+    mem->gen++;
+    if (n) {
+        seek(mem, key, klen, true, update);
+        *oldp = n->val;
+        *oldlenp = n->vlen;
+        unlink_node(mem, n, update);
+        weir__free(n);
+        return NULL;
+    }
+    seek(mem, key, klen, true, update);
+    return insert_node(mem, key, klen, val, vlen, update);
 }
 
 static weir_error_t *raw_mem_get(weir_kv_store_t *kv, const void *key,
@@ -175,8 +307,8 @@ static weir_error_t *raw_mem_get(weir_kv_store_t *kv, const void *key,
                                  bool *foundp)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
-    mnode_t *n = seek(mem, key, klen, true, NULL);
-    if (!node_is(n, key, klen))
+    mnode_t *n = hash_find(mem, key, klen);
+    if (!n)
         return NULL;
     /* +1 so that an empty value still gets a non-NULL buffer. */
     void *copy = weir__malloc(n->vlen + 1);
@@ -310,16 +442,51 @@ static weir_error_t *raw_mem_delete_range(weir_kv_store_t *kv,
         if (!n || weir__key_past(NODE_KEY(n), n->klen, to, tlen, false))
             return NULL;
         mem->gen++;
-        for (int lvl = 0; lvl < n->height; lvl++)
-            update[lvl]->next[lvl] = n->next[lvl];
-        while (mem->height > 1 && !mem->head->next[mem->height - 1])
-            mem->height--;
+        unlink_node(mem, n, update);
         weir__free(n->val);
         weir__free(n);
-        mem->count--;
     }
 }
 
+/* Like seek() with update[], for keys in increasing order: each level's
+ * search starts from the previous key's predecessor there when that is
+ * further along, so a sorted run of keys walks the list once. */
+static void finger_seek(const kv_memory_t *mem, const void *key, size_t klen,
+                        mnode_t **update, bool have_finger)
+{
+    mnode_t *x = mem->head;
+    for (int lvl = mem->height - 1; lvl >= 0; lvl--) {
+        mnode_t *f = have_finger ? update[lvl] : NULL;
+        if (f && f != mem->head &&
+            (x == mem->head ||
+             weir__key_cmp(NODE_KEY(f), f->klen, NODE_KEY(x), x->klen) > 0))
+            x = f;
+        for (;;) {
+            mnode_t *nx = x->next[lvl];
+            if (!nx || weir__key_cmp(NODE_KEY(nx), nx->klen, key, klen) >= 0)
+                break;
+            x = nx;
+        }
+        update[lvl] = x;
+    }
+}
+
+typedef struct rec_ref_s {
+    const weir_changelog_record_t *rec;
+    size_t pos;
+} rec_ref_t;
+
+static int rec_ref_cmp(const void *a, const void *b)
+{
+    const rec_ref_t *x = a, *y = b;
+    int c = weir__key_cmp(x->rec->key, x->rec->key_len, y->rec->key,
+                          y->rec->key_len);
+    return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/* Applies the last record of each key of @p recs, keys in order, inserts
+ * and deletes found by finger search. A restore only needs the end state
+ * of a batch, and in key order a batch walks the list once. */
 static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
                                            const weir_changelog_record_t *recs,
                                            size_t n, int64_t next_offset,
@@ -327,13 +494,56 @@ static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
 {
     (void)next_offset;
     (void)extra;
-    for (size_t i = 0; i < n; i++) {
-        weir_error_t *err = raw_mem_write(kv, recs[i].key, recs[i].key_len,
-                                          recs[i].val, recs[i].val_len);
+    kv_memory_t *mem = (kv_memory_t *)kv;
+    rec_ref_t *refs = weir__malloc((n ? n : 1) * sizeof(*refs));
+    if (!refs)
+        return nomem(mem);
+    for (size_t i = 0; i < n; i++)
+        refs[i] = (rec_ref_t){&recs[i], i};
+    qsort(refs, n, sizeof(*refs), rec_ref_cmp);
+    mnode_t *update[MAX_HEIGHT];
+    bool have_finger = false;
+    weir_error_t *err = NULL;
+    for (size_t i = 0; i < n && !err; i++) {
+        const weir_changelog_record_t *r = refs[i].rec;
+        if (i + 1 < n &&
+            !weir__key_cmp(r->key, r->key_len, refs[i + 1].rec->key,
+                           refs[i + 1].rec->key_len))
+            continue; /* a later record of the key wins */
+        mnode_t *node = hash_find(mem, r->key, r->key_len);
+        unsigned char *copy = NULL;
+        if (r->val) {
+            copy = weir__malloc(r->val_len + 1);
+            if (!copy) {
+                err = nomem(mem);
+                break;
+            }
+            if (r->val_len)
+                memcpy(copy, r->val, r->val_len);
+        }
+        mem->gen++;
+        if (node && copy) {
+            weir__free(node->val);
+            node->val = copy;
+            node->vlen = r->val_len;
+            continue;
+        }
+        if (!node && !copy)
+            continue;
+        finger_seek(mem, r->key, r->key_len, update, have_finger);
+        have_finger = true;
+        if (node) {
+            unlink_node(mem, node, update);
+            weir__free(node->val);
+            weir__free(node);
+            continue;
+        }
+        err = insert_node(mem, r->key, r->key_len, copy, r->val_len, update);
         if (err)
-            return err;
+            weir__free(copy);
     }
-    return NULL;
+    weir__free(refs);
+    return err;
 }
 
 static weir_error_t *mem_restore_finish(weir_kv_store_t *kv)
@@ -355,6 +565,7 @@ static void mem_destroy(weir_kv_store_t *kv)
         n = nx;
     }
     weir__free(mem->head);
+    weir__free(mem->slots);
     pthread_mutex_destroy(&mem->lock);
     weir__kv_store_fini(kv);
     weir__free(mem);
