@@ -26,14 +26,14 @@
  * list: a get, an overwrite and the undo of an overwrite are one probe
  * instead of ~log2(n) pointer chases that miss the cache (the skip list
  * alone ran 1 M-key gets at the speed of RocksDB's memtable). The list
- * stays for order: scans, range deletes, inserts.
- *
- * A restore writes new keys into the index only, as pending nodes; the
- * first operation that needs order (a scan, a range delete, a write,
- * the end of the restore) sorts them and links them in one pass: into an
- * empty list by appending, else in key order with each search starting
- * from the previous one's path (a finger). A restore then costs a hash
- * insert per key and one sort, instead of a list search per key.
+ * stays for order, and is kept lazily: a new key goes into the index
+ * only, as a pending node; the first operation that needs order (a scan,
+ * an iterator step after writes, a range delete, the end of a restore)
+ * sorts the pending nodes and links them in one pass: into an empty list
+ * by appending, else in key order with each search starting from the
+ * previous one's path (a finger). A put of a new key or a restore record
+ * then costs a hash insert, and the list is searched once per sorted
+ * run, not once per key.
  *
  * Interactive queries read from other threads, so every engine operation
  * holds the store's mutex (uncontended: a few tens of nanoseconds against
@@ -243,43 +243,41 @@ static void unlink_node(kv_memory_t *mem, mnode_t *n, mnode_t **update)
     mem->count--;
 }
 
-/* A new node for @p key with value @p val (taken), linked after update[]
- * and indexed. */
-static weir_error_t *insert_node(kv_memory_t *mem, const void *key,
-                                 size_t klen, unsigned char *val, size_t vlen,
-                                 mnode_t **update)
+/* A new node for @p key, in the index and pending (not linked yet). */
+static weir_error_t *add_pending(kv_memory_t *mem, const void *key,
+                                 size_t klen, unsigned char *val, size_t vlen)
 {
+    if (mem->npend == mem->cappend) {
+        size_t cap = mem->cappend ? mem->cappend * 2 : 1024;
+        mnode_t **np = weir__realloc(mem->pend, cap * sizeof(*np));
+        if (!np)
+            return nomem(mem);
+        mem->pend = np;
+        mem->cappend = cap;
+    }
     if (!hash_reserve(mem))
         return nomem(mem);
     int h = random_height(mem);
-    mnode_t *n = weir__malloc(sizeof(*n) + (size_t)h * sizeof(n->next[0]) +
-                              klen);
-    if (!n)
+    mnode_t *node = weir__malloc(sizeof(*node) +
+                                 (size_t)h * sizeof(node->next[0]) + klen);
+    if (!node)
         return nomem(mem);
-    n->val = val;
-    n->vlen = vlen;
-    n->klen = klen;
-    n->height = h;
-    n->pending = false;
+    *node = (mnode_t){val, vlen, klen, h, true};
     if (klen)
-        memcpy(NODE_KEY(n), key, klen);
-    for (int lvl = mem->height; lvl < h; lvl++)
-        update[lvl] = mem->head;
-    if (h > mem->height)
-        mem->height = h;
-    for (int lvl = 0; lvl < h; lvl++) {
-        n->next[lvl] = update[lvl]->next[lvl];
-        update[lvl]->next[lvl] = n;
-    }
-    hash_add(mem, n);
+        memcpy(NODE_KEY(node), key, klen);
+    hash_add(mem, node);
+    mem->pend[mem->npend++] = node;
     mem->count++;
+    mem->gen++; /* an open iterator re-seeks, and so sees it */
     return NULL;
 }
 
 /*
  * Sets key to val (taking ownership of val; NULL deletes). The previous
  * value buffer is returned through *oldp (NULL when the key was absent);
- * the caller frees it or keeps it for undo.
+ * the caller frees it or keeps it for undo. A new key becomes a pending
+ * node (linked by settle()); a deleted pending node is marked (val NULL)
+ * and freed by settle().
  */
 static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
                              unsigned char *val, size_t vlen,
@@ -288,29 +286,30 @@ static weir_error_t *set_raw(kv_memory_t *mem, const void *key, size_t klen,
     *oldp = NULL;
     *oldlenp = 0;
     mnode_t *n = hash_find(mem, key, klen);
-    if (n && val) {
+    if (!n && !val)
+        return NULL;
+    if (!n)
+        return add_pending(mem, key, klen, val, vlen);
+    mem->gen++;
+    *oldp = n->val;
+    *oldlenp = n->vlen;
+    if (val) {
         /* An overwrite: the list does not change. */
-        mem->gen++;
-        *oldp = n->val;
-        *oldlenp = n->vlen;
         n->val = val;
         n->vlen = vlen;
         return NULL;
     }
-    if (!n && !val)
-        return NULL;
-    mnode_t *update[MAX_HEIGHT];
-    mem->gen++;
-    if (n) {
-        seek(mem, key, klen, true, update);
-        *oldp = n->val;
-        *oldlenp = n->vlen;
-        unlink_node(mem, n, update);
-        weir__free(n);
+    if (n->pending) {
+        hash_del(mem, n);
+        n->val = NULL;
+        mem->count--;
         return NULL;
     }
+    mnode_t *update[MAX_HEIGHT];
     seek(mem, key, klen, true, update);
-    return insert_node(mem, key, klen, val, vlen, update);
+    unlink_node(mem, n, update);
+    weir__free(n);
+    return NULL;
 }
 
 static weir_error_t *raw_mem_get(weir_kv_store_t *kv, const void *key,
@@ -336,7 +335,6 @@ static weir_error_t *raw_mem_write(weir_kv_store_t *kv, const void *key,
                                    size_t klen, const void *val, size_t vlen)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
-    settle(mem);
     unsigned char *copy = NULL;
     if (val) {
         copy = weir__malloc(vlen + 1);
@@ -396,7 +394,6 @@ static void undo_clear(kv_memory_t *mem)
 
 static weir_error_t *raw_mem_begin(weir_kv_store_t *kv)
 {
-    settle((kv_memory_t *)kv);
     undo_clear((kv_memory_t *)kv);
     return NULL;
 }
@@ -413,7 +410,6 @@ static weir_error_t *raw_mem_commit(weir_kv_store_t *kv, int64_t offset,
 static weir_error_t *raw_mem_abort(weir_kv_store_t *kv)
 {
     kv_memory_t *mem = (kv_memory_t *)kv;
-    settle(mem);
     weir_error_t *first = NULL;
     while (mem->nundo) {
         undo_t *u = &mem->undo[--mem->nundo];
@@ -532,37 +528,7 @@ static void settle(kv_memory_t *mem)
     mem->gen++;
 }
 
-/* A new pending node for a restored key, in the index only. */
-static weir_error_t *add_pending(kv_memory_t *mem,
-                                 const weir_changelog_record_t *r,
-                                 unsigned char *val)
-{
-    if (mem->npend == mem->cappend) {
-        size_t cap = mem->cappend ? mem->cappend * 2 : 1024;
-        mnode_t **np = weir__realloc(mem->pend, cap * sizeof(*np));
-        if (!np)
-            return nomem(mem);
-        mem->pend = np;
-        mem->cappend = cap;
-    }
-    if (!hash_reserve(mem))
-        return nomem(mem);
-    int h = random_height(mem);
-    mnode_t *node = weir__malloc(
-        sizeof(*node) + (size_t)h * sizeof(node->next[0]) + r->key_len);
-    if (!node)
-        return nomem(mem);
-    *node = (mnode_t){val, r->val_len, r->key_len, h, true};
-    if (r->key_len)
-        memcpy(NODE_KEY(node), r->key, r->key_len);
-    hash_add(mem, node);
-    mem->pend[mem->npend++] = node;
-    mem->count++;
-    return NULL;
-}
-
-/* Applies @p recs in order: overwrites in place, new keys as pending
- * nodes, deletes of pending nodes by marking them. */
+/* Applies @p recs in order (new keys stay pending until settle()). */
 static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
                                            const weir_changelog_record_t *recs,
                                            size_t n, int64_t next_offset,
@@ -573,7 +539,6 @@ static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
     kv_memory_t *mem = (kv_memory_t *)kv;
     for (size_t i = 0; i < n; i++) {
         const weir_changelog_record_t *r = &recs[i];
-        mnode_t *node = hash_find(mem, r->key, r->key_len);
         unsigned char *copy = NULL;
         if (r->val) {
             copy = weir__malloc(r->val_len + 1);
@@ -582,29 +547,15 @@ static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
             if (r->val_len)
                 memcpy(copy, r->val, r->val_len);
         }
-        mem->gen++;
-        if (node && copy) {
-            weir__free(node->val);
-            node->val = copy;
-            node->vlen = r->val_len;
-        } else if (copy) {
-            weir_error_t *err = add_pending(mem, r, copy);
-            if (err) {
-                weir__free(copy);
-                return err;
-            }
-        } else if (node && node->pending) {
-            hash_del(mem, node);
-            weir__free(node->val);
-            node->val = NULL; /* freed by settle() */
-            mem->count--;
-        } else if (node) {
-            mnode_t *update[MAX_HEIGHT];
-            seek(mem, r->key, r->key_len, true, update);
-            weir__free(node->val);
-            unlink_node(mem, node, update);
-            weir__free(node);
+        unsigned char *old;
+        size_t oldlen;
+        weir_error_t *err = set_raw(mem, r->key, r->key_len, copy, r->val_len,
+                                    &old, &oldlen);
+        if (err) {
+            weir__free(copy);
+            return err;
         }
+        weir__free(old);
     }
     return NULL;
 }
@@ -688,8 +639,10 @@ static void mit_next(weir_kv_iter_t *base)
     pthread_mutex_lock(&it->mem->lock);
     if (it->gen == it->mem->gen)
         iter_land(it, it->node->next[0]);
-    else
+    else {
+        settle(it->mem); /* writes since the last step may be pending */
         iter_land(it, seek(it->mem, it->key, it->klen, false, NULL));
+    }
     pthread_mutex_unlock(&it->mem->lock);
 }
 
