@@ -437,6 +437,47 @@ START_TEST(test_store_kv_random_ops_match_model)
 }
 END_TEST
 
+enum {
+    MODEL_KEYS = 3000
+};
+
+/* A restore of @p batches batches of 500 random records over keys
+ * [band_start, band_start + band) (mod MODEL_KEYS, the start moving by
+ * @p step per batch), a third of them tombstones, kept in @p model. The
+ * memory engine must answer gets for what it restored so far. */
+static void restore_random(int engine, weir_kv_store_t *kv, int *model,
+                           unsigned *seed, int64_t *offset, int batches,
+                           unsigned band, unsigned step)
+{
+    weir_store_t *st = weir_kv_store_as_store(kv);
+    OK(weir_store_restore_begin(st, 0, NULL, NULL));
+    for (int batch = 0; batch < batches; batch++) {
+        weir_changelog_record_t recs[500];
+        char keys[500][8], vals[500][16];
+        for (int i = 0; i < 500; i++) {
+            *seed = *seed * 1103515245u + 12345u;
+            int k = (int)(((*seed >> 8) % band + (unsigned)batch * step) %
+                          MODEL_KEYS);
+            bool del = (*seed >> 20) % 3 == 0;
+            snprintf(keys[i], sizeof(keys[i]), "k%04d", k);
+            snprintf(vals[i], sizeof(vals[i]), "%" PRId64, *offset);
+            recs[i] = crec(keys[i], 5, del ? NULL : vals[i],
+                           del ? 0 : strlen(vals[i]));
+            model[k] = del ? -1 : (int)*offset;
+            (*offset)++;
+        }
+        OK(weir_store_restore_apply(st, recs, 500, *offset));
+        /* The memory engine's pending nodes are in its index; RocksDB
+         * buffers restored rows until it ingests a table. */
+        if (engine == ENGINE_MEMORY) {
+            char *v = get_s(kv, keys[499]);
+            ck_assert(model[atoi(keys[499] + 1)] < 0 ? !v : v != NULL);
+            free(v);
+        }
+    }
+    OK(weir_store_restore_end(st));
+}
+
 /*
  * Restore batches with repeated keys and tombstones, then random writes,
  * over thousands of keys (the memory engine's hash index grows, wraps
@@ -445,38 +486,18 @@ END_TEST
  */
 START_TEST(test_store_kv_restore_batches_and_writes_match_model)
 {
-    enum {
-        KEYS = 3000
-    };
     weir_kv_store_t *kv = engine_kv_open(_i, "big-model");
     weir_store_t *st = weir_kv_store_as_store(kv);
-    static int model[KEYS];
-    for (int k = 0; k < KEYS; k++)
+    static int model[MODEL_KEYS];
+    for (int k = 0; k < MODEL_KEYS; k++)
         model[k] = -1;
     unsigned seed = 777;
     int64_t offset = 0;
-    OK(weir_store_restore_begin(st, 0, NULL, NULL));
-    for (int batch = 0; batch < 20; batch++) {
-        weir_changelog_record_t recs[500];
-        char keys[500][8], vals[500][16];
-        for (int i = 0; i < 500; i++) {
-            seed = seed * 1103515245u + 12345u;
-            /* A narrow band per batch: many repeats inside a batch. */
-            int k = (int)(((seed >> 8) % 400 + (unsigned)batch * 150) % KEYS);
-            bool del = (seed >> 20) % 5 == 0;
-            snprintf(keys[i], sizeof(keys[i]), "k%04d", k);
-            snprintf(vals[i], sizeof(vals[i]), "%" PRId64, offset);
-            recs[i] = crec(keys[i], 5, del ? NULL : vals[i],
-                           del ? 0 : strlen(vals[i]));
-            model[k] = del ? -1 : (int)offset;
-            offset++;
-        }
-        OK(weir_store_restore_apply(st, recs, 500, offset));
-    }
-    OK(weir_store_restore_end(st));
+    /* A narrow band per batch: many repeats inside a batch. */
+    restore_random(_i, kv, model, &seed, &offset, 20, 400, 150);
     for (int step = 0; step < 30000; step++) {
         seed = seed * 1103515245u + 12345u;
-        int k = (int)((seed >> 8) % KEYS);
+        int k = (int)((seed >> 8) % MODEL_KEYS);
         char key[8];
         snprintf(key, sizeof(key), "k%04d", k);
         unsigned r = (seed >> 20) % 10;
@@ -500,39 +521,14 @@ START_TEST(test_store_kv_restore_batches_and_writes_match_model)
     }
     /* A second restore over linked keys: overwrites, deletes of linked
      * and of newly restored keys, keys coming back. */
-    OK(weir_store_restore_begin(st, 0, NULL, NULL));
-    for (int batch = 0; batch < 5; batch++) {
-        weir_changelog_record_t recs[800];
-        char keys[800][8], vals[800][16];
-        for (int i = 0; i < 800; i++) {
-            seed = seed * 1103515245u + 12345u;
-            int k = (int)((seed >> 8) % KEYS);
-            bool del = (seed >> 20) % 3 == 0;
-            snprintf(keys[i], sizeof(keys[i]), "k%04d", k);
-            snprintf(vals[i], sizeof(vals[i]), "%" PRId64, offset);
-            recs[i] = crec(keys[i], 5, del ? NULL : vals[i],
-                           del ? 0 : strlen(vals[i]));
-            model[k] = del ? -1 : (int)offset;
-            offset++;
-        }
-        OK(weir_store_restore_apply(st, recs, 800, offset));
-        /* The memory engine answers gets for rows restored so far (its
-         * pending nodes are in the index); RocksDB buffers them until it
-         * ingests a table. */
-        if (_i == ENGINE_MEMORY) {
-            char *v = get_s(kv, keys[799]);
-            ck_assert(model[atoi(keys[799] + 1)] < 0 ? !v : v != NULL);
-            free(v);
-        }
-    }
-    OK(weir_store_restore_end(st));
+    restore_random(_i, kv, model, &seed, &offset, 8, MODEL_KEYS, 0);
     weir_kv_iter_t *it;
     OK(weir_kv_store_all(kv, &it));
     int expect = 0;
     for (; weir_kv_iter_valid(it); weir_kv_iter_next(it), expect++) {
-        while (expect < KEYS && model[expect] < 0)
+        while (expect < MODEL_KEYS && model[expect] < 0)
             expect++;
-        ck_assert_int_lt(expect, KEYS);
+        ck_assert_int_lt(expect, MODEL_KEYS);
         size_t kl, vl;
         const char *ik = weir_kv_iter_key(it, &kl);
         const char *iv = weir_kv_iter_value(it, &vl);
@@ -542,12 +538,12 @@ START_TEST(test_store_kv_restore_batches_and_writes_match_model)
         ck_assert_int_eq(atoi(kbuf + 1), expect);
         ck_assert_int_eq(atoi(vbuf), model[expect]);
     }
-    while (expect < KEYS && model[expect] < 0)
+    while (expect < MODEL_KEYS && model[expect] < 0)
         expect++;
-    ck_assert_int_eq(expect, KEYS);
+    ck_assert_int_eq(expect, MODEL_KEYS);
     weir_kv_iter_close(it);
     uint64_t count = 0, live = 0;
-    for (int k = 0; k < KEYS; k++)
+    for (int k = 0; k < MODEL_KEYS; k++)
         live += model[k] >= 0;
     OK(weir_kv_store_approximate_count(kv, &count));
     if (_i == ENGINE_MEMORY) /* RocksDB's count is an estimate */
