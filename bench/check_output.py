@@ -3,6 +3,7 @@
 clicks that made it? (Standard library only.)
 
     check_output.py CLICKS.tsv OUTPUT.txt
+    check_output.py --closed-keys CLICKS.tsv...
 
 CLICKS.tsv: the clicks of weir-datagen's ground truth (topic, timestamp,
 key, user_id, product_id, tab-separated). OUTPUT.txt: the output topic
@@ -17,6 +18,11 @@ repartition is the slowest partition's, and with a click a second over 6
 partitions a partition's next click can be many seconds away); a list
 has at most 6 distinct products. Prints one line and exits 1 when a
 check fails.
+
+--closed-keys prints, one per line, the users of the (user, window)
+pairs of the clicks of all the files given that surely closed, by the
+same rule: a result for each of them (the key is the user) shows that
+the task holding that user is running, its stores restored.
 """
 import sys
 from datetime import datetime, timezone
@@ -24,16 +30,27 @@ from datetime import datetime, timezone
 WINDOW_MS, GRACE_MS, SLACK_MS = 5000, 1000, 30000
 
 
-def main():
-    clicks, output = sys.argv[1], sys.argv[2]
+def windows(paths):
+    """The (user, window end) pairs of the clicks, the last click time."""
     expected, last = set(), 0
-    with open(clicks) as f:
-        for line in f:
-            fields = line.rstrip("\n").split("\t")
-            ts = int(fields[1])
-            last = max(last, ts)
-            expected.add((fields[3], (ts // WINDOW_MS + 1) * WINDOW_MS))
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                fields = line.rstrip("\n").split("\t")
+                ts = int(fields[1])
+                last = max(last, ts)
+                expected.add((fields[3], (ts // WINDOW_MS + 1) * WINDOW_MS))
     must = {k for k in expected if k[1] + GRACE_MS <= last - SLACK_MS}
+    return expected, must
+
+
+def main():
+    if sys.argv[1] == "--closed-keys":
+        for user in sorted({k[0] for k in windows(sys.argv[2:])[1]}):
+            print(user)
+        return 0
+    output = sys.argv[2]
+    expected, must = windows([sys.argv[1]])
     seen, problems = set(), []
     with open(output) as f:
         for n, line in enumerate(f, 1):

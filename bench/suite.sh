@@ -178,7 +178,7 @@ pfx=weirbench-$(date +%s)
 results=$work/results.tsv
 checks=$work/checks.txt
 : >"$checks"
-printf 'workload\tcontender\tthreads\trepeat\tstatus\twall_s\tcpu_s\trss_mb\trecords\trecords_per_s\tcpu_s_per_m\tout_records\tlat_count\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tentries\trestore_per_s\n' >"$results"
+printf 'workload\tcontender\tthreads\trepeat\tstatus\twall_s\tcpu_s\trss_mb\trecords\trecords_per_s\tcpu_s_per_m\tout_records\tlat_count\tp50_ms\tp90_ms\tp99_ms\tmax_ms\tentries\trestore_per_s\tfirst_s\n' >"$results"
 
 running=()         # process groups of contenders still running
 helpers=()         # pids of tools still running
@@ -365,7 +365,7 @@ run_backlog() {
                 log "backlog: $c t$t r$r: $line, $n_out out"
                 row backlog "$c" "$t" "$r" "$m_status" "$m_wall_s" "$m_cpu_s" \
                     "$m_rss_peak_mb" "$m_records" "$m_records_per_s" \
-                    "$(per_m "$m_cpu_s" "$m_records")" "$n_out" - - - - - - -
+                    "$(per_m "$m_cpu_s" "$m_records")" "$n_out" - - - - - - - -
                 [ "$m_status" = done ] ||
                     check FAIL "backlog $c, $t thread(s), run $r did not finish ($m_status; log $work/logs/$app.log)"
                 if [ "$c" = limit ]; then
@@ -488,7 +488,7 @@ run_steady() {
                     "$m_rss_peak_mb" "$n_in" \
                     "$(awk -v n="$n_in" -v s="$secs" 'BEGIN { printf "%.0f", n / s }')" \
                     "$(per_m "$m_cpu_s" "$n_in")" - "$l_count" "$l_p50_ms" \
-                    "$l_p90_ms" "$l_p99_ms" "$l_max_ms" - -
+                    "$l_p90_ms" "$l_p99_ms" "$l_max_ms" - - -
                 if [ "$c" != limit ] && [ "$l_count" = - -o "$l_count" = 0 ]; then
                     check FAIL "$wl $c, $t thread(s), run $r: no result read after the warm-up"
                 fi
@@ -532,7 +532,7 @@ run_restore() {
     created_topics+=("$clicks" "$sales")
     local next_t=$((t0_ms + restore_entries + 60000)) trigger=0
     local c t r
-    declare -A entries
+    declare -A entries pending
     for c in "${contender_list[@]}"; do
         case "$c" in limit | *-idle) continue ;; esac
         local app=$pfx-$c-r out=$pfx-out-$c-r-fill
@@ -553,6 +553,7 @@ run_restore() {
             sed -n "s/^  topic \"\($app-[^\"]*-changelog\)\".*/\1/p")
         entries[$c]=$( [ -z "$cl" ] && echo 0 || topics_tool count $cl | awk '{s += $2} END {print s}')
         log "restore: $c changelogs $(echo $cl): ${entries[$c]} entries"
+        pending[$c]=
     done
     for t in "${thread_list[@]}"; do
         for r in $(seq 1 "$repeats"); do
@@ -560,13 +561,25 @@ run_restore() {
                 case "$c" in limit | *-idle) continue ;; esac
                 local app=$pfx-$c-r out=$pfx-out-$c-r-t$t-r$r
                 # New clicks (and a few sales) after what the app has
-                # read: its first output needs the restored stores.
+                # read, 60 s of event time: a task answers them only once
+                # its stores are restored, so the app has restored all
+                # once it has answered every user of a window that surely
+                # closed (of every trigger it has not read yet, as the
+                # other contenders' triggers land in the same topics).
                 trigger=$((trigger + 1))
+                local tf=$work/trigger-$trigger.tsv
                 datagen --topic-clicks "$clicks" --topic-sales "$sales" \
                     -s $((100 + trigger)) --users 1000000 --clicks-per-sec 10 \
                     --sales-per-sec 100 --event-time-start "$next_t" \
-                    --speedup 0 --duration 20
-                next_t=$((next_t + 60000))
+                    --speedup 0 --duration 60 \
+                    -g >(awk -F'\t' -v t="$clicks" '$1 == t' >"$tf")
+                sleep 1 # the ground-truth filter finishes
+                next_t=$((next_t + 120000))
+                local k
+                for k in "${!pending[@]}"; do pending[$k]="${pending[$k]} $tf"; done
+                local want=$work/want-$c-t$t-r$r.txt
+                python3 "$root/bench/check_output.py" --closed-keys ${pending[$c]} >"$want"
+                pending[$c]=
                 create_topics "$out"
                 # The last instance must have left the group: Kafka Streams
                 # does not leave it when it closes, and a new member would
@@ -581,20 +594,23 @@ run_restore() {
                     "$work/state/$app" "$work/logs/$app-t$t-r$r.log"
                 local line
                 line=$("$bin/weir-bench-measure" --pid "$cpid" -b "$bootstrap" \
-                    --first-output "$out" --timeout 900 \
+                    --first-output "$out" --keys "$want" --timeout 900 \
                     2>>"$work/logs/$app.measure") || true
                 stop_group "$cpid"
-                local m_status=failed m_wall_s=- m_cpu_s=- m_rss_peak_mb=-
+                local m_status=failed m_wall_s=- m_cpu_s=- m_rss_peak_mb=- m_first_s=- m_outputs=0 m_keys_missing=-
                 parse_kv m_ "$line"
-                log "restore: $c t$t r$r: $line"
+                log "restore: $c t$t r$r: $line (waited for $(wc -l <"$want") users)"
                 local rate=-
                 [ "$m_status" != done ] ||
                     rate=$(awk -v n="${entries[$c]}" -v s="$m_wall_s" 'BEGIN { printf "%.0f", n / s }')
                 row restore "$c" "$t" "$r" "$m_status" "$m_wall_s" "$m_cpu_s" \
                     "$m_rss_peak_mb" - - "$(per_m "$m_cpu_s" "${entries[$c]}")" \
-                    - - - - - - "${entries[$c]}" "$rate"
-                [ "$m_status" = done ] ||
-                    check FAIL "restore $c, $t thread(s), run $r: no first output ($m_status)"
+                    "$m_outputs" - - - - - "${entries[$c]}" "$rate" "$m_first_s"
+                if [ "$m_status" = done ]; then
+                    check OK "restore $c, $t thread(s), run $r: ${entries[$c]} entries restored, results for all $(wc -l <"$want") users of the new clicks' closed windows"
+                else
+                    check FAIL "restore $c, $t thread(s), run $r: results for $(wc -l <"$want") users expected, $m_keys_missing missing ($m_status)"
+                fi
             done
         done
     done

@@ -15,9 +15,11 @@
  *   when the record there is a transaction marker: a librdkafka consumer
  *   commits the marker's offset (its position after the last record, as
  *   weir and the limit do), a Java consumer the offset past it.
- * - first output (--first-output TOPIC): the first record of TOPIC is
- *   readable read_committed (for a restore: the app had to restore its
- *   stores before it could emit anything).
+ * - first output (--first-output TOPIC): the first record of TOPIC, or
+ *   with --keys FILE a record for each key of FILE, is readable
+ *   read_committed (for a restore: a task emits only once its stores
+ *   are restored, so results for keys of every task need every task
+ *   restored; first_s says when the first result came).
  * - ready (--ready GROUP): the consumer group is Stable with at least
  *   --members members (the contender has joined and been assigned its
  *   partitions: a steady load can start).
@@ -63,8 +65,11 @@ static const char usage[] =
     "                            the end of every partition of the\n"
     "                            --input topics and of the repartition\n"
     "                            topics named PREFIX*-repartition\n"
-    "  -f, --first-output TOPIC  until TOPIC's first record is readable\n"
-    "                            read_committed\n"
+    "  -f, --first-output TOPIC  until TOPIC's first record (with --keys:\n"
+    "                            one record of each key) is readable\n"
+    "                            read_committed; also prints outputs and\n"
+    "                            first_s, when the first one was\n"
+    "  -k, --keys FILE           keys --first-output waits for, one a line\n"
     "  -R, --ready ID            until group ID is Stable with --members\n"
     "                            members (default 1)\n"
     "  -e, --empty ID            until group ID has no member (Empty or\n"
@@ -346,6 +351,60 @@ static bool group_look(rd_kafka_t *rk, const char *group,
     return ok;
 }
 
+/* The keys --first-output waits for: sorted, each seen once at most. */
+static char **keys;
+static bool *keys_seen;
+static size_t keys_cnt, keys_left;
+
+static int cmp_str(const void *a, const void *b)
+{
+    return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void keys_load(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f)
+        bu_die("cannot read %s", path);
+    char line[1024];
+    size_t cap = 0;
+    while (fgets(line, sizeof(line), f)) {
+        line[strcspn(line, "\r\n")] = '\0';
+        if (!*line)
+            continue;
+        if (keys_cnt == cap) {
+            cap = cap ? cap * 2 : 256;
+            keys = realloc(keys, cap * sizeof(*keys));
+            if (!keys)
+                bu_die("out of memory");
+        }
+        keys[keys_cnt] = strdup(line);
+        if (!keys[keys_cnt++])
+            bu_die("out of memory");
+    }
+    fclose(f);
+    qsort(keys, keys_cnt, sizeof(*keys), cmp_str);
+    keys_seen = calloc(keys_cnt + 1, sizeof(*keys_seen));
+    if (!keys_seen)
+        bu_die("out of memory");
+    keys_left = keys_cnt;
+}
+
+static void keys_see(const void *key, size_t len)
+{
+    char buf[1024];
+    if (!key || len >= sizeof(buf))
+        return;
+    memcpy(buf, key, len);
+    buf[len] = '\0';
+    const char *k = buf;
+    char **hit = bsearch(&k, keys, keys_cnt, sizeof(*keys), cmp_str);
+    if (hit && !keys_seen[hit - keys]) {
+        keys_seen[hit - keys] = true;
+        keys_left--;
+    }
+}
+
 static atomic_bool interrupted;
 
 static void on_signal(int sig)
@@ -363,6 +422,7 @@ int main(int argc, char **argv)
         {"ready", required_argument, NULL, 'R'},
         {"empty", required_argument, NULL, 'e'},
         {"members", required_argument, NULL, 'm'},
+        {"keys", required_argument, NULL, 'k'},
         {"duration", required_argument, NULL, 'd'},
         {"bootstrap", required_argument, NULL, 'b'},
         {"input", required_argument, NULL, 'i'},
@@ -378,12 +438,14 @@ int main(int argc, char **argv)
     pid_t pid = 0;
     const char *group = NULL, *first_output = NULL, *ready = NULL;
     const char *empty = NULL;
+    int64_t out_cnt = 0, first_us = 0;
+    const char *keys_file = NULL;
     int members = 1;
     double duration = 0, timeout = 3600;
     int64_t records = -1, start_ms = 0, interval_ms = 50;
     int c;
     bu_prog = "weir-bench-measure";
-    while ((c = getopt_long(argc, argv, "P:g:f:R:e:m:d:b:i:p:n:s:t:I:X:vh",
+    while ((c = getopt_long(argc, argv, "P:g:f:k:R:e:m:d:b:i:p:n:s:t:I:X:vh",
                             opts, NULL)) != -1) {
         switch (c) {
         case 'P':
@@ -397,6 +459,9 @@ int main(int argc, char **argv)
             break;
         case 'R':
             ready = optarg;
+            break;
+        case 'k':
+            keys_file = optarg;
             break;
         case 'e':
             empty = optarg;
@@ -494,6 +559,8 @@ int main(int argc, char **argv)
     }
     if (first_output)
         rk_out = output_reader(first_output);
+    if (keys_file)
+        keys_load(keys_file);
     if (records < 0)
         records = 0;
 
@@ -569,9 +636,13 @@ int main(int argc, char **argv)
             rd_kafka_message_t *m = rd_kafka_consumer_poll(rk_out,
                                                            (int)interval_ms);
             bool got = m && !m->err;
+            if (got && !out_cnt++)
+                first_us = bu_mono_us();
+            if (got && keys_left)
+                keys_see(m->key, m->key_len);
             if (m)
                 rd_kafka_message_destroy(m);
-            if (got) {
+            if (got && !keys_left) {
                 status = "done";
                 break;
             }
@@ -591,9 +662,14 @@ int main(int argc, char **argv)
     double wall = (double)(end_us - start_us) / 1e6;
     double cpu = duration > 0 ? last.cpu_s - s0.cpu_s : last.cpu_s;
     printf("status=%s wall_s=%.3f cpu_s=%.2f cpu_total_s=%.2f "
-           "rss_peak_mb=%.1f records=%" PRId64 " records_per_s=%.0f\n",
+           "rss_peak_mb=%.1f records=%" PRId64 " records_per_s=%.0f",
            status, wall, cpu, last.cpu_s, (double)last.hwm_kb / 1024.0,
            records, wall > 0 ? (double)records / wall : 0.0);
+    if (first_output)
+        printf(" outputs=%" PRId64 " first_s=%.3f keys_missing=%zu", out_cnt,
+               out_cnt ? (double)(first_us - start_us) / 1e6 : -1.0,
+               keys_left);
+    printf("\n");
     fflush(stdout);
     if (rk_out) {
         rd_kafka_consumer_close(rk_out);
