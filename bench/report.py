@@ -80,7 +80,7 @@ def fmt(v, unit="", digits=1):
     if v is None:
         return "–"
     if unit == "k":
-        return f"{v / 1000:.{digits}f} k"
+        return f"{v / 1000:.{digits}f} k" if v >= 1000 else f"{v:.0f}"
     return f"{v:.{digits}f}{unit}"
 
 
