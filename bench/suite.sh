@@ -51,7 +51,9 @@
 # (the registry's base URL or its ccompat API) use existing services
 # instead of starting a broker and a registry with scripts/kafka.sh and
 # scripts/registry.sh; the suite then deletes the topics it made
-# (all named weirbench-<time>-...). WEIR_BENCH_BUILD is the build folder
+# (all named weirbench-<time>-...). WEIR_BENCH_WEIR_PROPS=FILE appends
+# FILE's properties to weir's (to compare a setting). WEIR_BENCH_BUILD
+# is the build folder
 # (default build-bench, Release, as bench/run.sh). Builds with at most 2
 # jobs.
 set -euo pipefail
@@ -275,6 +277,9 @@ num.stream.threads=$threads
 EOF
         [ "$name" = weir ] ||
             echo "idle.timeout.ms=${WEIR_BENCH_LOW_IDLE_MS:-1000}" >>"$props"
+        # Extra weir properties for an A/B run (not used by default).
+        [ -z "${WEIR_BENCH_WEIR_PROPS:-}" ] ||
+            cat "$WEIR_BENCH_WEIR_PROPS" >>"$props"
         setsid "$app_bin/weir-recommend" -c "$props" -q \
             --progress-interval 0 </dev/null >"$logf" 2>&1 &
         ;;
