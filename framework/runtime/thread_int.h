@@ -52,6 +52,8 @@ struct weir__thread_s {
     int nudge_next;        /* round robin over the assignment */
     weir__rkt_index_t *rkts;
     size_t rkt_cnt;
+    rd_kafka_topic_t **warm; /* producer handles of its output topics */
+    size_t warm_cnt;
 
     atomic_int state; /* weir__thread_state_t */
     atomic_bool stop;
