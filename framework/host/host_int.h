@@ -199,6 +199,10 @@ uint64_t weir__host_dropped(const weir__host_t *h, const char *reason);
 uint64_t weir__host_processed(const weir__host_t *h);
 bool weir__host_commit_requested(const weir__host_t *h);
 
+/* True when a task forwarded final window results since the last commit
+ * (see weir__task_results_emitted()). */
+bool weir__host_results_emitted(const weir__host_t *h);
+
 /* ---- commits ---- */
 
 /*

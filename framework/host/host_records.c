@@ -267,6 +267,14 @@ bool weir__host_commit_requested(const weir__host_t *h)
     return false;
 }
 
+bool weir__host_results_emitted(const weir__host_t *h)
+{
+    for (size_t i = 0; i < h->task_cnt; i++)
+        if (h->tasks[i]->task && weir__task_results_emitted(h->tasks[i]->task))
+            return true;
+    return false;
+}
+
 /* ---- records out ---- */
 
 /*

@@ -32,7 +32,10 @@ const weir__prop_t weir__props[] = {
      "outputs are acknowledged; a crash may repeat records."},
     {"commit.interval.ms", WEIR__PROP_INT, NULL, 1, I64MAX, NULL, false,
      "How often tasks commit. Unset: 100 under `exactly_once_v2`, 30000 "
-     "under `at_least_once`."},
+     "under `at_least_once`. Under `exactly_once_v2`, once a windowed "
+     "operation has emitted final results and the thread has caught up "
+     "with its input, the commit comes after a quarter of this instead, so "
+     "the results become readable sooner."},
     {"commit.interval.max.ms", WEIR__PROP_INT, NULL, 1, I64MAX, NULL, false,
      "How far apart commits may grow while a stream thread works through a "
      "backlog (its consumer had records waiting at every poll since the last "

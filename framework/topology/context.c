@@ -314,6 +314,11 @@ void weir_processor_request_commit(weir_processor_context_t *pctx)
     pctx->task->commit_requested = true;
 }
 
+void weir__processor_results_emitted(weir_processor_context_t *pctx)
+{
+    weir__task_mark_results_emitted(pctx->task);
+}
+
 void weir_processor_count_dropped(weir_processor_context_t *pctx,
                                   const char *reason)
 {

@@ -95,6 +95,7 @@ struct weir__task_s {
     int64_t stream_time;
     int64_t wall_clock;
     bool commit_requested;
+    bool results_emitted; /* final window results since the last commit */
     bool external_stream_time;
 
     /* The input coordinates of the last processed record. */

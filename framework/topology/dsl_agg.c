@@ -339,6 +339,8 @@ weir_error_t *weir__agg_forward_final(weir_processor_context_t *pctx,
                              .timestamp = ts};
         err = weir_processor_forward(pctx, &out);
     }
+    if (!err)
+        weir__processor_results_emitted(pctx);
     weir_serde_free_obj(cfg->ks, wk.key, wk.key_len);
     weir_serde_free_obj(cfg->as, agg, agg_len);
     return err;

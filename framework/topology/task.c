@@ -42,9 +42,20 @@ bool weir__task_commit_requested(const weir__task_t *task)
     return task->commit_requested;
 }
 
+bool weir__task_results_emitted(const weir__task_t *task)
+{
+    return task->results_emitted;
+}
+
+void weir__task_mark_results_emitted(weir__task_t *task)
+{
+    task->results_emitted = true;
+}
+
 void weir__task_clear_commit_request(weir__task_t *task)
 {
     task->commit_requested = false;
+    task->results_emitted = false;
 }
 
 size_t weir__task_buffered(const weir__task_t *task)

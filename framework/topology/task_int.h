@@ -238,6 +238,12 @@ void *weir__task_last_handle(const weir__task_t *task);
 bool weir__task_commit_requested(const weir__task_t *task);
 void weir__task_clear_commit_request(weir__task_t *task);
 
+/* True when a windowed operation forwarded final results since the last
+ * commit (cleared with the commit request); the owner may commit sooner
+ * so that they become readable sooner. */
+bool weir__task_results_emitted(const weir__task_t *task);
+void weir__task_mark_results_emitted(weir__task_t *task);
+
 /* Counts a record dropped under @p reason (by the task, or by its owner:
  * a bad global row). */
 void weir__task_count_dropped(weir__task_t *task, const char *reason);

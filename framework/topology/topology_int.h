@@ -133,6 +133,10 @@ weir__store_spec_t *weir__topology_store(const weir_topology_t *topo,
  * app_id is not NULL. Free with weir__free(). */
 char *weir__topic_name(const char *app_id, const char *topic, bool internal);
 
+/* Notes that the current node forwarded final window results, so the
+ * task's owner may commit sooner to make them readable (context.c). */
+void weir__processor_results_emitted(weir_processor_context_t *pctx);
+
 /* Keeps @p obj until the topology is destroyed; false when out of memory
  * (then @p obj is freed at once). */
 bool weir__topology_keep(weir_topology_t *topo, void *obj,

@@ -423,11 +423,60 @@ START_TEST(test_host_handlers_skip_dead_letter_and_give_handles_back)
 }
 END_TEST
 
+/* Final window results mark the host so that its owner may commit them
+ * sooner (thread.c results_due()); the commit clears the mark. */
+START_TEST(test_host_marks_final_window_results_until_the_commit)
+{
+    memset(&fx, 0, sizeof(fx));
+    fx.fake.committed_offset[0] = fx.fake.committed_offset[1] = -1;
+    weir_topology_t *topo = weir_topology_new();
+    weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
+                                    weir_serde_string());
+    weir_kstream_t *counts = weir_kwindowed_count(
+        weir_kgrouped_windowed_by(weir_kstream_group_by_key(s),
+                                  weir_tumbling_windows(1000, 0)),
+        "counts");
+    weir_kstream_to(counts, "out", NULL, NULL);
+    ck_assert_ptr_null(weir_topology_build(topo));
+    fx.topo = topo;
+    weir__engine_t *eng = &fx.eng;
+    eng->topo = topo;
+    eng->log = weir__logger_default();
+    eng->app_id = "app";
+    eng->eos = true;
+    eng->idle_timeout_ms = 1000;
+    eng->wait_timeout_ms = 1000;
+    eng->max_consecutive_aborts = 2;
+    eng->memory_stores = true;
+    eng->deser_handler = WEIR__HANDLER_LOG;
+    eng->proc_handler = WEIR__HANDLER_LOG;
+    ck_assert_ptr_null(weir__engine_plan(eng, two_partitions, NULL, 0));
+    host_new(1000);
+    weir__host_tp_t tps[] = {{"in", 0, -1, NULL, 0}};
+    ck_assert_ptr_null(weir__host_assign(fx.h, tps, 1));
+    ck_assert_ptr_null(route("in", 0, 0, "a", 100));
+    ck_assert_ptr_null(weir__host_run(fx.h, 1100));
+    /* Counted, nothing closed yet. */
+    ck_assert(!weir__host_results_emitted(fx.h));
+    ck_assert_ptr_null(route("in", 0, 1, "b", 1500));
+    ck_assert_ptr_null(weir__host_run(fx.h, 1200));
+    /* Stream time 1500 closed [0, 1000): its count went out. */
+    ck_assert(weir__host_results_emitted(fx.h));
+    ck_assert_ptr_null(weir__host_commit(fx.h));
+    ck_assert(!weir__host_results_emitted(fx.h));
+    ck_assert_ptr_null(route("in", 0, 2, "c", 1600));
+    ck_assert_ptr_null(weir__host_run(fx.h, 1300));
+    ck_assert(!weir__host_results_emitted(fx.h));
+    teardown();
+}
+END_TEST
+
 static Suite *host_suite(void)
 {
     Suite *s = suite_create("host");
     TCase *tc = tcase_create("bookkeeping");
     tcase_add_test(tc, test_host_routes_and_commits_offsets_with_event_time);
+    tcase_add_test(tc, test_host_marks_final_window_results_until_the_commit);
     tcase_add_test(tc, test_host_markers_say_idle_after_the_idle_timeout);
     tcase_add_test(tc, test_host_resumes_the_committed_event_time);
     tcase_add_test(tc, test_host_refuses_metadata_of_a_newer_weir);
