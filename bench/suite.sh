@@ -687,7 +687,8 @@ fi
 } >"$work/meta.env"
 
 py=${WEIR_CACHE_DIR:-$root/.cache}/bench-pyenv
-"$root/bench/python-env.sh" --dir "$py" >&2 ||
+"$root/scripts/python-env.sh" --dir "$py" \
+    --requirements "$root/bench/requirements.txt" >&2 ||
     die "no Python environment for the charts (results kept in $work)"
 mkdir -p "$out_dir"
 name=$(date -u +%Y-%m-%d)-$mode
