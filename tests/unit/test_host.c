@@ -158,20 +158,9 @@ typedef struct fixture_s {
 
 static fixture_t fx;
 
-static void setup_engine(bool eos)
+/* The engine of @p topo (built here), with the test settings. */
+static void setup_engine_of(weir_topology_t *topo, bool eos)
 {
-    memset(&fx, 0, sizeof(fx));
-    fx.fake.committed_offset[0] = fx.fake.committed_offset[1] = -1;
-    weir_topology_t *topo = weir_topology_new();
-    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
-                             weir_serde_string());
-    weir_topology_add_processor(topo, "up", &forward_ops, NULL, "src", NULL);
-    weir_topology_add_repartition(topo, "rk", weir_serde_string(),
-                                  weir_serde_string(), "up");
-    weir_topology_add_processor(topo, "down", &forward_ops, NULL,
-                                "rk-repartition-source", NULL);
-    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
-                           weir_serde_string(), "down", NULL);
     ck_assert_ptr_null(weir_topology_build(topo));
     fx.topo = topo;
     weir__engine_t *eng = &fx.eng;
@@ -186,6 +175,29 @@ static void setup_engine(bool eos)
     eng->deser_handler = WEIR__HANDLER_LOG;
     eng->proc_handler = WEIR__HANDLER_DEAD_LETTER;
     ck_assert_ptr_null(weir__engine_plan(eng, two_partitions, NULL, 0));
+}
+
+static void fixture_reset(void)
+{
+    memset(&fx, 0, sizeof(fx));
+    fx.fake.committed_offset[0] = fx.fake.committed_offset[1] = -1;
+}
+
+/* in -> up -> repartition rk -> down -> out. */
+static void setup_engine(bool eos)
+{
+    fixture_reset();
+    weir_topology_t *topo = weir_topology_new();
+    weir_topology_add_source(topo, "src", "in", weir_serde_string(),
+                             weir_serde_string());
+    weir_topology_add_processor(topo, "up", &forward_ops, NULL, "src", NULL);
+    weir_topology_add_repartition(topo, "rk", weir_serde_string(),
+                                  weir_serde_string(), "up");
+    weir_topology_add_processor(topo, "down", &forward_ops, NULL,
+                                "rk-repartition-source", NULL);
+    weir_topology_add_sink(topo, "out", "out", weir_serde_string(),
+                           weir_serde_string(), "down", NULL);
+    setup_engine_of(topo, eos);
 }
 
 static weir__host_t *host_new(int64_t wall)
@@ -427,8 +439,7 @@ END_TEST
  * sooner (thread.c results_due()); the commit clears the mark. */
 START_TEST(test_host_marks_final_window_results_until_the_commit)
 {
-    memset(&fx, 0, sizeof(fx));
-    fx.fake.committed_offset[0] = fx.fake.committed_offset[1] = -1;
+    fixture_reset();
     weir_topology_t *topo = weir_topology_new();
     weir_kstream_t *s = weir_stream(topo, "in", weir_serde_string(),
                                     weir_serde_string());
@@ -437,20 +448,7 @@ START_TEST(test_host_marks_final_window_results_until_the_commit)
                                   weir_tumbling_windows(1000, 0)),
         "counts");
     weir_kstream_to(counts, "out", NULL, NULL);
-    ck_assert_ptr_null(weir_topology_build(topo));
-    fx.topo = topo;
-    weir__engine_t *eng = &fx.eng;
-    eng->topo = topo;
-    eng->log = weir__logger_default();
-    eng->app_id = "app";
-    eng->eos = true;
-    eng->idle_timeout_ms = 1000;
-    eng->wait_timeout_ms = 1000;
-    eng->max_consecutive_aborts = 2;
-    eng->memory_stores = true;
-    eng->deser_handler = WEIR__HANDLER_LOG;
-    eng->proc_handler = WEIR__HANDLER_LOG;
-    ck_assert_ptr_null(weir__engine_plan(eng, two_partitions, NULL, 0));
+    setup_engine_of(topo, true);
     host_new(1000);
     weir__host_tp_t tps[] = {{"in", 0, -1, NULL, 0}};
     ck_assert_ptr_null(weir__host_assign(fx.h, tps, 1));
