@@ -55,7 +55,7 @@ typedef struct mnode_s {
     size_t vlen;
     size_t klen;
     int height;
-    bool pending;           /* restored, not yet linked into the list */
+    bool pending;           /* in the index, not linked into the list yet */
     struct mnode_s *next[]; /* height links, then the key bytes */
 } mnode_t;
 
@@ -88,7 +88,7 @@ typedef struct kv_memory_s {
     size_t capundo;
     hslot_t *slots; /* hash index: a power of two, at most half full */
     size_t nslots;
-    mnode_t **pend; /* restored nodes not linked yet; val NULL: deleted */
+    mnode_t **pend; /* pending nodes (see settle()); val NULL: deleted */
     size_t npend, cappend;
 } kv_memory_t;
 
@@ -528,7 +528,7 @@ static void settle(kv_memory_t *mem)
     mem->gen++;
 }
 
-/* Applies @p recs in order (new keys stay pending until settle()). */
+/* New keys stay pending until settle(). */
 static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
                                            const weir_changelog_record_t *recs,
                                            size_t n, int64_t next_offset,
@@ -536,36 +536,18 @@ static weir_error_t *raw_mem_restore_write(weir_kv_store_t *kv,
 {
     (void)next_offset;
     (void)extra;
-    kv_memory_t *mem = (kv_memory_t *)kv;
     for (size_t i = 0; i < n; i++) {
-        const weir_changelog_record_t *r = &recs[i];
-        unsigned char *copy = NULL;
-        if (r->val) {
-            copy = weir__malloc(r->val_len + 1);
-            if (!copy)
-                return nomem(mem);
-            if (r->val_len)
-                memcpy(copy, r->val, r->val_len);
-        }
-        unsigned char *old;
-        size_t oldlen;
-        weir_error_t *err = set_raw(mem, r->key, r->key_len, copy, r->val_len,
-                                    &old, &oldlen);
-        if (err) {
-            weir__free(copy);
+        weir_error_t *err = raw_mem_write(kv, recs[i].key, recs[i].key_len,
+                                          recs[i].val, recs[i].val_len);
+        if (err)
             return err;
-        }
-        weir__free(old);
     }
     return NULL;
 }
 
-static weir_error_t *mem_restore_finish(weir_kv_store_t *kv)
+static weir_error_t *raw_mem_restore_finish(weir_kv_store_t *kv)
 {
-    kv_memory_t *mem = (kv_memory_t *)kv;
-    pthread_mutex_lock(&mem->lock);
-    settle(mem);
-    pthread_mutex_unlock(&mem->lock);
+    settle((kv_memory_t *)kv);
     return NULL;
 }
 
@@ -682,8 +664,8 @@ static weir_error_t *raw_mem_range(weir_kv_store_t *kv, const void *from,
                                    size_t tlen, bool to_incl,
                                    weir_kv_iter_t **itp)
 {
-    settle((kv_memory_t *)kv);
     kv_memory_t *mem = (kv_memory_t *)kv;
+    settle(mem);
     mem_iter_t *it = weir__calloc(1, sizeof(*it));
     if (!it)
         return nomem(mem);
@@ -776,6 +758,11 @@ static weir_error_t *mem_restore_write(weir_kv_store_t *kv,
                                        int64_t extra)
 {
     LOCKED(raw_mem_restore_write(kv, recs, n, next_offset, extra));
+}
+
+static weir_error_t *mem_restore_finish(weir_kv_store_t *kv)
+{
+    LOCKED(raw_mem_restore_finish(kv));
 }
 
 /* Queries: committed data, from any thread ---------------------------------
