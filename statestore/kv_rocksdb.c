@@ -87,11 +87,13 @@ static weir_error_t *copy_out(kv_rocks_t *r, const char *v, size_t vlen,
     return NULL;
 }
 
-/* Remembers a row in the cache, within the store's share of the
- * environment's row-cache memory. */
+/* Remembers a row in the cache (if the store has one), within the
+ * store's share of the environment's row-cache memory. */
 static void cache_put(kv_rocks_t *r, const void *key, size_t klen,
                       const void *val, size_t vlen)
 {
+    if (!r->cache)
+        return;
     const weir_store_env_t *env = r->td->env;
     int open = atomic_load(&env->rocks_open);
     weir__row_cache_set_max(r->cache, env->row_cache_bytes /
@@ -154,7 +156,7 @@ static weir_error_t *rk_get(weir_kv_store_t *kv, const void *key, size_t klen,
     if (!k)
         return nomem(r);
     weir_error_t *err = db_get(r, k, klen + 1, valp, vlenp, foundp);
-    if (!err && r->cache)
+    if (!err)
         cache_put(r, key, klen, *foundp ? *valp : NULL, *foundp ? *vlenp : 0);
     return err;
 }
@@ -172,8 +174,7 @@ static weir_error_t *rk_write(weir_kv_store_t *kv, const void *key,
         else
             rocksdb_writebatch_wi_delete(r->wb, k, klen + 1);
         r->gen++;
-        if (r->cache)
-            cache_put(r, key, klen, val, vlen);
+        cache_put(r, key, klen, val, vlen);
         return NULL;
     }
     char *rerr = NULL;
@@ -186,8 +187,7 @@ static weir_error_t *rk_write(weir_kv_store_t *kv, const void *key,
         weir__row_cache_clear(r->cache);
         return weir__rocks_error(kv->name, val ? "put" : "delete", rerr);
     }
-    if (r->cache)
-        cache_put(r, key, klen, val, vlen);
+    cache_put(r, key, klen, val, vlen);
     return NULL;
 }
 
