@@ -40,6 +40,13 @@ char *weir__engine_changelog_topic(const weir__engine_t *eng,
     return s;
 }
 
+bool weir__engine_store_has_changelog(const weir__engine_t *eng,
+                                      const weir__store_spec_t *st)
+{
+    return st->changelog && !st->global && st->subtopology >= 0 &&
+           (size_t)st->subtopology < eng->sub_cnt;
+}
+
 void weir__engine_store_log(void *opaque, int level, const char *fac,
                             const char *msg)
 {

@@ -132,6 +132,12 @@ int weir__engine_topic_index(const weir__engine_t *eng, const char *name);
 char *weir__engine_changelog_topic(const weir__engine_t *eng,
                                    const char *store);
 
+/* True when store @p st has a changelog topic of weir's: a changelogged
+ * store of one of the plan's task sub-topologies (a global store reads
+ * its source topic instead). */
+bool weir__engine_store_has_changelog(const weir__engine_t *eng,
+                                      const weir__store_spec_t *st);
+
 /* A weir_log_cb_t for the stores: routes their lines through eng->log, so
  * log.level applies to them too. @p opaque is the engine. */
 void weir__engine_store_log(void *opaque, int level, const char *fac,

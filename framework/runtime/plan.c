@@ -111,8 +111,7 @@ static weir_error_t *create_internal_topics(weir__rt_t *rt)
     }
     for (size_t i = 0; i < topo->store_cnt && !err; i++) {
         const weir__store_spec_t *st = topo->stores[i];
-        if (!st->changelog || st->global || st->subtopology < 0 ||
-            (size_t)st->subtopology >= rt->eng.sub_cnt)
+        if (!weir__engine_store_has_changelog(&rt->eng, st))
             continue;
         names[n] = weir__engine_changelog_topic(&rt->eng, st->name);
         if (!names[n]) {

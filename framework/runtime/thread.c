@@ -692,7 +692,7 @@ static void warm_producer(weir__thread_t *th)
     const weir_topology_t *topo = eng->topo;
     for (size_t i = 0; i < topo->store_cnt; i++) {
         const weir__store_spec_t *st = topo->stores[i];
-        if (!st->changelog || st->global)
+        if (!weir__engine_store_has_changelog(eng, st))
             continue;
         char *name = weir__engine_changelog_topic(eng, st->name);
         if (name)
